@@ -1,0 +1,180 @@
+import type {
+  ClientSideAvailability,
+  FlagRule,
+  JsonValue,
+  Prerequisite,
+  SegmentRule,
+  SegmentTarget,
+  Target,
+  VariationOrRollout,
+} from '@vexil/protocol';
+
+// The control plane's records. Flags follow LaunchDarkly's organisation: a project-level
+// definition (variations, name, tags...) and per-environment targeting with its own version.
+
+export interface ProjectRecord {
+  key: string;
+  name: string;
+  createdAt: number;
+}
+
+export interface ExpiringKey {
+  key: string;
+  /** Unix ms after which the old key stops working. */
+  expiresAt: number;
+}
+
+export interface EnvironmentRecord {
+  /** Opaque public id, also the LaunchDarkly client-side ID (24 lowercase hex digits). */
+  id: string;
+  projectKey: string;
+  key: string;
+  name: string;
+  sdkKey: string;
+  mobileKey: string;
+  /** The previous key after a rotation with a grace period. */
+  expiringSdkKey?: ExpiringKey;
+  expiringMobileKey?: ExpiringKey;
+  /** Sequence number of the last committed change to this environment (0 = none yet). */
+  seq: number;
+  createdAt: number;
+}
+
+export interface FlagVariation {
+  value: JsonValue;
+  name?: string;
+  description?: string;
+}
+
+/** One environment's targeting of a flag, in LaunchDarkly's field names. */
+export interface FlagTargeting {
+  on: boolean;
+  offVariation?: number;
+  fallthrough: VariationOrRollout;
+  prerequisites: Prerequisite[];
+  targets: Target[];
+  contextTargets: Target[];
+  rules: FlagRule[];
+  salt: string;
+  clientSideAvailability: ClientSideAvailability;
+  trackEvents: boolean;
+  trackEventsFallthrough: boolean;
+  debugEventsUntilDate?: number;
+  /** Version of the flag as SDKs see it in this environment. */
+  version: number;
+}
+
+export interface FlagRecord {
+  projectKey: string;
+  key: string;
+  name: string;
+  description: string;
+  tags: string[];
+  variations: FlagVariation[];
+  temporary: boolean;
+  archived: boolean;
+  /** Keyed by environment key. */
+  environments: Record<string, FlagTargeting>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface SegmentRecord {
+  projectKey: string;
+  environmentKey: string;
+  key: string;
+  name: string;
+  description: string;
+  tags: string[];
+  included: string[];
+  excluded: string[];
+  includedContexts: SegmentTarget[];
+  excludedContexts: SegmentTarget[];
+  rules: SegmentRule[];
+  salt: string;
+  unbounded: boolean;
+  unboundedContextKind?: string;
+  generation?: number;
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type TokenRole = 'reader' | 'writer' | 'admin' | 'edge';
+
+export interface TokenRecord {
+  id: string;
+  name: string;
+  role: TokenRole;
+  /** SHA-256 hex of the secret; the secret itself is never stored. */
+  hash: string;
+  createdAt: number;
+  revokedAt?: number;
+  lastUsedAt?: number;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: number;
+  /** Who: the token's name and id, or `system`. */
+  actor: string;
+  /** What happened, e.g. `flag.update`, `environment.rotate-key`. */
+  action: string;
+  projectKey?: string;
+  environmentKey?: string;
+  resourceKind: 'project' | 'environment' | 'flag' | 'segment' | 'token' | 'data';
+  resourceKey: string;
+  before: JsonValue;
+  after: JsonValue;
+  /** Free text from the writer (e.g. the API's comment field). */
+  comment?: string;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, 'id'>;
+
+export interface AuditQuery {
+  projectKey?: string;
+  environmentKey?: string;
+  resourceKind?: AuditEntry['resourceKind'];
+  resourceKey?: string;
+  /** Unix ms, inclusive. */
+  from?: number;
+  /** Unix ms, exclusive. */
+  to?: number;
+  /** Entries with an id below this (paging backwards from the newest). */
+  before?: number;
+  limit?: number;
+}
+
+/** Kinds of item carried in an environment's change log. */
+export type ChangeKind = 'flag' | 'segment';
+
+/**
+ * One committed change to an environment as SDKs see it: the full item JSON (LaunchDarkly's
+ * flag or segment, with `version`), or a tombstone `{key, version, deleted: true}`.
+ */
+export interface ChangeRecord {
+  environmentId: string;
+  seq: number;
+  kind: ChangeKind;
+  key: string;
+  version: number;
+  item: JsonValue;
+  /** Unix ms at commit, carried to the edges to measure propagation. */
+  committedAt: number;
+}
+
+export interface NewChange {
+  kind: ChangeKind;
+  key: string;
+  version: number;
+  item: JsonValue;
+}
+
+/** An environment's complete SDK data at one sequence number. */
+export interface EnvironmentSnapshot {
+  environmentId: string;
+  seq: number;
+  /** Latest item per (kind, key), tombstones included. */
+  items: { kind: ChangeKind; key: string; version: number; item: JsonValue }[];
+}

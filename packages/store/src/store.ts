@@ -1,0 +1,108 @@
+import type {
+  AuditEntry,
+  AuditQuery,
+  ChangeRecord,
+  EnvironmentRecord,
+  EnvironmentSnapshot,
+  FlagRecord,
+  NewAuditEntry,
+  NewChange,
+  ProjectRecord,
+  SegmentRecord,
+  TokenRecord,
+} from './records.js';
+
+/**
+ * Reads that see committed data only. Inside a transaction the same methods see the
+ * transaction's own writes, and the `ForUpdate` variants lock the row until commit so that
+ * concurrent writers to one flag serialize instead of losing updates.
+ */
+export interface StoreReader {
+  listProjects(): Promise<ProjectRecord[]>;
+  getProject(projectKey: string): Promise<ProjectRecord | undefined>;
+
+  listEnvironments(projectKey?: string): Promise<EnvironmentRecord[]>;
+  getEnvironment(
+    projectKey: string,
+    environmentKey: string,
+  ): Promise<EnvironmentRecord | undefined>;
+  getEnvironmentById(environmentId: string): Promise<EnvironmentRecord | undefined>;
+
+  /** Flags of a project, archived included, ordered by key. */
+  listFlags(projectKey: string): Promise<FlagRecord[]>;
+  getFlag(projectKey: string, flagKey: string): Promise<FlagRecord | undefined>;
+
+  /** Segments of one environment, ordered by key. */
+  listSegments(projectKey: string, environmentKey: string): Promise<SegmentRecord[]>;
+  getSegment(
+    projectKey: string,
+    environmentKey: string,
+    segmentKey: string,
+  ): Promise<SegmentRecord | undefined>;
+
+  listTokens(): Promise<TokenRecord[]>;
+  getTokenByHash(hash: string): Promise<TokenRecord | undefined>;
+
+  /** Newest first. */
+  listAudit(query: AuditQuery): Promise<AuditEntry[]>;
+
+  /** Changes with seq > `afterSeq`, in seq order, at most `limit`. */
+  listChanges(environmentId: string, afterSeq: number, limit: number): Promise<ChangeRecord[]>;
+  /** The environment's SDK data and the seq it is consistent with, read atomically. */
+  getSnapshot(environmentId: string): Promise<EnvironmentSnapshot | undefined>;
+  /** Version of the latest item (tombstones included), 0 if the key never existed. */
+  getItemVersion(environmentId: string, kind: NewChange['kind'], key: string): Promise<number>;
+}
+
+export interface StoreTransaction extends StoreReader {
+  getFlagForUpdate(projectKey: string, flagKey: string): Promise<FlagRecord | undefined>;
+  getSegmentForUpdate(
+    projectKey: string,
+    environmentKey: string,
+    segmentKey: string,
+  ): Promise<SegmentRecord | undefined>;
+  getEnvironmentForUpdate(
+    projectKey: string,
+    environmentKey: string,
+  ): Promise<EnvironmentRecord | undefined>;
+
+  /** Insert, or replace an existing project with the same key. */
+  putProject(project: ProjectRecord): Promise<void>;
+  /** Deletes the project with its environments, flags, segments, state and change logs. */
+  deleteProject(projectKey: string): Promise<void>;
+
+  /** Insert or update (by id). `seq` is owned by the store and ignored here. */
+  putEnvironment(environment: EnvironmentRecord): Promise<void>;
+  deleteEnvironment(projectKey: string, environmentKey: string): Promise<void>;
+
+  putFlag(flag: FlagRecord): Promise<void>;
+  deleteFlag(projectKey: string, flagKey: string): Promise<void>;
+
+  putSegment(segment: SegmentRecord): Promise<void>;
+  deleteSegment(projectKey: string, environmentKey: string, segmentKey: string): Promise<void>;
+
+  putToken(token: TokenRecord): Promise<void>;
+
+  appendAudit(entry: NewAuditEntry): Promise<number>;
+
+  /**
+   * Records a change to an environment's SDK data: assigns the environment's next sequence
+   * number (gap-free: seq = previous + 1, in this transaction), appends it to the change log,
+   * and makes `item` the current state of (kind, key). The version must be greater than the
+   * item's current version (tombstones included), otherwise the store throws a StoreError with
+   * code `VERSION_CONFLICT` and the transaction rolls back.
+   */
+  appendChange(environmentId: string, change: NewChange): Promise<ChangeRecord>;
+}
+
+export interface Store extends StoreReader {
+  /** Which implementation: `memory`, `sqlite` or `postgres`. */
+  readonly kind: string;
+  /**
+   * Runs `work` in one transaction: all of its writes commit together or not at all. Throwing
+   * rolls back. The store may run `work` again after a serialization failure, so `work` must
+   * touch nothing but `tx`.
+   */
+  transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,1 @@
+export { serviceSkip, services } from './services.js';

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Installs whatever a fresh clone is missing, so that `npm start` and `npm test` are the only
+// two commands a developer or CI needs. Idempotent and quick when nothing changed: it compares a
+// hash of every package manifest and the lockfile with the stamp written by the last install.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const stampFile = join(root, 'node_modules', '.vexil-bootstrap-stamp');
+
+function manifestHash() {
+  const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const files = ['package.json', 'package-lock.json'];
+  for (const ws of rootManifest.workspaces ?? []) files.push(join(ws, 'package.json'));
+  const hash = createHash('sha256');
+  for (const file of files) {
+    const path = join(root, file);
+    hash.update(file);
+    if (existsSync(path)) hash.update(readFileSync(path));
+  }
+  return hash.digest('hex');
+}
+
+const wanted = manifestHash();
+const current = existsSync(stampFile) ? readFileSync(stampFile, 'utf8') : '';
+if (current !== wanted) {
+  const hasLock = existsSync(join(root, 'package-lock.json'));
+  const args = hasLock ? ['ci'] : ['install'];
+  console.log(`bootstrap: running npm ${args[0]} (dependencies missing or changed)`);
+  execFileSync('npm', [...args, '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  writeFileSync(stampFile, manifestHash());
+}

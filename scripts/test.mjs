@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// `npm test`: build (tsc -b, which type-checks every package and its tests), lint, check
+// formatting, then run every compiled test file with node's test runner.
+//   node scripts/test.mjs                 everything
+//   node scripts/test.mjs --tests-only    skip lint and format checks
+//   node scripts/test.mjs packages/store  only test files under these paths (after building)
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const args = process.argv.slice(2);
+const testsOnly = args.includes('--tests-only');
+const filters = args.filter((a) => !a.startsWith('--'));
+
+function run(label, command, commandArgs) {
+  const started = Date.now();
+  console.log(`\n== ${label}`);
+  const result = spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit' });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (result.status !== 0) {
+    console.error(`== ${label} failed after ${seconds}s`);
+    process.exit(result.status ?? 1);
+  }
+  console.log(`== ${label} ok (${seconds}s)`);
+}
+
+function findTests(dir, out) {
+  for (const entry of readdirSync(dir)) {
+    if (entry === 'node_modules') continue;
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) findTests(path, out);
+    else if (entry.endsWith('.test.js')) out.push(path);
+  }
+  return out;
+}
+
+run('build (tsc -b)', bin('tsc'), ['-b']);
+if (!testsOnly) {
+  run('lint (eslint)', bin('eslint'), ['--max-warnings', '0', '.']);
+  run('format (prettier --check)', bin('prettier'), ['--check', '--log-level', 'warn', '.']);
+}
+
+const workspaces = ['packages', 'apps', 'benchmarks'];
+const files = [];
+for (const ws of workspaces) {
+  let names = [];
+  try {
+    names = statSync(join(root, ws)).isDirectory() ? readdirSync(join(root, ws)) : [];
+  } catch {
+    continue;
+  }
+  const dirs = ws === 'benchmarks' ? [join(root, ws)] : names.map((n) => join(root, ws, n));
+  for (const dir of dirs) {
+    const testDir = join(dir, 'dist', 'test');
+    try {
+      if (statSync(testDir).isDirectory()) findTests(testDir, files);
+    } catch {
+      // a package without tests
+    }
+  }
+}
+const selected = files
+  .map((f) => relative(root, f))
+  .filter((f) => filters.length === 0 || filters.some((p) => f.startsWith(p)))
+  .sort();
+if (selected.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+run(`tests (${selected.length} files)`, process.execPath, [
+  '--test',
+  `--test-concurrency=${Math.max(2, availableParallelism())}`,
+  '--test-timeout=600000',
+  ...selected,
+]);
