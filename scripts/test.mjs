@@ -5,7 +5,7 @@
 //   node scripts/test.mjs --tests-only    skip lint and format checks
 //   node scripts/test.mjs packages/store  only test files under these paths (after building)
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,12 +47,8 @@ if (!testsOnly) {
 const workspaces = ['packages', 'apps', 'benchmarks'];
 const files = [];
 for (const ws of workspaces) {
-  let names = [];
-  try {
-    names = statSync(join(root, ws)).isDirectory() ? readdirSync(join(root, ws)) : [];
-  } catch {
-    continue;
-  }
+  if (!existsSync(join(root, ws))) continue;
+  const names = readdirSync(join(root, ws));
   const dirs = ws === 'benchmarks' ? [join(root, ws)] : names.map((n) => join(root, ws, n));
   for (const dir of dirs) {
     const testDir = join(dir, 'dist', 'test');
