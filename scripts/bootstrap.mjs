@@ -4,7 +4,7 @@
 // hash of every package manifest and the lockfile with the stamp written by the last install.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,7 +14,12 @@ const stampFile = join(root, 'node_modules', '.vexil-bootstrap-stamp');
 function manifestHash() {
   const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const files = ['package.json', 'package-lock.json'];
-  for (const ws of rootManifest.workspaces ?? []) files.push(join(ws, 'package.json'));
+  for (const ws of rootManifest.workspaces ?? []) {
+    const dirs = ws.endsWith('/*')
+      ? readdirSync(join(root, ws.slice(0, -2))).map((name) => join(ws.slice(0, -2), name))
+      : [ws];
+    for (const dir of dirs.sort()) files.push(join(dir, 'package.json'));
+  }
   const hash = createHash('sha256');
   for (const file of files) {
     const path = join(root, file);

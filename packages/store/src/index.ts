@@ -1,1 +1,21 @@
-export {};
+export { StoreError, type StoreErrorCode } from './errors.js';
+export { openMemoryStore, type MemoryStoreOptions } from './memory/memory-store.js';
+export type {
+  AuditEntry,
+  AuditQuery,
+  ChangeKind,
+  ChangeRecord,
+  EnvironmentRecord,
+  EnvironmentSnapshot,
+  ExpiringKey,
+  FlagRecord,
+  FlagTargeting,
+  FlagVariation,
+  NewAuditEntry,
+  NewChange,
+  ProjectRecord,
+  SegmentRecord,
+  TokenRecord,
+  TokenRole,
+} from './records.js';
+export type { Store, StoreReader, StoreTransaction } from './store.js';

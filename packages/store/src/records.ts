@@ -75,6 +75,8 @@ export interface FlagRecord {
   archived: boolean;
   /** Keyed by environment key. */
   environments: Record<string, FlagTargeting>;
+  /** Version of the record itself (any change, any environment): what If-Match compares. */
+  version: number;
   createdAt: number;
   updatedAt: number;
 }

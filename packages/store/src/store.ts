@@ -101,8 +101,10 @@ export interface Store extends StoreReader {
   /**
    * Runs `work` in one transaction: all of its writes commit together or not at all. Throwing
    * rolls back. The store may run `work` again after a serialization failure, so `work` must
-   * touch nothing but `tx`.
+   * touch nothing but `tx`. Transactions do not nest: calling `transaction` inside `work`
+   * waits for itself in the memory and SQLite stores.
    */
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+  /** Waits for running work, then releases connections. Idempotent. */
   close(): Promise<void>;
 }

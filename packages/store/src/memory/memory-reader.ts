@@ -1,0 +1,150 @@
+import { compareStrings } from '../internal/compare-strings.js';
+import { jsonCopy } from '../internal/json-copy.js';
+import { auditLimit, changeLimit } from '../internal/limits.js';
+import type {
+  AuditEntry,
+  AuditQuery,
+  ChangeKind,
+  ChangeRecord,
+  EnvironmentRecord,
+  EnvironmentSnapshot,
+  FlagRecord,
+  ProjectRecord,
+  SegmentRecord,
+  TokenRecord,
+} from '../records.js';
+import type { StoreReader } from '../store.js';
+import { environmentPrefix, flagId, itemId, segmentId, type Tables } from './memory-tables.js';
+
+/** Reads over one view of the tables: the committed state, or a transaction's draft. */
+export class MemoryReader implements StoreReader {
+  constructor(protected readonly view: () => Tables) {}
+
+  async listProjects(): Promise<ProjectRecord[]> {
+    const all = [...this.view().projects.values()];
+    return jsonCopy(all.sort((a, b) => compareStrings(a.key, b.key)));
+  }
+
+  async getProject(projectKey: string): Promise<ProjectRecord | undefined> {
+    return copyOrUndefined(this.view().projects.get(projectKey));
+  }
+
+  async listEnvironments(projectKey?: string): Promise<EnvironmentRecord[]> {
+    const all = [...this.view().environments.values()].filter(
+      (e) => projectKey === undefined || e.projectKey === projectKey,
+    );
+    all.sort((a, b) => compareStrings(a.projectKey, b.projectKey) || compareStrings(a.key, b.key));
+    return jsonCopy(all);
+  }
+
+  async getEnvironment(projectKey: string, key: string): Promise<EnvironmentRecord | undefined> {
+    return copyOrUndefined(this.findEnvironment(projectKey, key));
+  }
+
+  async getEnvironmentById(environmentId: string): Promise<EnvironmentRecord | undefined> {
+    return copyOrUndefined(this.view().environments.get(environmentId));
+  }
+
+  async listFlags(projectKey: string): Promise<FlagRecord[]> {
+    const all = [...this.view().flags.values()].filter((f) => f.projectKey === projectKey);
+    return jsonCopy(all.sort((a, b) => compareStrings(a.key, b.key)));
+  }
+
+  async getFlag(projectKey: string, flagKey: string): Promise<FlagRecord | undefined> {
+    return copyOrUndefined(this.view().flags.get(flagId(projectKey, flagKey)));
+  }
+
+  async listSegments(projectKey: string, environmentKey: string): Promise<SegmentRecord[]> {
+    const env = this.findEnvironment(projectKey, environmentKey);
+    if (env === undefined) return [];
+    const prefix = environmentPrefix(env.id);
+    const all = [...this.view().segments]
+      .filter(([id]) => id.startsWith(prefix))
+      .map(([, segment]) => withEnvironment(segment, env));
+    return all.sort((a, b) => compareStrings(a.key, b.key));
+  }
+
+  async getSegment(
+    projectKey: string,
+    environmentKey: string,
+    segmentKey: string,
+  ): Promise<SegmentRecord | undefined> {
+    const env = this.findEnvironment(projectKey, environmentKey);
+    const segment = env && this.view().segments.get(segmentId(env.id, segmentKey));
+    return env && segment && withEnvironment(segment, env);
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    const all = [...this.view().tokens.values()];
+    return jsonCopy(all.sort((a, b) => a.createdAt - b.createdAt || compareStrings(a.id, b.id)));
+  }
+
+  async getTokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    const matches = [...this.view().tokens.values()].filter((t) => t.hash === hash);
+    return copyOrUndefined(matches.sort((a, b) => compareStrings(a.id, b.id))[0]);
+  }
+
+  async listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    const limit = auditLimit(query.limit);
+    const found: AuditEntry[] = [];
+    const audit = this.view().audit;
+    for (let i = audit.length - 1; i >= 0 && found.length < limit; i--) {
+      const entry = audit[i];
+      if (entry !== undefined && matchesAudit(entry, query)) found.push(entry);
+    }
+    return jsonCopy(found);
+  }
+
+  async listChanges(
+    environmentId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<ChangeRecord[]> {
+    const log = this.view().changes.get(environmentId) ?? [];
+    const page = log.filter((c) => c.seq > afterSeq).slice(0, changeLimit(limit));
+    return jsonCopy(page);
+  }
+
+  async getSnapshot(environmentId: string): Promise<EnvironmentSnapshot | undefined> {
+    const tables = this.view();
+    const env = tables.environments.get(environmentId);
+    if (env === undefined) return undefined;
+    const prefix = environmentPrefix(environmentId);
+    const items = [...tables.items]
+      .filter(([id]) => id.startsWith(prefix))
+      .map(([, item]) => item)
+      .sort((a, b) => compareStrings(a.kind, b.kind) || compareStrings(a.key, b.key));
+    return jsonCopy({ environmentId, seq: env.seq, items });
+  }
+
+  async getItemVersion(environmentId: string, kind: ChangeKind, key: string): Promise<number> {
+    return this.view().items.get(itemId(environmentId, kind, key))?.version ?? 0;
+  }
+
+  protected findEnvironment(projectKey: string, key: string): EnvironmentRecord | undefined {
+    for (const env of this.view().environments.values()) {
+      if (env.projectKey === projectKey && env.key === key) return env;
+    }
+    return undefined;
+  }
+}
+
+function copyOrUndefined<T>(value: T | undefined): T | undefined {
+  return value === undefined ? undefined : jsonCopy(value);
+}
+
+function withEnvironment(segment: SegmentRecord, env: EnvironmentRecord): SegmentRecord {
+  return { ...jsonCopy(segment), projectKey: env.projectKey, environmentKey: env.key };
+}
+
+function matchesAudit(entry: AuditEntry, q: AuditQuery): boolean {
+  return (
+    (q.projectKey === undefined || entry.projectKey === q.projectKey) &&
+    (q.environmentKey === undefined || entry.environmentKey === q.environmentKey) &&
+    (q.resourceKind === undefined || entry.resourceKind === q.resourceKind) &&
+    (q.resourceKey === undefined || entry.resourceKey === q.resourceKey) &&
+    (q.from === undefined || entry.at >= q.from) &&
+    (q.to === undefined || entry.at < q.to) &&
+    (q.before === undefined || entry.id < q.before)
+  );
+}

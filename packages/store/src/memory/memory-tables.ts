@@ -1,0 +1,104 @@
+import { transactionFinished } from '../internal/errors.js';
+import type {
+  AuditEntry,
+  ChangeRecord,
+  EnvironmentRecord,
+  EnvironmentSnapshot,
+  FlagRecord,
+  ProjectRecord,
+  SegmentRecord,
+  TokenRecord,
+} from '../records.js';
+
+export type SnapshotItem = EnvironmentSnapshot['items'][number];
+
+/**
+ * The memory store's state. Stored records are never mutated in place (writers replace
+ * them), so a transaction can share unchanged tables with the committed state.
+ */
+export interface Tables {
+  projects: Map<string, ProjectRecord>;
+  /** By environment id. */
+  environments: Map<string, EnvironmentRecord>;
+  /** By flagId(projectKey, key). */
+  flags: Map<string, FlagRecord>;
+  /** By segmentId(environmentId, key); project and environment keys come from the environment. */
+  segments: Map<string, SegmentRecord>;
+  tokens: Map<string, TokenRecord>;
+  /** Append-only; an entry's id is its index + 1. */
+  audit: AuditEntry[];
+  /** By itemId(environmentId, kind, key). */
+  items: Map<string, SnapshotItem>;
+  /** Change log per environment id, in seq order. */
+  changes: Map<string, ChangeRecord[]>;
+}
+
+export function emptyTables(): Tables {
+  return {
+    projects: new Map(),
+    environments: new Map(),
+    flags: new Map(),
+    segments: new Map(),
+    tokens: new Map(),
+    audit: [],
+    items: new Map(),
+    changes: new Map(),
+  };
+}
+
+// NUL cannot appear in keys that came through JSON APIs, so it separates compound keys.
+export const flagId = (projectKey: string, key: string) => `${projectKey}\0${key}`;
+export const segmentId = (environmentId: string, key: string) => `${environmentId}\0${key}`;
+export const itemId = (environmentId: string, kind: string, key: string) =>
+  `${environmentId}\0${kind}\0${key}`;
+/** Every segment and item id of the environment starts with this. */
+export const environmentPrefix = (environmentId: string) => `${environmentId}\0`;
+
+/**
+ * A transaction's copy-on-write view: the first write to a table copies that table (shallowly),
+ * so a rollback is simply dropping the draft and committed readers never see its writes.
+ */
+export class Draft {
+  private readonly current: Tables;
+  private readonly copied = new Set<keyof Tables>();
+  private readonly copiedLogs = new Set<string>();
+  private finished = false;
+
+  constructor(base: Tables) {
+    this.current = { ...base };
+  }
+
+  get tables(): Tables {
+    if (this.finished) throw transactionFinished();
+    return this.current;
+  }
+
+  writable<K extends keyof Tables>(name: K): Tables[K] {
+    const tables = this.tables;
+    if (!this.copied.has(name)) {
+      this.copied.add(name);
+      const table = tables[name];
+      // Each table is a Map or an array; the cast restores the per-key type TypeScript loses.
+      tables[name] = (table instanceof Map ? new Map(table) : [...table]) as Tables[K];
+    }
+    return tables[name];
+  }
+
+  /** The environment's change log, copied before its first append in this transaction. */
+  changeLog(environmentId: string): ChangeRecord[] {
+    const logs = this.writable('changes');
+    let log = logs.get(environmentId);
+    if (log === undefined || !this.copiedLogs.has(environmentId)) {
+      log = [...(log ?? [])];
+      logs.set(environmentId, log);
+      this.copiedLogs.add(environmentId);
+    }
+    return log;
+  }
+
+  /** Ends the draft (later use throws) and returns its tables, to commit or to drop. */
+  finish(): Tables {
+    this.finished = true;
+    return this.current;
+  }
+}

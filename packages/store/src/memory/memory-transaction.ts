@@ -1,0 +1,141 @@
+import { environmentKeyTaken, notFound, versionConflict } from '../internal/errors.js';
+import { jsonCopy } from '../internal/json-copy.js';
+import type {
+  ChangeRecord,
+  EnvironmentRecord,
+  FlagRecord,
+  NewAuditEntry,
+  NewChange,
+  ProjectRecord,
+  SegmentRecord,
+  TokenRecord,
+} from '../records.js';
+import type { StoreTransaction } from '../store.js';
+import { MemoryReader } from './memory-reader.js';
+import {
+  type Draft,
+  environmentPrefix,
+  flagId,
+  itemId,
+  segmentId,
+  type Tables,
+} from './memory-tables.js';
+
+/** Writes into a draft; the store swaps the draft in on commit. Writers are already serialized. */
+export class MemoryTransaction extends MemoryReader implements StoreTransaction {
+  constructor(
+    private readonly draft: Draft,
+    private readonly now: () => number,
+  ) {
+    super(() => draft.tables);
+  }
+
+  getFlagForUpdate(projectKey: string, flagKey: string): Promise<FlagRecord | undefined> {
+    return this.getFlag(projectKey, flagKey);
+  }
+
+  getSegmentForUpdate(
+    projectKey: string,
+    environmentKey: string,
+    segmentKey: string,
+  ): Promise<SegmentRecord | undefined> {
+    return this.getSegment(projectKey, environmentKey, segmentKey);
+  }
+
+  getEnvironmentForUpdate(
+    projectKey: string,
+    environmentKey: string,
+  ): Promise<EnvironmentRecord | undefined> {
+    return this.getEnvironment(projectKey, environmentKey);
+  }
+
+  async putProject(project: ProjectRecord): Promise<void> {
+    this.write('projects').set(project.key, jsonCopy(project));
+  }
+
+  async deleteProject(projectKey: string): Promise<void> {
+    this.write('projects').delete(projectKey);
+    for (const env of [...this.view().environments.values()]) {
+      if (env.projectKey === projectKey) this.removeEnvironment(env.id);
+    }
+    const flags = this.write('flags');
+    for (const [id, flag] of [...flags]) if (flag.projectKey === projectKey) flags.delete(id);
+  }
+
+  async putEnvironment(environment: EnvironmentRecord): Promise<void> {
+    const { projectKey, key, id } = environment;
+    if (!this.view().projects.has(projectKey)) throw notFound(`project "${projectKey}"`);
+    const clash = this.findEnvironment(projectKey, key);
+    if (clash !== undefined && clash.id !== id) throw environmentKeyTaken(projectKey, key);
+    const seq = this.view().environments.get(id)?.seq ?? 0;
+    this.write('environments').set(id, { ...jsonCopy(environment), seq });
+  }
+
+  async deleteEnvironment(projectKey: string, environmentKey: string): Promise<void> {
+    const env = this.findEnvironment(projectKey, environmentKey);
+    if (env !== undefined) this.removeEnvironment(env.id);
+  }
+
+  async putFlag(flag: FlagRecord): Promise<void> {
+    if (!this.view().projects.has(flag.projectKey)) throw notFound(`project "${flag.projectKey}"`);
+    this.write('flags').set(flagId(flag.projectKey, flag.key), jsonCopy(flag));
+  }
+
+  async deleteFlag(projectKey: string, flagKey: string): Promise<void> {
+    this.write('flags').delete(flagId(projectKey, flagKey));
+  }
+
+  async putSegment(segment: SegmentRecord): Promise<void> {
+    const env = this.findEnvironment(segment.projectKey, segment.environmentKey);
+    if (env === undefined) {
+      throw notFound(`environment "${segment.environmentKey}" of project "${segment.projectKey}"`);
+    }
+    this.write('segments').set(segmentId(env.id, segment.key), jsonCopy(segment));
+  }
+
+  async deleteSegment(projectKey: string, environmentKey: string, key: string): Promise<void> {
+    const env = this.findEnvironment(projectKey, environmentKey);
+    if (env !== undefined) this.write('segments').delete(segmentId(env.id, key));
+  }
+
+  async putToken(token: TokenRecord): Promise<void> {
+    this.write('tokens').set(token.id, jsonCopy(token));
+  }
+
+  async appendAudit(entry: NewAuditEntry): Promise<number> {
+    const audit = this.write('audit');
+    const id = audit.length + 1;
+    audit.push({ ...jsonCopy(entry), id });
+    return id;
+  }
+
+  async appendChange(environmentId: string, change: NewChange): Promise<ChangeRecord> {
+    const committedAt = this.now();
+    const env = this.view().environments.get(environmentId);
+    if (env === undefined) throw notFound(`environment "${environmentId}"`);
+    const { kind, key, version } = change;
+    const current = await this.getItemVersion(environmentId, kind, key);
+    if (version <= current) throw versionConflict(key, version, current);
+    const seq = env.seq + 1;
+    const item = jsonCopy(change.item);
+    this.write('environments').set(environmentId, { ...env, seq });
+    this.write('items').set(itemId(environmentId, kind, key), { kind, key, version, item });
+    const record: ChangeRecord = { environmentId, seq, kind, key, version, item, committedAt };
+    this.draft.changeLog(environmentId).push(record);
+    return jsonCopy(record);
+  }
+
+  private write<K extends keyof Tables>(name: K): Tables[K] {
+    return this.draft.writable(name);
+  }
+
+  private removeEnvironment(environmentId: string): void {
+    this.write('environments').delete(environmentId);
+    const prefix = environmentPrefix(environmentId);
+    for (const name of ['segments', 'items'] as const) {
+      const table = this.write(name);
+      for (const id of [...table.keys()]) if (id.startsWith(prefix)) table.delete(id);
+    }
+    this.write('changes').delete(environmentId);
+  }
+}

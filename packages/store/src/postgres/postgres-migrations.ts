@@ -1,0 +1,79 @@
+import type { Migration } from '../sql/migrations.js';
+
+// The PostgreSQL form of the schema; sqlite/sqlite-migrations.ts holds the same logical schema.
+// Keys use the "C" collation so ORDER BY key is byte order, as in SQLite and the memory store,
+// whatever the database's locale. Never edit a released migration: append a new version.
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    statements: [
+      `CREATE TABLE projects (
+        key TEXT COLLATE "C" PRIMARY KEY,
+        name TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      )`,
+      `CREATE TABLE environments (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        project_key TEXT COLLATE "C" NOT NULL REFERENCES projects (key) ON DELETE CASCADE,
+        key TEXT COLLATE "C" NOT NULL,
+        name TEXT NOT NULL,
+        sdk_key TEXT NOT NULL,
+        mobile_key TEXT NOT NULL,
+        expiring_sdk_key JSONB,
+        expiring_mobile_key JSONB,
+        seq BIGINT NOT NULL DEFAULT 0,
+        created_at BIGINT NOT NULL,
+        UNIQUE (project_key, key)
+      )`,
+      `CREATE TABLE flags (
+        project_key TEXT COLLATE "C" NOT NULL REFERENCES projects (key) ON DELETE CASCADE,
+        key TEXT COLLATE "C" NOT NULL,
+        doc JSONB NOT NULL,
+        PRIMARY KEY (project_key, key)
+      )`,
+      `CREATE TABLE segments (
+        environment_id TEXT COLLATE "C" NOT NULL REFERENCES environments (id) ON DELETE CASCADE,
+        key TEXT COLLATE "C" NOT NULL,
+        doc JSONB NOT NULL,
+        PRIMARY KEY (environment_id, key)
+      )`,
+      `CREATE TABLE tokens (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        hash TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        doc JSONB NOT NULL
+      )`,
+      'CREATE INDEX tokens_hash ON tokens (hash)',
+      `CREATE TABLE audit (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at BIGINT NOT NULL,
+        project_key TEXT,
+        environment_key TEXT,
+        resource_kind TEXT NOT NULL,
+        resource_key TEXT NOT NULL,
+        doc JSONB NOT NULL
+      )`,
+      'CREATE INDEX audit_at ON audit (at)',
+      'CREATE INDEX audit_project ON audit (project_key, environment_key)',
+      'CREATE INDEX audit_resource ON audit (resource_kind, resource_key)',
+      `CREATE TABLE env_items (
+        environment_id TEXT COLLATE "C" NOT NULL REFERENCES environments (id) ON DELETE CASCADE,
+        kind TEXT COLLATE "C" NOT NULL,
+        key TEXT COLLATE "C" NOT NULL,
+        version BIGINT NOT NULL,
+        item JSONB NOT NULL,
+        PRIMARY KEY (environment_id, kind, key)
+      )`,
+      `CREATE TABLE changes (
+        environment_id TEXT COLLATE "C" NOT NULL REFERENCES environments (id) ON DELETE CASCADE,
+        seq BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        version BIGINT NOT NULL,
+        item JSONB NOT NULL,
+        committed_at BIGINT NOT NULL,
+        PRIMARY KEY (environment_id, seq)
+      )`,
+    ],
+  },
+];

@@ -1,0 +1,102 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type pg from 'pg';
+import { ScopedExecutor } from '../sql/scoped-executor.js';
+import type { SqlLocks } from '../sql/sql-executor.js';
+import { SqlReader } from '../sql/sql-reader.js';
+import { SqlTransaction } from '../sql/sql-transaction.js';
+import type { Store, StoreTransaction } from '../store.js';
+import { migratePostgres } from './migrate-postgres.js';
+import { inTransaction } from './pg-client.js';
+import { isRetryable } from './pg-errors.js';
+import { PgExecutor } from './pg-executor.js';
+import { createPool } from './pg-pool.js';
+
+export interface PostgresStoreOptions {
+  /** e.g. postgres://user:password@host:5432/database */
+  url: string;
+  /** Schema holding the tables, created if missing. Default `public`. */
+  schema?: string;
+  /** Connections in the pool. Default 10. */
+  poolSize?: number;
+  /** Runs of `work` before a deadlock or serialization failure is reported. Default 5. */
+  maxAttempts?: number;
+  /** How long to wait for a connection. Default 10000 ms. */
+  connectTimeoutMs?: number;
+  /** Clock for `committedAt`; tests pass a fake one. */
+  now?: () => number;
+}
+
+const LOCKS: SqlLocks = { forUpdate: 'FOR UPDATE', forShare: 'FOR SHARE' };
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Opens a pool on the database, creating and migrating the schema if needed. */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const schema = options.schema ?? 'public';
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new RangeError(`schema "${schema}" must be a lowercase identifier: [a-z_][a-z0-9_]*`);
+  }
+  const now = options.now ?? Date.now;
+  const pool = createPool({
+    url: options.url,
+    schema,
+    poolSize: options.poolSize ?? 10,
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+  });
+  try {
+    await migratePostgres(pool, schema, now);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+  return new PostgresStore(pool, options.maxAttempts ?? 5, now);
+}
+
+class PostgresStore extends SqlReader implements Store {
+  readonly kind = 'postgres';
+  private closed = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly maxAttempts: number,
+    private readonly now: () => number,
+  ) {
+    // Outside transactions a snapshot is two reads in one REPEATABLE READ transaction, so both
+    // see the same committed state without blocking writers.
+    super(new PgExecutor(pool), (read) =>
+      inTransaction(pool, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', (exec) =>
+        read(exec, ''),
+      ),
+    );
+  }
+
+  async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // READ COMMITTED whatever the server's default: after waiting for a row lock, the
+        // next statement must see what the lock holder committed (appendChange relies on it).
+        return await inTransaction(
+          this.pool,
+          'BEGIN ISOLATION LEVEL READ COMMITTED',
+          async (exec) => {
+            const scoped = new ScopedExecutor(exec);
+            try {
+              return await work(new SqlTransaction(scoped, LOCKS, this.now));
+            } finally {
+              scoped.finish();
+            }
+          },
+        );
+      } catch (error) {
+        if (attempt >= this.maxAttempts || !isRetryable(error)) throw error;
+        // Jittered backoff so that the transactions that collided do not collide again.
+        await delay(Math.random() * 5 * 2 ** attempt);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+}

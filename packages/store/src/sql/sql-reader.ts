@@ -1,0 +1,166 @@
+import { changeLimit } from '../internal/limits.js';
+import type {
+  AuditEntry,
+  AuditQuery,
+  ChangeKind,
+  ChangeRecord,
+  EnvironmentRecord,
+  EnvironmentSnapshot,
+  FlagRecord,
+  ProjectRecord,
+  SegmentRecord,
+  TokenRecord,
+} from '../records.js';
+import type { StoreReader } from '../store.js';
+import { auditSelect } from './audit-query.js';
+import {
+  auditFromRow,
+  CHANGE_COLUMNS,
+  changeFromRow,
+  ENVIRONMENT_COLUMNS,
+  environmentFromRow,
+  flagFromRow,
+  itemFromRow,
+  PROJECT_COLUMNS,
+  projectFromRow,
+  segmentFromRow,
+  tokenFromRow,
+} from './rows.js';
+import type { SnapshotScope, SqlExecutor, SqlRow } from './sql-executor.js';
+
+const SEGMENT_SELECT = `SELECT s.doc, e.project_key, e.key AS environment_key
+  FROM segments s JOIN environments e ON e.id = s.environment_id
+  WHERE e.project_key = $1 AND e.key = $2`;
+
+/** StoreReader in SQL common to SQLite and PostgreSQL; the executor decides which connection. */
+export class SqlReader implements StoreReader {
+  constructor(
+    protected readonly exec: SqlExecutor,
+    private readonly snapshotScope: SnapshotScope,
+  ) {}
+
+  async listProjects(): Promise<ProjectRecord[]> {
+    const rows = await this.exec.query(`SELECT ${PROJECT_COLUMNS} FROM projects ORDER BY key`);
+    return rows.map(projectFromRow);
+  }
+
+  async getProject(projectKey: string): Promise<ProjectRecord | undefined> {
+    const sql = `SELECT ${PROJECT_COLUMNS} FROM projects WHERE key = $1`;
+    return first(await this.exec.query(sql, [projectKey]), projectFromRow);
+  }
+
+  async listEnvironments(projectKey?: string): Promise<EnvironmentRecord[]> {
+    const sql = `SELECT ${ENVIRONMENT_COLUMNS} FROM environments`;
+    const order = 'ORDER BY project_key, key';
+    const rows =
+      projectKey === undefined
+        ? await this.exec.query(`${sql} ${order}`)
+        : await this.exec.query(`${sql} WHERE project_key = $1 ${order}`, [projectKey]);
+    return rows.map(environmentFromRow);
+  }
+
+  getEnvironment(projectKey: string, key: string): Promise<EnvironmentRecord | undefined> {
+    return this.selectEnvironment(projectKey, key, '');
+  }
+
+  async getEnvironmentById(environmentId: string): Promise<EnvironmentRecord | undefined> {
+    const sql = `SELECT ${ENVIRONMENT_COLUMNS} FROM environments WHERE id = $1`;
+    return first(await this.exec.query(sql, [environmentId]), environmentFromRow);
+  }
+
+  async listFlags(projectKey: string): Promise<FlagRecord[]> {
+    const sql = 'SELECT doc FROM flags WHERE project_key = $1 ORDER BY key';
+    return (await this.exec.query(sql, [projectKey])).map(flagFromRow);
+  }
+
+  getFlag(projectKey: string, flagKey: string): Promise<FlagRecord | undefined> {
+    return this.selectFlag(projectKey, flagKey, '');
+  }
+
+  async listSegments(projectKey: string, environmentKey: string): Promise<SegmentRecord[]> {
+    const rows = await this.exec.query(`${SEGMENT_SELECT} ORDER BY s.key`, [
+      projectKey,
+      environmentKey,
+    ]);
+    return rows.map(segmentFromRow);
+  }
+
+  async getSegment(
+    projectKey: string,
+    environmentKey: string,
+    segmentKey: string,
+  ): Promise<SegmentRecord | undefined> {
+    const sql = `${SEGMENT_SELECT} AND s.key = $3`;
+    const rows = await this.exec.query(sql, [projectKey, environmentKey, segmentKey]);
+    return first(rows, segmentFromRow);
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    const rows = await this.exec.query('SELECT doc FROM tokens ORDER BY created_at, id');
+    return rows.map(tokenFromRow);
+  }
+
+  async getTokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    const sql = 'SELECT doc FROM tokens WHERE hash = $1 ORDER BY id LIMIT 1';
+    return first(await this.exec.query(sql, [hash]), tokenFromRow);
+  }
+
+  async listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    const { sql, params } = auditSelect(query);
+    return (await this.exec.query(sql, params)).map(auditFromRow);
+  }
+
+  async listChanges(
+    environmentId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<ChangeRecord[]> {
+    const sql = `SELECT ${CHANGE_COLUMNS} FROM changes
+      WHERE environment_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`;
+    const rows = await this.exec.query(sql, [environmentId, afterSeq, changeLimit(limit)]);
+    return rows.map(changeFromRow);
+  }
+
+  getSnapshot(environmentId: string): Promise<EnvironmentSnapshot | undefined> {
+    return this.snapshotScope(async (exec, lock) => {
+      const envSql = `SELECT seq FROM environments WHERE id = $1 ${lock}`;
+      const env = (await exec.query(envSql, [environmentId]))[0];
+      if (env === undefined) return undefined;
+      const itemsSql = `SELECT kind, key, version, item FROM env_items
+        WHERE environment_id = $1 ORDER BY kind, key`;
+      const items = (await exec.query(itemsSql, [environmentId])).map(itemFromRow);
+      return { environmentId, seq: Number(env.seq), items };
+    });
+  }
+
+  async getItemVersion(environmentId: string, kind: ChangeKind, key: string): Promise<number> {
+    const sql =
+      'SELECT version FROM env_items WHERE environment_id = $1 AND kind = $2 AND key = $3';
+    const row = (await this.exec.query(sql, [environmentId, kind, key]))[0];
+    return row === undefined ? 0 : Number(row.version);
+  }
+
+  protected async selectEnvironment(
+    projectKey: string,
+    key: string,
+    lock: string,
+  ): Promise<EnvironmentRecord | undefined> {
+    const sql = `SELECT ${ENVIRONMENT_COLUMNS} FROM environments
+      WHERE project_key = $1 AND key = $2 ${lock}`;
+    return first(await this.exec.query(sql, [projectKey, key]), environmentFromRow);
+  }
+
+  protected async selectFlag(
+    projectKey: string,
+    flagKey: string,
+    lock: string,
+  ): Promise<FlagRecord | undefined> {
+    const sql = `SELECT doc FROM flags WHERE project_key = $1 AND key = $2 ${lock}`;
+    return first(await this.exec.query(sql, [projectKey, flagKey]), flagFromRow);
+  }
+}
+
+function first<T>(rows: SqlRow[], map: (row: SqlRow) => T): T | undefined {
+  const row = rows[0];
+  return row === undefined ? undefined : map(row);
+}

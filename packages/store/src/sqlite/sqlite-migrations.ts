@@ -1,0 +1,79 @@
+import type { Migration } from '../sql/migrations.js';
+
+// The SQLite form of the schema; postgres/postgres-migrations.ts holds the same logical schema.
+// STRICT tables reject values of the wrong type instead of silently storing them. Never edit a
+// released migration: append a new version.
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    statements: [
+      `CREATE TABLE projects (
+        key TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT`,
+      `CREATE TABLE environments (
+        id TEXT PRIMARY KEY,
+        project_key TEXT NOT NULL REFERENCES projects (key) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        sdk_key TEXT NOT NULL,
+        mobile_key TEXT NOT NULL,
+        expiring_sdk_key TEXT,
+        expiring_mobile_key TEXT,
+        seq INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        UNIQUE (project_key, key)
+      ) STRICT`,
+      `CREATE TABLE flags (
+        project_key TEXT NOT NULL REFERENCES projects (key) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (project_key, key)
+      ) STRICT`,
+      `CREATE TABLE segments (
+        environment_id TEXT NOT NULL REFERENCES environments (id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (environment_id, key)
+      ) STRICT`,
+      `CREATE TABLE tokens (
+        id TEXT PRIMARY KEY,
+        hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        doc TEXT NOT NULL
+      ) STRICT`,
+      'CREATE INDEX tokens_hash ON tokens (hash)',
+      `CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        project_key TEXT,
+        environment_key TEXT,
+        resource_kind TEXT NOT NULL,
+        resource_key TEXT NOT NULL,
+        doc TEXT NOT NULL
+      ) STRICT`,
+      'CREATE INDEX audit_at ON audit (at)',
+      'CREATE INDEX audit_project ON audit (project_key, environment_key)',
+      'CREATE INDEX audit_resource ON audit (resource_kind, resource_key)',
+      `CREATE TABLE env_items (
+        environment_id TEXT NOT NULL REFERENCES environments (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        item TEXT NOT NULL,
+        PRIMARY KEY (environment_id, kind, key)
+      ) STRICT`,
+      `CREATE TABLE changes (
+        environment_id TEXT NOT NULL REFERENCES environments (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        item TEXT NOT NULL,
+        committed_at INTEGER NOT NULL,
+        PRIMARY KEY (environment_id, seq)
+      ) STRICT`,
+    ],
+  },
+];

@@ -1,0 +1,26 @@
+import { describe } from 'node:test';
+import { auditContract } from './contract/audit.js';
+import { cascadeContract } from './contract/cascade.js';
+import { changeContract } from './contract/changes.js';
+import { crudContract } from './contract/crud.js';
+import { useStore, type OpenStore } from './contract/harness.js';
+import { persistenceContract } from './contract/persistence.js';
+import { transactionContract } from './contract/transactions.js';
+
+export type { OpenStore, StoreHarness } from './contract/harness.js';
+
+/**
+ * The behaviour every Store implementation owes its callers. Each implementation's test file
+ * calls this with a function that opens a fresh, empty store for every test.
+ */
+export function runStoreContract(name: string, open: OpenStore): void {
+  describe(`Store contract: ${name}`, () => {
+    const ctx = useStore(open);
+    crudContract(ctx);
+    cascadeContract(ctx);
+    transactionContract(ctx);
+    changeContract(ctx);
+    auditContract(ctx);
+    persistenceContract(ctx);
+  });
+}

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { StoreTransaction } from '@vexil/store';
+import { auditEntry, flag, item, project } from '../fixtures.js';
+import type { StoreContext } from './harness.js';
+import { assertNoLostUpdate, incrementCounter, seed } from './helpers.js';
+
+export function transactionContract(ctx: StoreContext): void {
+  test('a throwing transaction rolls back everything; seq is unchanged', async () => {
+    const { store } = ctx;
+    const env = await seed(store);
+    const failure = new Error('work failed');
+    await assert.rejects(
+      store.transaction(async (tx) => {
+        await tx.putProject(project('q'));
+        await tx.putFlag(flag('p', 'g'));
+        await tx.deleteFlag('p', 'f');
+        await tx.appendChange(env.id, { kind: 'flag', key: 'g', version: 1, item: item('g', 1) });
+        await tx.appendAudit(auditEntry({ resourceKey: 'g' }));
+        throw failure;
+      }),
+      (error) => error === failure,
+    );
+    assert.equal(await store.getProject('q'), undefined);
+    assert.equal(await store.getFlag('p', 'g'), undefined);
+    assert.ok(await store.getFlag('p', 'f'));
+    assert.equal((await store.getEnvironmentById(env.id))?.seq, 0);
+    assert.deepEqual(await store.listChanges(env.id, 0, 10), []);
+    assert.equal(await store.getItemVersion(env.id, 'flag', 'g'), 0);
+    assert.deepEqual(await store.listAudit({}), []);
+
+    const next = await store.transaction((tx) =>
+      tx.appendChange(env.id, { kind: 'flag', key: 'g', version: 1, item: item('g', 1) }),
+    );
+    assert.equal(next.seq, 1, 'the rolled-back change left no gap');
+  });
+
+  test('reads outside a transaction see only committed data', async () => {
+    const { store } = ctx;
+    const env = await seed(store);
+    await store.transaction(async (tx) => {
+      await tx.putFlag(flag('p', 'g'));
+      await tx.appendChange(env.id, { kind: 'flag', key: 'g', version: 1, item: item('g', 1) });
+      assert.ok(await tx.getFlag('p', 'g'), 'the transaction sees its own write');
+      assert.equal((await tx.getSnapshot(env.id))?.seq, 1);
+      assert.equal(await store.getFlag('p', 'g'), undefined);
+      assert.equal((await store.getEnvironmentById(env.id))?.seq, 0);
+      assert.deepEqual(await store.listChanges(env.id, 0, 10), []);
+      assert.deepEqual(await store.getSnapshot(env.id), {
+        environmentId: env.id,
+        seq: 0,
+        items: [],
+      });
+    });
+    assert.ok(await store.getFlag('p', 'g'));
+    assert.equal((await store.getSnapshot(env.id))?.seq, 1);
+  });
+
+  test('50 concurrent read-modify-write transactions lose no update and leave no seq gap', async () => {
+    const { store } = ctx;
+    const env = await seed(store);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => incrementCounter(store, env.id)),
+    );
+    assert.deepEqual(
+      [...results].sort((a, b) => a - b),
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
+    await assertNoLostUpdate(store, env.id, 50);
+  });
+
+  test('a transaction object cannot be used after its work settled', async () => {
+    const { store } = ctx;
+    await seed(store);
+    let leaked: StoreTransaction | undefined;
+    await store.transaction(async (tx) => {
+      leaked = tx;
+    });
+    assert.ok(leaked);
+    await assert.rejects(leaked.putFlag(flag('p', 'late')));
+    assert.equal(await store.getFlag('p', 'late'), undefined);
+  });
+}

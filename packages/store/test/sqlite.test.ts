@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { openSqliteStore } from '@vexil/store/sqlite';
+import { runStoreContract } from './contract.js';
+import { assertNoLostUpdate, incrementCounter, rejectsWithCode, seed } from './contract/helpers.js';
+
+const root = await mkdtemp(join(tmpdir(), 'vexil-store-sqlite-'));
+after(() => rm(root, { recursive: true, force: true }));
+let files = 0;
+const freshPath = () => join(root, `store-${++files}.db`);
+
+runStoreContract('sqlite', async () => {
+  const path = freshPath();
+  const opened = [await openSqliteStore({ path })];
+  const reopen = async () => {
+    const store = await openSqliteStore({ path });
+    opened.push(store);
+    return store;
+  };
+  const cleanup = async () => {
+    for (const store of opened) await store.close();
+    await rm(path, { force: true });
+  };
+  return { store: opened[0]!, reopen, cleanup };
+});
+
+describe('sqlite store', () => {
+  test('refuses a database whose schema is newer than the code', async () => {
+    const path = freshPath();
+    await (await openSqliteStore({ path })).close();
+    const db = new Database(path);
+    db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)').run();
+    db.close();
+    await rejectsWithCode(openSqliteStore({ path }), 'SCHEMA_TOO_NEW');
+  });
+
+  test('an unopenable path is UNAVAILABLE', async () => {
+    await rejectsWithCode(
+      openSqliteStore({ path: join(root, 'no', 'such', 'x.db') }),
+      'UNAVAILABLE',
+    );
+  });
+
+  test('two writers on one file (another thread, another connection) lose no update', async () => {
+    const path = freshPath();
+    const store = await openSqliteStore({ path });
+    try {
+      const env = await seed(store);
+      // A worker thread has its own event loop and connections, like a second process.
+      const worker = new Worker(new URL('./sqlite-counter-worker.js', import.meta.url), {
+        workerData: { path, environmentId: env.id, count: 25 },
+      });
+      const workerDone = new Promise<void>((resolve, reject) => {
+        worker.once('error', reject);
+        worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`exit ${code}`))));
+      });
+      const mine = Array.from({ length: 25 }, () => incrementCounter(store, env.id));
+      await Promise.all([...mine, workerDone]);
+      await assertNoLostUpdate(store, env.id, 50);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a closed store reports UNAVAILABLE', async () => {
+    const store = await openSqliteStore({ path: freshPath() });
+    await store.close();
+    await rejectsWithCode(store.listProjects(), 'UNAVAILABLE');
+    assert.equal(store.kind, 'sqlite');
+  });
+});
