@@ -1,0 +1,55 @@
+import jsonPatch from 'fast-json-patch';
+import type { AuditEntry, AuditQuery } from '@vexil/store';
+import type { Route } from '../http/router.js';
+import { read, type ApiDeps } from './deps.js';
+import { ref } from './schemas.js';
+
+const integer = (description: string) => ({ type: 'string', pattern: '^[0-9]+$', description });
+
+function withDiff(entry: AuditEntry) {
+  const diffable = (v: unknown) => (typeof v === 'object' && v !== null ? v : {});
+  return { ...entry, diff: jsonPatch.compare(diffable(entry.before), diffable(entry.after)) };
+}
+
+export function auditRoutes(deps: ApiDeps): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: '/api/v1/audit',
+      summary: 'The audit log, newest first: who changed what, when, with a before/after diff',
+      tag: 'audit',
+      role: 'reader',
+      query: {
+        project: { type: 'string', description: 'project key' },
+        environment: { type: 'string', description: 'environment key' },
+        flag: { type: 'string', description: 'flag key' },
+        segment: { type: 'string', description: 'segment key' },
+        from: integer('Unix ms, inclusive'),
+        to: integer('Unix ms, exclusive'),
+        before: integer('only entries with a smaller id (paging: pass nextBefore)'),
+        limit: integer('at most this many entries (default 100, max 1000)'),
+      },
+      responses: { 200: { description: 'entries', schema: ref('AuditPage') } },
+      handle: async ({ query }) => {
+        const q: AuditQuery = { limit: Math.min(Number(query['limit'] ?? 100), 1000) };
+        if (query['project'] !== undefined) q.projectKey = query['project'];
+        if (query['environment'] !== undefined) q.environmentKey = query['environment'];
+        if (query['flag'] !== undefined) {
+          q.resourceKind = 'flag';
+          q.resourceKey = query['flag'];
+        } else if (query['segment'] !== undefined) {
+          q.resourceKind = 'segment';
+          q.resourceKey = query['segment'];
+        }
+        if (query['from'] !== undefined) q.from = Number(query['from']);
+        if (query['to'] !== undefined) q.to = Number(query['to']);
+        if (query['before'] !== undefined) q.before = Number(query['before']);
+        const entries = await read(() => deps.store.listAudit(q));
+        const last = entries[entries.length - 1];
+        const page =
+          entries.length === q.limit && last !== undefined ? { nextBefore: last.id } : {};
+        return { body: { items: entries.map(withDiff), ...page } };
+      },
+    },
+  ];
+}

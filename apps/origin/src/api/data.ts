@@ -1,0 +1,272 @@
+import { checkFlag, checkSegment } from '@vexil/evaluation';
+import {
+  clientSideAvailability,
+  parseSdkData,
+  type Flag,
+  type JsonObject,
+  type Segment,
+} from '@vexil/protocol';
+import type {
+  EnvironmentRecord,
+  FlagRecord,
+  FlagTargeting,
+  SegmentRecord,
+  StoreTransaction,
+} from '@vexil/store';
+import { commitFlag, commitSegment } from '../domain/commit.js';
+import { defaultTargeting } from '../domain/flag-model.js';
+import { validationFailed, type ErrorDetail } from '../http/api-error.js';
+import type { Route } from '../http/router.js';
+import { read, requireEnvironment, write, type ApiDeps } from './deps.js';
+import { ref } from './schemas.js';
+
+// Import and export in LaunchDarkly's SDK data format: the migration path from LaunchDarkly.
+// Import replaces the environment's flags and segments with exactly the imported ones. It is as
+// tolerant as an SDK receiving a `put`: semantically broken items are accepted (they evaluate to
+// MALFORMED_FLAG, as in LaunchDarkly) and reported as warnings.
+
+const IMPORT_LIMIT = 64 * 1024 * 1024;
+
+function targetingFrom(flag: Flag): FlagTargeting {
+  const targeting: FlagTargeting = {
+    on: flag.on,
+    fallthrough: flag.fallthrough ?? {},
+    prerequisites: flag.prerequisites ?? [],
+    targets: flag.targets ?? [],
+    contextTargets: flag.contextTargets ?? [],
+    rules: flag.rules ?? [],
+    salt: flag.salt ?? '',
+    clientSideAvailability: clientSideAvailability(flag),
+    trackEvents: flag.trackEvents ?? false,
+    trackEventsFallthrough: flag.trackEventsFallthrough ?? false,
+    version: flag.version,
+  };
+  if (flag.offVariation !== undefined) targeting.offVariation = flag.offVariation;
+  if (flag.debugEventsUntilDate !== undefined)
+    targeting.debugEventsUntilDate = flag.debugEventsUntilDate;
+  return targeting;
+}
+
+/** The flag record after importing `flag` into `env`. */
+function importedFlag(
+  existing: FlagRecord | undefined,
+  flag: Flag,
+  env: EnvironmentRecord,
+  allEnvs: readonly EnvironmentRecord[],
+  now: number,
+): FlagRecord {
+  const sameValues =
+    existing !== undefined &&
+    existing.variations.length === flag.variations.length &&
+    existing.variations.every(
+      (v, i) => JSON.stringify(v.value) === JSON.stringify(flag.variations[i]),
+    );
+  const record: FlagRecord =
+    existing === undefined
+      ? {
+          projectKey: env.projectKey,
+          key: flag.key,
+          name: flag.key,
+          description: '',
+          tags: [],
+          variations: [],
+          temporary: false,
+          archived: false,
+          environments: {},
+          version: 0,
+          createdAt: now,
+          updatedAt: now,
+        }
+      : structuredClone(existing);
+  if (!sameValues) record.variations = flag.variations.map((value) => ({ value }));
+  if (existing === undefined) {
+    for (const other of allEnvs)
+      record.environments[other.key] = defaultTargeting(flag.variations.length);
+  }
+  record.environments[env.key] = targetingFrom(flag);
+  return record;
+}
+
+function importedSegment(
+  segment: Segment,
+  env: EnvironmentRecord,
+  existing: SegmentRecord | undefined,
+  now: number,
+): SegmentRecord {
+  const record: SegmentRecord = {
+    projectKey: env.projectKey,
+    environmentKey: env.key,
+    key: segment.key,
+    name: existing?.name ?? segment.key,
+    description: existing?.description ?? '',
+    tags: existing?.tags ?? [],
+    included: segment.included ?? [],
+    excluded: segment.excluded ?? [],
+    includedContexts: segment.includedContexts ?? [],
+    excludedContexts: segment.excludedContexts ?? [],
+    rules: segment.rules ?? [],
+    salt: segment.salt ?? '',
+    unbounded: segment.unbounded ?? false,
+    version: segment.version,
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+  };
+  if (segment.unboundedContextKind !== undefined)
+    record.unboundedContextKind = segment.unboundedContextKind;
+  if (segment.generation !== undefined) record.generation = segment.generation;
+  return record;
+}
+
+async function importData(
+  tx: StoreTransaction,
+  env: EnvironmentRecord,
+  flags: Flag[],
+  segments: Segment[],
+  meta: { actor: string; now: number },
+  changed: Set<string>,
+): Promise<number> {
+  const allEnvs = await tx.listEnvironments(env.projectKey);
+  const before = env.seq;
+  const commitMeta = (version: number) => ({
+    ...meta,
+    action: 'data.import',
+    skipAudit: true,
+    versionFloor: { [env.key]: version },
+  });
+  const imported = new Set(flags.map((f) => f.key));
+  for (const flag of flags) {
+    const existing = await tx.getFlagForUpdate(env.projectKey, flag.key);
+    const record = importedFlag(existing, flag, env, allEnvs, meta.now);
+    const result = await commitFlag(tx, env.projectKey, existing, record, commitMeta(flag.version));
+    result.environmentIds.forEach((id) => changed.add(id));
+  }
+  for (const existing of await tx.listFlags(env.projectKey)) {
+    if (imported.has(existing.key) || existing.environments[env.key] === undefined) continue;
+    const record = structuredClone(existing);
+    delete record.environments[env.key];
+    (await commitFlag(tx, env.projectKey, existing, record, commitMeta(0))).environmentIds.forEach(
+      (id) => changed.add(id),
+    );
+  }
+  const importedSegments = new Set(segments.map((s) => s.key));
+  for (const segment of segments) {
+    const existing = await tx.getSegmentForUpdate(env.projectKey, env.key, segment.key);
+    const record = importedSegment(segment, env, existing, meta.now);
+    await commitSegment(tx, env, existing, record, commitMeta(segment.version));
+    changed.add(env.id);
+  }
+  for (const existing of await tx.listSegments(env.projectKey, env.key)) {
+    if (importedSegments.has(existing.key)) continue;
+    await commitSegment(tx, env, existing, undefined, commitMeta(0));
+    changed.add(env.id);
+  }
+  const after = (await tx.getEnvironment(env.projectKey, env.key))?.seq ?? before;
+  return after - before;
+}
+
+export function dataRoutes(deps: ApiDeps): Route[] {
+  const path = '/api/v1/projects/{projectKey}/environments/{environmentKey}/data';
+  return [
+    {
+      method: 'GET',
+      path,
+      summary: "Export the environment's flags and segments in LaunchDarkly's SDK data format",
+      tag: 'data',
+      role: 'reader',
+      responses: {
+        200: { description: '{"flags": {...}, "segments": {...}}', schema: ref('SdkData') },
+      },
+      handle: async ({ params }) => {
+        const snapshot = await read(async () => {
+          const env = await requireEnvironment(
+            deps.store,
+            params['projectKey']!,
+            params['environmentKey']!,
+          );
+          return deps.store.getSnapshot(env.id);
+        });
+        const flags: JsonObject = {};
+        const segments: JsonObject = {};
+        for (const entry of snapshot?.items ?? []) {
+          if ((entry.item as { deleted?: boolean }).deleted === true) continue;
+          (entry.kind === 'flag' ? flags : segments)[entry.key] = entry.item;
+        }
+        return {
+          body: { flags, segments },
+          headers: { 'x-vexil-seq': String(snapshot?.seq ?? 0) },
+        };
+      },
+    },
+    {
+      method: 'PUT',
+      path,
+      summary: "Replace the environment's flags and segments with LaunchDarkly SDK data (import)",
+      tag: 'data',
+      role: 'writer',
+      body: { schema: ref('SdkData'), limit: IMPORT_LIMIT },
+      responses: {
+        200: {
+          description: 'imported; warnings list items that will evaluate to MALFORMED_FLAG',
+          schema: ref('ImportResult'),
+        },
+        400: { description: 'structurally invalid data', schema: ref('Error') },
+      },
+      handle: async ({ params, body, actor }) => {
+        const parsed = parseSdkData(body);
+        if (!parsed.ok)
+          throw validationFailed([
+            {
+              path: parsed.error.path,
+              message: parsed.error.message.replace(`${parsed.error.path}: `, ''),
+            },
+          ]);
+        const flags = Object.values(parsed.value.flags).filter((f) => f.deleted !== true);
+        const segments = Object.values(parsed.value.segments).filter((s) => s.deleted !== true);
+        const warnings: ErrorDetail[] = [
+          ...flags.flatMap((f) =>
+            checkFlag(f).map((i) => ({ path: `flags.${f.key}.${i.path}`, message: i.message })),
+          ),
+          ...segments.flatMap((s) =>
+            checkSegment(s).map((i) => ({
+              path: `segments.${s.key}.${i.path}`,
+              message: i.message,
+            })),
+          ),
+        ];
+        const changes = await write(deps, async (tx, changed) => {
+          const env = await requireEnvironment(
+            tx,
+            params['projectKey']!,
+            params['environmentKey']!,
+          );
+          const now = deps.now();
+          const count = await importData(
+            tx,
+            env,
+            flags,
+            segments,
+            { actor: actor.name, now },
+            changed,
+          );
+          await tx.appendAudit({
+            at: now,
+            actor: actor.name,
+            action: 'data.import',
+            projectKey: env.projectKey,
+            environmentKey: env.key,
+            resourceKind: 'data',
+            resourceKey: env.key,
+            before: null,
+            after: {
+              flags: flags.map((f) => f.key),
+              segments: segments.map((s) => s.key),
+              warnings: warnings.length,
+            },
+          });
+          return count;
+        });
+        return { body: { flags: flags.length, segments: segments.length, changes, warnings } };
+      },
+    },
+  ];
+}

@@ -1,0 +1,113 @@
+import type { IncomingMessage } from 'node:http';
+import {
+  StoreError,
+  type EnvironmentRecord,
+  type ProjectRecord,
+  type Store,
+  type StoreReader,
+  type StoreTransaction,
+} from '@vexil/store';
+import { ApiError, notFound } from '../http/api-error.js';
+import { headerValue } from '../http/api-handler.js';
+
+/** What the route handlers need; assembled once by createOrigin. */
+export interface ApiDeps {
+  readonly store: Store;
+  readonly now: () => number;
+  /** Called after a committed transaction appended changes to these environments. */
+  readonly committed: (environmentIds: readonly string[]) => void;
+}
+
+/**
+ * Runs a write transaction, maps store failures to API errors, and reports the environments
+ * that received changes once the transaction has committed.
+ */
+export async function write<T>(
+  deps: ApiDeps,
+  work: (tx: StoreTransaction, changed: Set<string>) => Promise<T>,
+): Promise<T> {
+  let changed = new Set<string>();
+  try {
+    const result = await deps.store.transaction(async (tx) => {
+      changed = new Set<string>();
+      return work(tx, changed);
+    });
+    if (changed.size > 0) deps.committed([...changed]);
+    return result;
+  } catch (e) {
+    throw storeToApiError(e);
+  }
+}
+
+export async function read<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    throw storeToApiError(e);
+  }
+}
+
+function storeToApiError(e: unknown): unknown {
+  if (!(e instanceof StoreError)) return e;
+  switch (e.code) {
+    case 'ALREADY_EXISTS':
+    case 'VERSION_CONFLICT':
+      return new ApiError('CONFLICT', e.message);
+    case 'NOT_FOUND':
+      return new ApiError('NOT_FOUND', e.message);
+    case 'UNAVAILABLE':
+      return new ApiError(
+        'UNAVAILABLE',
+        `the database is unavailable, retry shortly (${e.message})`,
+      );
+    default:
+      return e;
+  }
+}
+
+export async function requireProject(
+  reader: StoreReader,
+  projectKey: string,
+): Promise<ProjectRecord> {
+  const project = await reader.getProject(projectKey);
+  if (project === undefined) throw notFound(`project "${projectKey}"`);
+  return project;
+}
+
+export async function requireEnvironment(
+  reader: StoreReader,
+  projectKey: string,
+  environmentKey: string,
+): Promise<EnvironmentRecord> {
+  const env = await reader.getEnvironment(projectKey, environmentKey);
+  if (env === undefined) {
+    await requireProject(reader, projectKey);
+    throw notFound(`environment "${environmentKey}" in project "${projectKey}"`);
+  }
+  return env;
+}
+
+/** `If-Match: "3"` (or 3, or W/"3"): the version the writer last read, if it sent one. */
+export function ifMatchVersion(req: IncomingMessage): number | undefined {
+  const header = headerValue(req, 'if-match');
+  if (header === undefined || header.trim() === '*') return undefined;
+  const m = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(header);
+  if (m === null) {
+    throw new ApiError(
+      'VALIDATION_FAILED',
+      `If-Match must be the version you read, such as "3" (got ${JSON.stringify(header)})`,
+    );
+  }
+  return Number(m[1]);
+}
+
+export function checkVersion(what: string, current: number, expected: number | undefined): void {
+  if (expected !== undefined && expected !== current) {
+    throw new ApiError(
+      'VERSION_MISMATCH',
+      `${what} is at version ${current} but If-Match says ${expected}: someone changed it since you read it; GET it again and reapply your change`,
+    );
+  }
+}
+
+export const etag = (version: number) => ({ etag: `"${version}"` });

@@ -1,0 +1,242 @@
+import type { EnvironmentRecord, StoreTransaction } from '@vexil/store';
+import { ApiError } from '../http/api-error.js';
+import type { Route } from '../http/router.js';
+import { defaultTargeting, sdkFlag } from '../domain/flag-model.js';
+import { newClientSideId, newMobileKey, newSdkKey } from '../domain/secrets.js';
+import { read, requireEnvironment, requireProject, write, type ApiDeps } from './deps.js';
+import { ref } from './schemas.js';
+
+interface EnvironmentInput {
+  key: string;
+  name: string;
+}
+
+export function environmentView(env: EnvironmentRecord) {
+  return {
+    key: env.key,
+    name: env.name,
+    projectKey: env.projectKey,
+    sdkKey: env.sdkKey,
+    mobileKey: env.mobileKey,
+    clientSideId: env.id,
+    ...(env.expiringSdkKey === undefined ? {} : { expiringSdkKey: env.expiringSdkKey }),
+    ...(env.expiringMobileKey === undefined ? {} : { expiringMobileKey: env.expiringMobileKey }),
+    seq: env.seq,
+    createdAt: env.createdAt,
+  };
+}
+
+/** A new environment serves every flag of its project, off, from its first sequence number. */
+async function seedFlags(tx: StoreTransaction, env: EnvironmentRecord, now: number): Promise<void> {
+  for (const flag of await tx.listFlags(env.projectKey)) {
+    const targeting = defaultTargeting(flag.variations.length);
+    if (!flag.archived) {
+      targeting.version = (await tx.getItemVersion(env.id, 'flag', flag.key)) + 1;
+      const item = sdkFlag(flag, targeting, targeting.version);
+      await tx.appendChange(env.id, {
+        kind: 'flag',
+        key: flag.key,
+        version: targeting.version,
+        item,
+      });
+    }
+    flag.environments[env.key] = targeting;
+    flag.updatedAt = now;
+    await tx.putFlag(flag);
+  }
+}
+
+export function environmentRoutes(deps: ApiDeps): Route[] {
+  const base = '/api/v1/projects/{projectKey}/environments';
+  return [
+    {
+      method: 'GET',
+      path: base,
+      summary: "List a project's environments with their keys",
+      tag: 'environments',
+      role: 'reader',
+      responses: {
+        200: {
+          description: 'environments',
+          schema: {
+            type: 'object',
+            properties: { items: { type: 'array', items: ref('Environment') } },
+          },
+        },
+      },
+      handle: async ({ params }) => {
+        const items = await read(async () => {
+          await requireProject(deps.store, params['projectKey']!);
+          return deps.store.listEnvironments(params['projectKey']!);
+        });
+        return { body: { items: items.map(environmentView) } };
+      },
+    },
+    {
+      method: 'POST',
+      path: base,
+      summary: 'Create an environment with new SDK key, mobile key and client-side ID',
+      tag: 'environments',
+      role: 'admin',
+      body: { schema: ref('EnvironmentInput') },
+      responses: {
+        201: { description: 'created', schema: ref('Environment') },
+        409: { description: 'the key is taken' },
+      },
+      handle: async ({ params, body, actor }) => {
+        const input = body as EnvironmentInput;
+        const created = await write(deps, async (tx, changed) => {
+          const project = await requireProject(tx, params['projectKey']!);
+          if ((await tx.getEnvironment(project.key, input.key)) !== undefined) {
+            throw new ApiError(
+              'CONFLICT',
+              `environment "${input.key}" already exists in project "${project.key}"`,
+            );
+          }
+          const now = deps.now();
+          const env: EnvironmentRecord = {
+            id: newClientSideId(),
+            projectKey: project.key,
+            key: input.key,
+            name: input.name,
+            sdkKey: newSdkKey(),
+            mobileKey: newMobileKey(),
+            seq: 0,
+            createdAt: now,
+          };
+          await tx.putEnvironment(env);
+          await seedFlags(tx, env, now);
+          changed.add(env.id);
+          await tx.appendAudit({
+            at: now,
+            actor: actor.name,
+            action: 'environment.create',
+            projectKey: project.key,
+            environmentKey: env.key,
+            resourceKind: 'environment',
+            resourceKey: env.key,
+            before: null,
+            after: { key: env.key, name: env.name, clientSideId: env.id },
+          });
+          return (await tx.getEnvironment(project.key, env.key)) ?? env;
+        });
+        return { status: 201, body: environmentView(created) };
+      },
+    },
+    {
+      method: 'GET',
+      path: `${base}/{environmentKey}`,
+      summary: 'Get an environment with its keys',
+      tag: 'environments',
+      role: 'reader',
+      responses: {
+        200: { description: 'the environment', schema: ref('Environment') },
+        404: { description: 'not found' },
+      },
+      handle: async ({ params }) => ({
+        body: environmentView(
+          await read(() =>
+            requireEnvironment(deps.store, params['projectKey']!, params['environmentKey']!),
+          ),
+        ),
+      }),
+    },
+    {
+      method: 'DELETE',
+      path: `${base}/{environmentKey}`,
+      summary: 'Delete an environment, its segments and its targeting of every flag',
+      tag: 'environments',
+      role: 'admin',
+      responses: { 204: { description: 'deleted' }, 404: { description: 'not found' } },
+      handle: async ({ params, actor }) => {
+        await write(deps, async (tx) => {
+          const env = await requireEnvironment(
+            tx,
+            params['projectKey']!,
+            params['environmentKey']!,
+          );
+          for (const flag of await tx.listFlags(env.projectKey)) {
+            if (flag.environments[env.key] === undefined) continue;
+            delete flag.environments[env.key];
+            await tx.putFlag(flag);
+          }
+          await tx.deleteEnvironment(env.projectKey, env.key);
+          await tx.appendAudit({
+            at: deps.now(),
+            actor: actor.name,
+            action: 'environment.delete',
+            projectKey: env.projectKey,
+            environmentKey: env.key,
+            resourceKind: 'environment',
+            resourceKey: env.key,
+            before: { key: env.key, name: env.name, clientSideId: env.id },
+            after: null,
+          });
+        });
+        return { status: 204 };
+      },
+    },
+    rotateKeyRoute(deps, base),
+  ];
+}
+
+function rotateKeyRoute(deps: ApiDeps, base: string): Route {
+  return {
+    method: 'POST',
+    path: `${base}/{environmentKey}/keys/{keyKind}/rotate`,
+    summary:
+      'Rotate the SDK key (keyKind sdk) or mobile key (keyKind mobile); the old key may keep working until an expiry',
+    tag: 'environments',
+    role: 'admin',
+    body: { schema: ref('RotateKeyInput'), optional: true },
+    responses: {
+      200: { description: 'the environment with its new key', schema: ref('Environment') },
+    },
+    handle: async ({ params, body, actor }) => {
+      const kind = params['keyKind'];
+      if (kind !== 'sdk' && kind !== 'mobile') {
+        throw new ApiError(
+          'NOT_FOUND',
+          `unknown key kind "${kind ?? ''}": rotate "sdk" or "mobile"`,
+        );
+      }
+      const expiresIn = (body as { expiresInSeconds?: number } | undefined)?.expiresInSeconds ?? 0;
+      const updated = await write(deps, async (tx) => {
+        const env = await tx.getEnvironmentForUpdate(
+          params['projectKey']!,
+          params['environmentKey']!,
+        );
+        if (env === undefined)
+          return requireEnvironment(tx, params['projectKey']!, params['environmentKey']!);
+        const now = deps.now();
+        const old = kind === 'sdk' ? env.sdkKey : env.mobileKey;
+        const expiring =
+          expiresIn > 0 ? { key: old, expiresAt: now + expiresIn * 1000 } : undefined;
+        const next: EnvironmentRecord = { ...env };
+        if (kind === 'sdk') {
+          next.sdkKey = newSdkKey();
+          delete next.expiringSdkKey;
+          if (expiring !== undefined) next.expiringSdkKey = expiring;
+        } else {
+          next.mobileKey = newMobileKey();
+          delete next.expiringMobileKey;
+          if (expiring !== undefined) next.expiringMobileKey = expiring;
+        }
+        await tx.putEnvironment(next);
+        await tx.appendAudit({
+          at: now,
+          actor: actor.name,
+          action: `environment.rotate-${kind}-key`,
+          projectKey: env.projectKey,
+          environmentKey: env.key,
+          resourceKind: 'environment',
+          resourceKey: env.key,
+          before: null,
+          after: { keyKind: kind, oldKeyExpiresAt: expiring?.expiresAt ?? now },
+        });
+        return next;
+      });
+      return { body: environmentView(updated) };
+    },
+  };
+}

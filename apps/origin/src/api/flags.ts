@@ -1,0 +1,326 @@
+import type { JsonObject } from '@vexil/protocol';
+import type { FlagRecord, FlagTargeting, FlagVariation, StoreTransaction } from '@vexil/store';
+import { commitFlag } from '../domain/commit.js';
+import { defaultTargeting, flagRepresentation, type FlagDefaults } from '../domain/flag-model.js';
+import { assertValidFlag } from '../domain/flag-validation.js';
+import { ApiError, notFound, validationFailed, type ErrorDetail } from '../http/api-error.js';
+import type { Actor, Route } from '../http/router.js';
+import type { SchemaRegistry } from '../http/validation.js';
+import {
+  checkVersion,
+  etag,
+  ifMatchVersion,
+  read,
+  requireProject,
+  write,
+  type ApiDeps,
+} from './deps.js';
+import { applyJsonPatch, type Operation } from './json-patch.js';
+import { ref } from './schemas.js';
+
+interface FlagInput {
+  key: string;
+  name?: string;
+  description?: string;
+  tags?: string[];
+  variations: FlagVariation[];
+  temporary?: boolean;
+  defaults?: Partial<FlagDefaults>;
+  environments?: Record<string, Partial<FlagTargeting>>;
+}
+
+const READ_ONLY = ['key', 'version', 'createdAt', 'updatedAt'] as const;
+
+export function flagRoutes(deps: ApiDeps, schemas: SchemaRegistry): Route[] {
+  const base = '/api/v1/projects/{projectKey}/flags';
+  const envKeysOf = async (tx: StoreTransaction, projectKey: string) =>
+    (await tx.listEnvironments(projectKey)).map((e) => e.key);
+
+  return [
+    {
+      method: 'GET',
+      path: base,
+      summary: 'List flags, filtered by tag and searched by text',
+      tag: 'flags',
+      role: 'reader',
+      query: {
+        tag: { type: 'string', description: 'only flags with this tag' },
+        q: {
+          type: 'string',
+          description: 'text to find in key, name or description (case-insensitive)',
+        },
+        archived: {
+          enum: ['true', 'false', 'all'],
+          description: 'archived flags: false (default), true or all',
+        },
+      },
+      responses: { 200: { description: 'flags', schema: ref('FlagList') } },
+      handle: async ({ params, query }) => {
+        const projectKey = params['projectKey']!;
+        const { flags, envKeys } = await read(async () => {
+          await requireProject(deps.store, projectKey);
+          const [flags, envs] = await Promise.all([
+            deps.store.listFlags(projectKey),
+            deps.store.listEnvironments(projectKey),
+          ]);
+          return { flags, envKeys: envs.map((e) => e.key) };
+        });
+        const text = query['q']?.toLowerCase();
+        const archived = query['archived'] ?? 'false';
+        const items = flags
+          .filter((f) => archived === 'all' || f.archived === (archived === 'true'))
+          .filter((f) => query['tag'] === undefined || f.tags.includes(query['tag']))
+          .filter(
+            (f) =>
+              text === undefined ||
+              [f.key, f.name, f.description].some((s) => s.toLowerCase().includes(text)),
+          )
+          .map((f) => flagRepresentation(f, envKeys));
+        return { body: { items, totalCount: items.length } };
+      },
+    },
+    {
+      method: 'POST',
+      path: base,
+      summary: 'Create a flag (definition and, optionally, targeting per environment)',
+      tag: 'flags',
+      role: 'writer',
+      body: { schema: ref('FlagInput') },
+      responses: {
+        201: { description: 'created', schema: ref('Flag') },
+        400: { description: 'invalid flag', schema: ref('Error') },
+        409: { description: 'the key is taken' },
+      },
+      handle: async ({ params, body, actor }) => {
+        const input = body as FlagInput;
+        const projectKey = params['projectKey']!;
+        const representation = await write(deps, async (tx, changed) => {
+          await requireProject(tx, projectKey);
+          if ((await tx.getFlag(projectKey, input.key)) !== undefined) {
+            throw new ApiError(
+              'CONFLICT',
+              `flag "${input.key}" already exists in project "${projectKey}"`,
+            );
+          }
+          const envKeys = await envKeysOf(tx, projectKey);
+          const unknown = Object.keys(input.environments ?? {}).filter((k) => !envKeys.includes(k));
+          if (unknown.length > 0) {
+            throw validationFailed(
+              unknown.map((k) => ({
+                path: `environments.${k}`,
+                message: `no environment "${k}" in this project (it has ${envKeys.join(', ')})`,
+              })),
+            );
+          }
+          const now = deps.now();
+          const record: FlagRecord = {
+            projectKey,
+            key: input.key,
+            name: input.name ?? input.key,
+            description: input.description ?? '',
+            tags: input.tags ?? [],
+            variations: input.variations,
+            temporary: input.temporary ?? true,
+            archived: false,
+            environments: {},
+            version: 0,
+            createdAt: now,
+            updatedAt: now,
+          };
+          for (const envKey of envKeys) {
+            record.environments[envKey] = {
+              ...defaultTargeting(input.variations.length, input.defaults),
+              ...input.environments?.[envKey],
+              version: 0,
+            };
+          }
+          assertValidFlag(record, await tx.listFlags(projectKey));
+          const result = await commitFlag(
+            tx,
+            projectKey,
+            undefined,
+            record,
+            meta(actor, 'flag.create', now),
+          );
+          result.environmentIds.forEach((id) => changed.add(id));
+          return flagRepresentation(record, envKeys);
+        });
+        return {
+          status: 201,
+          body: representation,
+          headers: etag(representation['version'] as number),
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: `${base}/{flagKey}`,
+      summary: 'Get a flag with its targeting in every environment',
+      tag: 'flags',
+      role: 'reader',
+      responses: {
+        200: { description: 'the flag; ETag is its version', schema: ref('Flag') },
+        404: { description: 'not found' },
+      },
+      handle: async ({ params }) => {
+        const projectKey = params['projectKey']!;
+        const { flag, envs } = await read(async () => {
+          await requireProject(deps.store, projectKey);
+          const [flag, envs] = await Promise.all([
+            deps.store.getFlag(projectKey, params['flagKey']!),
+            deps.store.listEnvironments(projectKey),
+          ]);
+          return { flag, envs };
+        });
+        if (flag === undefined)
+          throw notFound(`flag "${params['flagKey']!}" in project "${projectKey}"`);
+        return {
+          body: flagRepresentation(
+            flag,
+            envs.map((e) => e.key),
+          ),
+          headers: etag(flag.version),
+        };
+      },
+    },
+    {
+      method: 'PATCH',
+      path: `${base}/{flagKey}`,
+      summary: 'Change a flag with a JSON Patch; If-Match: "<version>" makes the write conditional',
+      tag: 'flags',
+      role: 'writer',
+      body: {
+        schema: ref('JsonPatch'),
+        mediaTypes: ['application/json-patch+json', 'application/json'],
+      },
+      responses: {
+        200: { description: 'the updated flag', schema: ref('Flag') },
+        400: { description: 'the patch or the resulting flag is invalid', schema: ref('Error') },
+        409: {
+          description: 'If-Match version mismatch, or a failed test operation',
+          schema: ref('Error'),
+        },
+      },
+      handle: async ({ params, body, actor, req }) => {
+        const projectKey = params['projectKey']!;
+        const expected = ifMatchVersion(req);
+        const representation = await write(deps, async (tx, changed) => {
+          await requireProject(tx, projectKey);
+          const before = await tx.getFlagForUpdate(projectKey, params['flagKey']!);
+          if (before === undefined)
+            throw notFound(`flag "${params['flagKey']!}" in project "${projectKey}"`);
+          checkVersion(`flag "${before.key}"`, before.version, expected);
+          const envKeys = await envKeysOf(tx, projectKey);
+          const current = flagRepresentation(before, envKeys);
+          const patched = applyJsonPatch(current, body as Operation[]);
+          schemas.check(ref('Flag'), patched, '');
+          const after = recordFromRepresentation(before, current, patched, envKeys);
+          assertValidFlag(after, await tx.listFlags(projectKey));
+          const action =
+            after.archived !== before.archived
+              ? after.archived
+                ? 'flag.archive'
+                : 'flag.restore'
+              : 'flag.update';
+          const result = await commitFlag(
+            tx,
+            projectKey,
+            before,
+            after,
+            meta(actor, action, deps.now()),
+          );
+          result.environmentIds.forEach((id) => changed.add(id));
+          return flagRepresentation(after, envKeys);
+        });
+        return { body: representation, headers: etag(representation['version'] as number) };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: `${base}/{flagKey}`,
+      summary: 'Delete a flag from every environment',
+      tag: 'flags',
+      role: 'writer',
+      responses: { 204: { description: 'deleted' }, 404: { description: 'not found' } },
+      handle: async ({ params, actor, req }) => {
+        const projectKey = params['projectKey']!;
+        const expected = ifMatchVersion(req);
+        await write(deps, async (tx, changed) => {
+          await requireProject(tx, projectKey);
+          const before = await tx.getFlagForUpdate(projectKey, params['flagKey']!);
+          if (before === undefined)
+            throw notFound(`flag "${params['flagKey']!}" in project "${projectKey}"`);
+          checkVersion(`flag "${before.key}"`, before.version, expected);
+          const dependents = (await tx.listFlags(projectKey)).filter((f) =>
+            Object.values(f.environments).some((t) =>
+              t.prerequisites.some((p) => p.key === before.key),
+            ),
+          );
+          if (dependents.length > 0) {
+            throw new ApiError(
+              'CONFLICT',
+              `flag "${before.key}" is a prerequisite of ${dependents.map((f) => `"${f.key}"`).join(', ')}; remove it from their prerequisites first`,
+            );
+          }
+          const result = await commitFlag(
+            tx,
+            projectKey,
+            before,
+            undefined,
+            meta(actor, 'flag.delete', deps.now()),
+          );
+          result.environmentIds.forEach((id) => changed.add(id));
+        });
+        return { status: 204 };
+      },
+    },
+  ];
+}
+
+function meta(actor: Actor, action: string, now: number) {
+  return { actor: actor.name, action, now };
+}
+
+/** Turns a patched, schema-valid representation back into a record, refusing read-only edits. */
+function recordFromRepresentation(
+  before: FlagRecord,
+  current: JsonObject,
+  patched: JsonObject,
+  envKeys: readonly string[],
+): FlagRecord {
+  const details: ErrorDetail[] = READ_ONLY.filter(
+    (field) => JSON.stringify(patched[field]) !== JSON.stringify(current[field]),
+  ).map((field) => ({ path: field, message: 'is read-only' }));
+  const environments = patched['environments'] as unknown as Record<string, FlagTargeting>;
+  for (const envKey of Object.keys(environments)) {
+    if (!envKeys.includes(envKey)) {
+      details.push({
+        path: `environments.${envKey}`,
+        message: 'is not an environment of this project; create the environment first',
+      });
+    } else if (
+      environments[envKey]!.version !== before.environments[envKey]?.version &&
+      environments[envKey]!.version !== undefined
+    ) {
+      details.push({ path: `environments.${envKey}.version`, message: 'is read-only' });
+    }
+  }
+  if (details.length > 0) throw validationFailed(details);
+  // Removing an environment's targeting stops serving the flag there; adding it back serves it.
+  const targeting: Record<string, FlagTargeting> = {};
+  for (const envKey of envKeys) {
+    const t = environments[envKey];
+    if (t !== undefined)
+      targeting[envKey] = { ...t, version: before.environments[envKey]?.version ?? 0 };
+  }
+  return {
+    ...before,
+    name: patched['name'] as string,
+    description: patched['description'] as string,
+    tags: patched['tags'] as string[],
+    variations: patched['variations'] as unknown as FlagVariation[],
+    temporary: patched['temporary'] as boolean,
+    archived: patched['archived'] as boolean,
+    environments: targeting,
+  };
+}

@@ -1,0 +1,113 @@
+import type { ProjectRecord } from '@vexil/store';
+import { ApiError } from '../http/api-error.js';
+import type { Route } from '../http/router.js';
+import { read, requireProject, write, type ApiDeps } from './deps.js';
+import { ref } from './schemas.js';
+
+interface ProjectInput {
+  key: string;
+  name: string;
+}
+
+const project = (p: ProjectRecord) => ({ key: p.key, name: p.name, createdAt: p.createdAt });
+
+export function projectRoutes(deps: ApiDeps): Route[] {
+  const base = '/api/v1/projects';
+  return [
+    {
+      method: 'GET',
+      path: base,
+      summary: 'List projects',
+      tag: 'projects',
+      role: 'reader',
+      responses: {
+        200: {
+          description: 'projects',
+          schema: {
+            type: 'object',
+            properties: { items: { type: 'array', items: ref('Project') } },
+          },
+        },
+      },
+      handle: async () => ({
+        body: { items: (await read(() => deps.store.listProjects())).map(project) },
+      }),
+    },
+    {
+      method: 'POST',
+      path: base,
+      summary: 'Create a project',
+      tag: 'projects',
+      role: 'admin',
+      body: { schema: ref('ProjectInput') },
+      responses: {
+        201: { description: 'created', schema: ref('Project') },
+        409: { description: 'the key is taken' },
+      },
+      handle: async ({ body, actor }) => {
+        const input = body as ProjectInput;
+        const created = await write(deps, async (tx) => {
+          if ((await tx.getProject(input.key)) !== undefined) {
+            throw new ApiError(
+              'CONFLICT',
+              `project "${input.key}" already exists; choose another key`,
+            );
+          }
+          const record: ProjectRecord = { key: input.key, name: input.name, createdAt: deps.now() };
+          await tx.putProject(record);
+          await tx.appendAudit({
+            at: record.createdAt,
+            actor: actor.name,
+            action: 'project.create',
+            projectKey: record.key,
+            resourceKind: 'project',
+            resourceKey: record.key,
+            before: null,
+            after: project(record),
+          });
+          return record;
+        });
+        return { status: 201, body: project(created) };
+      },
+    },
+    {
+      method: 'GET',
+      path: `${base}/{projectKey}`,
+      summary: 'Get a project',
+      tag: 'projects',
+      role: 'reader',
+      responses: {
+        200: { description: 'the project', schema: ref('Project') },
+        404: { description: 'no such project' },
+      },
+      handle: async ({ params }) => ({
+        body: project(await read(() => requireProject(deps.store, params['projectKey']!))),
+      }),
+    },
+    {
+      method: 'DELETE',
+      path: `${base}/{projectKey}`,
+      summary: 'Delete a project with its environments, flags and segments',
+      tag: 'projects',
+      role: 'admin',
+      responses: { 204: { description: 'deleted' }, 404: { description: 'no such project' } },
+      handle: async ({ params, actor }) => {
+        await write(deps, async (tx) => {
+          const record = await requireProject(tx, params['projectKey']!);
+          await tx.deleteProject(record.key);
+          await tx.appendAudit({
+            at: deps.now(),
+            actor: actor.name,
+            action: 'project.delete',
+            projectKey: record.key,
+            resourceKind: 'project',
+            resourceKey: record.key,
+            before: project(record),
+            after: null,
+          });
+        });
+        return { status: 204 };
+      },
+    },
+  ];
+}

@@ -1,0 +1,151 @@
+import type { JsonObject } from '@vexil/protocol';
+import type { EnvironmentRecord, FlagRecord, SegmentRecord, StoreTransaction } from '@vexil/store';
+import { flagRepresentation, sdkFlag, tombstone } from './flag-model.js';
+import { segmentRepresentation, sdkSegment } from './segment-model.js';
+
+// Writing a flag or segment: the record, one change-log entry per environment whose SDK item
+// actually changed (with the next version of that item), and the audit entry, all in the
+// caller's transaction (DESIGN.md section 3: commit = row + change-log entry).
+
+export interface CommitMeta {
+  readonly actor: string;
+  readonly action: string;
+  readonly now: number;
+  readonly comment?: string;
+  /** Lowest version to publish, per environment key (imports keep their versions). */
+  readonly versionFloor?: Readonly<Record<string, number>>;
+  /** Skip the audit entry (a bulk operation records one entry of its own). */
+  readonly skipAudit?: boolean;
+}
+
+export interface CommitResult {
+  /** Environments that received a change. */
+  readonly environmentIds: string[];
+}
+
+async function publishItem(
+  tx: StoreTransaction,
+  env: EnvironmentRecord,
+  kind: 'flag' | 'segment',
+  key: string,
+  before: JsonObject | undefined,
+  build: ((version: number) => JsonObject) | undefined,
+  options: { force?: boolean; floor?: number } = {},
+): Promise<number | undefined> {
+  const after = build?.(0);
+  if (
+    options.force !== true &&
+    JSON.stringify(before === undefined ? null : { ...before, version: 0 }) ===
+      JSON.stringify(after ?? null)
+  ) {
+    return undefined;
+  }
+  // An imported item keeps its own version when that is higher: an SDK may have seen it.
+  const version = Math.max((await tx.getItemVersion(env.id, kind, key)) + 1, options.floor ?? 0);
+  const item = build === undefined ? tombstone(key, version) : build(version);
+  await tx.appendChange(env.id, { kind, key, version, item });
+  return version;
+}
+
+/** Commits `after` (undefined = deleted) over `before` (undefined = new) for every environment. */
+export async function commitFlag(
+  tx: StoreTransaction,
+  projectKey: string,
+  before: FlagRecord | undefined,
+  after: FlagRecord | undefined,
+  meta: CommitMeta,
+): Promise<CommitResult> {
+  const environments = await tx.listEnvironments(projectKey);
+  const environmentIds: string[] = [];
+  const key = (after ?? before)!.key;
+  for (const env of environments) {
+    const served = (r: FlagRecord | undefined) =>
+      r === undefined || r.archived || r.environments[env.key] === undefined ? undefined : r;
+    const old = served(before);
+    const next = served(after);
+    const oldItem = old === undefined ? undefined : sdkFlag(old, old.environments[env.key]!, 0);
+    const build =
+      next === undefined ? undefined : (v: number) => sdkFlag(next, next.environments[env.key]!, v);
+    const floor = meta.versionFloor?.[env.key];
+    const version = await publishItem(
+      tx,
+      env,
+      'flag',
+      key,
+      oldItem,
+      build,
+      floor === undefined ? {} : { floor },
+    );
+    if (version === undefined) continue;
+    environmentIds.push(env.id);
+    const targeting = after?.environments[env.key];
+    if (targeting !== undefined) targeting.version = version;
+  }
+  const envKeys = environments.map((e) => e.key);
+  if (after === undefined) {
+    await tx.deleteFlag(projectKey, key);
+  } else {
+    after.version = (before?.version ?? 0) + 1;
+    after.updatedAt = meta.now;
+    await tx.putFlag(after);
+  }
+  if (meta.skipAudit === true) return { environmentIds };
+  await tx.appendAudit({
+    at: meta.now,
+    actor: meta.actor,
+    action: meta.action,
+    projectKey,
+    resourceKind: 'flag',
+    resourceKey: key,
+    before: before === undefined ? null : flagRepresentation(before, envKeys),
+    after: after === undefined ? null : flagRepresentation(after, envKeys),
+    ...(meta.comment === undefined ? {} : { comment: meta.comment }),
+  });
+  return { environmentIds };
+}
+
+/** Commits a segment of one environment (undefined `after` = deleted). */
+export async function commitSegment(
+  tx: StoreTransaction,
+  env: EnvironmentRecord,
+  before: SegmentRecord | undefined,
+  after: SegmentRecord | undefined,
+  meta: CommitMeta,
+): Promise<CommitResult> {
+  const key = (after ?? before)!.key;
+  const oldItem = before === undefined ? undefined : sdkSegment(before, 0);
+  const build = after === undefined ? undefined : (v: number) => sdkSegment(after, v);
+  // Every segment write gets a new version, even one that changes only its name: the version
+  // is also what If-Match compares.
+  const floor = meta.versionFloor?.[env.key];
+  const version = (await publishItem(
+    tx,
+    env,
+    'segment',
+    key,
+    oldItem,
+    build,
+    floor === undefined ? { force: true } : { force: true, floor },
+  ))!;
+  if (after === undefined) {
+    await tx.deleteSegment(env.projectKey, env.key, key);
+  } else {
+    after.version = version;
+    after.updatedAt = meta.now;
+    await tx.putSegment(after);
+  }
+  if (meta.skipAudit === true) return { environmentIds: [env.id] };
+  await tx.appendAudit({
+    at: meta.now,
+    actor: meta.actor,
+    action: meta.action,
+    projectKey: env.projectKey,
+    environmentKey: env.key,
+    resourceKind: 'segment',
+    resourceKey: key,
+    before: before === undefined ? null : segmentRepresentation(before),
+    after: after === undefined ? null : segmentRepresentation(after),
+    ...(meta.comment === undefined ? {} : { comment: meta.comment }),
+  });
+  return { environmentIds: [env.id] };
+}

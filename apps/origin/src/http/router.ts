@@ -1,0 +1,108 @@
+import type { IncomingMessage } from 'node:http';
+import type { TokenRole } from '@vexil/store';
+import type { JsonSchema } from './validation.js';
+
+// The route table: each route declares its method, path template, required role and the
+// schemas of its query, body and responses. The same declarations drive request validation
+// and the OpenAPI document (openapi.ts).
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface Actor {
+  /** Token id, or `system` for work the server does itself. */
+  readonly id: string;
+  readonly name: string;
+  readonly role: TokenRole;
+}
+
+export interface RequestContext {
+  readonly req: IncomingMessage;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string>>;
+  readonly body: unknown;
+  readonly actor: Actor;
+  readonly requestId: string;
+}
+
+export interface Reply {
+  readonly status?: number;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface Route {
+  readonly method: Method;
+  /** Template such as `/api/v1/projects/{projectKey}`. */
+  readonly path: string;
+  readonly summary: string;
+  readonly tag: string;
+  /** Least role allowed to call the route. */
+  readonly role: TokenRole;
+  readonly query?: Readonly<Record<string, JsonSchema & { description: string }>>;
+  readonly body?: {
+    readonly schema: JsonSchema;
+    readonly mediaTypes?: readonly string[];
+    /** Bytes; default 1 MiB. */
+    readonly limit?: number;
+    /** An empty body is allowed (and reaches the handler as undefined). */
+    readonly optional?: boolean;
+  };
+  readonly responses: Readonly<
+    Record<number, { readonly description: string; readonly schema?: JsonSchema }>
+  >;
+  readonly handle: (ctx: RequestContext) => Promise<Reply>;
+}
+
+interface CompiledRoute {
+  readonly route: Route;
+  readonly segments: readonly string[];
+}
+
+export interface RouteMatch {
+  readonly route: Route;
+  readonly params: Record<string, string>;
+}
+
+export class Router {
+  private readonly compiled: CompiledRoute[];
+
+  constructor(readonly routes: readonly Route[]) {
+    this.compiled = routes.map((route) => ({ route, segments: route.path.split('/').slice(1) }));
+  }
+
+  /** The route for method + path; `methods` lists what the path allows when none matches. */
+  match(method: string, pathname: string): RouteMatch | { methods: Method[] } | undefined {
+    const parts = pathname.split('/').slice(1);
+    const methods: Method[] = [];
+    for (const { route, segments } of this.compiled) {
+      const params = matchSegments(segments, parts);
+      if (params === undefined) continue;
+      if (route.method === method) return { route, params };
+      methods.push(route.method);
+    }
+    return methods.length > 0 ? { methods } : undefined;
+  }
+}
+
+function matchSegments(
+  template: readonly string[],
+  parts: readonly string[],
+): Record<string, string> | undefined {
+  if (template.length !== parts.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < template.length; i++) {
+    const t = template[i]!;
+    const p = parts[i]!;
+    if (t.startsWith('{') && t.endsWith('}')) {
+      if (p === '') return undefined;
+      try {
+        params[t.slice(1, -1)] = decodeURIComponent(p);
+      } catch {
+        return undefined;
+      }
+    } else if (t !== p) {
+      return undefined;
+    }
+  }
+  return params;
+}

@@ -1,0 +1,5 @@
+export { ensureAdminToken, newApiToken, seedDemoProject, type DemoProject } from './bootstrap.js';
+export { ApiError, type ApiErrorCode } from './http/api-error.js';
+export type { Actor } from './http/router.js';
+export { silentLogger, type Logger } from './logger.js';
+export { createOrigin, SYSTEM_ACTOR, type Origin, type OriginOptions } from './origin.js';

@@ -1,0 +1,17 @@
+/**
+ * The logging surface the origin needs; pino's logger satisfies it. Injected by the program
+ * that starts the origin, so library code never writes to the console.
+ */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export const silentLogger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};

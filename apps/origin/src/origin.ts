@@ -1,0 +1,102 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Store } from '@vexil/store';
+import { auditRoutes } from './api/audit.js';
+import { dataRoutes } from './api/data.js';
+import type { ApiDeps } from './api/deps.js';
+import { environmentRoutes } from './api/environments.js';
+import { flagRoutes } from './api/flags.js';
+import { projectRoutes } from './api/projects.js';
+import { components } from './api/schemas.js';
+import { segmentRoutes } from './api/segments.js';
+import { tokenRoutes } from './api/tokens.js';
+import { sha256Hex } from './domain/secrets.js';
+import { ApiError } from './http/api-error.js';
+import { createApiHandler, sendJson } from './http/api-handler.js';
+import { openApiDocument } from './http/openapi.js';
+import { Router, type Actor } from './http/router.js';
+import { SchemaRegistry } from './http/validation.js';
+import { silentLogger, type Logger } from './logger.js';
+
+export interface OriginOptions {
+  readonly store: Store;
+  readonly logger?: Logger;
+  readonly now?: () => number;
+  /** Called after each commit that appended changes, with the environments concerned. */
+  readonly onCommit?: (environmentIds: readonly string[]) => void;
+  readonly version?: string;
+}
+
+export interface Origin {
+  /** Serves `/api/v1/...`; answers 404 for any other path. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /**
+   * Calls a route in-process as `actor` (validation and all), for work the server does itself,
+   * such as seeding the demo project. Throws ApiError on failure.
+   */
+  invoke(method: string, path: string, body?: unknown, actor?: Actor): Promise<unknown>;
+}
+
+export const SYSTEM_ACTOR: Actor = { id: 'system', name: 'system', role: 'admin' };
+
+export function createOrigin(options: OriginOptions): Origin {
+  const { store } = options;
+  const logger = options.logger ?? silentLogger;
+  const deps: ApiDeps = {
+    store,
+    now: options.now ?? Date.now,
+    committed: options.onCommit ?? (() => undefined),
+  };
+  const schemas = new SchemaRegistry(components);
+  const routes = [
+    ...projectRoutes(deps),
+    ...environmentRoutes(deps),
+    ...flagRoutes(deps, schemas),
+    ...segmentRoutes(deps, schemas),
+    ...dataRoutes(deps),
+    ...auditRoutes(deps),
+    ...tokenRoutes(deps),
+  ];
+  const router = new Router(routes);
+  const openApi = JSON.stringify(openApiDocument(routes, components, options.version ?? '0.1.0'));
+
+  const authenticate = async (authorization: string | undefined): Promise<Actor | undefined> => {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (m === null) return undefined;
+    const token = await store.getTokenByHash(sha256Hex(m[1]!));
+    if (token === undefined || token.revokedAt !== undefined) return undefined;
+    return { id: token.id, name: token.name, role: token.role };
+  };
+  const handleApi = createApiHandler({ router, schemas, authenticate, logger });
+
+  return {
+    async handle(req, res) {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === '/api/v1/openapi.json' && (req.method === 'GET' || req.method === 'HEAD')) {
+        res.setHeader('content-type', 'application/json; charset=utf-8');
+        res.setHeader('cache-control', 'no-cache');
+        res.end(openApi);
+        return;
+      }
+      await handleApi(req, res);
+    },
+
+    async invoke(method, path, body, actor = SYSTEM_ACTOR) {
+      const match = router.match(method, path);
+      if (match === undefined || !('route' in match))
+        throw new ApiError('NOT_FOUND', `no route ${method} ${path}`);
+      if (match.route.body !== undefined && body !== undefined)
+        schemas.check(match.route.body.schema, body, '');
+      const reply = await match.route.handle({
+        req: { headers: {} } as IncomingMessage,
+        params: match.params,
+        query: {},
+        body,
+        actor,
+        requestId: 'internal',
+      });
+      return reply.body;
+    },
+  };
+}
+
+export { sendJson };

@@ -1,0 +1,69 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { openMemoryStore, type Store } from '@vexil/store';
+import { createOrigin, ensureAdminToken, type Origin } from '@vexil/origin';
+
+export const ADMIN_TOKEN = 'vxl_test-admin-token';
+
+export interface ApiServer {
+  readonly url: string;
+  readonly store: Store;
+  readonly origin: Origin;
+  /** Environment ids reported by each commit, in order. */
+  readonly commits: (readonly string[])[];
+  /** fetch with the admin token (or `token`) and JSON handling. */
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse>;
+  close(): Promise<void>;
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
+}
+
+/** An origin on a real socket (port 0) over the given store (default: in-memory). */
+export async function startApiServer(store?: Store): Promise<ApiServer> {
+  const s = store ?? (await openMemoryStore());
+  const commits: (readonly string[])[] = [];
+  const origin = createOrigin({ store: s, onCommit: (ids) => commits.push(ids) });
+  await ensureAdminToken(s, ADMIN_TOKEN, 'test admin');
+  const server: Server = createServer((req, res) => void origin.handle(req, res));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    store: s,
+    origin,
+    commits,
+    async call(method, path, body, headers = {}) {
+      const init: RequestInit = {
+        method,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...headers },
+      };
+      if (body !== undefined) {
+        init.body = typeof body === 'string' ? body : JSON.stringify(body);
+        (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+      }
+      const res = await fetch(url + path, init);
+      const text = await res.text();
+      return {
+        status: res.status,
+        headers: res.headers,
+        body: text === '' ? undefined : JSON.parse(text),
+      };
+    },
+    async close() {
+      server.closeAllConnections();
+      server.close();
+      await s.close();
+    },
+  };
+}
