@@ -12,7 +12,19 @@ export interface SemVer {
 const PATTERN =
   /^(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?(?:\.(0|[1-9]\d*))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
+// Context values are compared against many clauses and flags: remember recent parses.
+const MAX_CACHED = 4096;
+const cache = new Map<string, SemVer | undefined>();
+
 export function parseSemVer(text: string): SemVer | undefined {
+  if (cache.has(text)) return cache.get(text);
+  const parsed = parse(text);
+  if (cache.size >= MAX_CACHED) cache.clear();
+  cache.set(text, parsed);
+  return parsed;
+}
+
+function parse(text: string): SemVer | undefined {
   const m = PATTERN.exec(text);
   if (m === null) return undefined;
   // A patch without a minor ("2..1") cannot match the pattern, so group 3 implies group 2.

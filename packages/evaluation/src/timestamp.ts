@@ -8,10 +8,22 @@ import type { JsonValue } from '@vexil/protocol';
 const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
+// Context values are compared against many clauses and flags: remember recent parses.
+const MAX_CACHED = 4096;
+const cache = new Map<string, number | undefined>();
+
 /** Unix milliseconds (with sub-millisecond fraction), or undefined when not a timestamp. */
 export function toTimestamp(value: JsonValue | undefined): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
   if (typeof value !== 'string') return undefined;
+  if (cache.has(value)) return cache.get(value);
+  const parsed = parseRfc3339(value);
+  if (cache.size >= MAX_CACHED) cache.clear();
+  cache.set(value, parsed);
+  return parsed;
+}
+
+function parseRfc3339(value: string): number | undefined {
   const m = RFC3339.exec(value);
   if (m === null) return undefined;
   const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(

@@ -91,6 +91,7 @@ function readContext(json: unknown): Context {
 }
 
 function checkKind(kind: string, path: string) {
+  if (kind === 'user') return;
   if (kind === '' || kind === 'kind' || kind === 'multi' || !KIND_PATTERN.test(kind)) {
     throw new Invalid(
       path,
@@ -103,21 +104,36 @@ function readPart(o: JsonObject, kind: string, path: string): ContextPart {
   checkKind(kind, path === '' ? 'kind' : path);
   const key = o['key'];
   if (typeof key !== 'string' || key === '') {
-    throw new Invalid(
-      at(path, 'key'),
-      `a context needs a non-empty string key, got ${describe(key)}`,
-    );
+    throw new Invalid(at(path, 'key'), `a context needs a non-empty string key, got ${describe(key)}`);
   }
-  const name = optString(o, 'name', path);
-  const anonymous = optBool(o, 'anonymous', path) ?? false;
+  // One pass over the properties: this runs for every request that carries a context.
+  let name: string | undefined;
+  let anonymous = false;
   let privateAttributes: readonly string[] = [];
-  if (o['_meta'] !== undefined && o['_meta'] !== null) {
-    const meta = object(o['_meta'], at(path, '_meta'));
-    privateAttributes = optArray(meta, 'privateAttributes', at(path, '_meta'), stringItem) ?? [];
-  }
   const attributes: JsonObject = {};
-  for (const [k, v] of Object.entries(o)) {
-    if (!RESERVED_CUSTOM.has(k) && v !== null) attributes[k] = v;
+  for (const k in o) {
+    const v = o[k]!;
+    switch (k) {
+      case 'kind':
+      case 'key':
+        break;
+      case 'name':
+        if (v !== null && typeof v !== 'string') throw new Invalid(at(path, k), `expected a string, got ${describe(v)}`);
+        if (v !== null) name = v;
+        break;
+      case 'anonymous':
+        if (v !== null && typeof v !== 'boolean') throw new Invalid(at(path, k), `expected true or false, got ${describe(v)}`);
+        anonymous = v === true;
+        break;
+      case '_meta':
+        if (v !== null) {
+          const meta = object(v, at(path, '_meta'));
+          privateAttributes = optArray(meta, 'privateAttributes', at(path, '_meta'), stringItem) ?? [];
+        }
+        break;
+      default:
+        if (v !== null) attributes[k] = v;
+    }
   }
   return name === undefined
     ? { kind, key, anonymous, attributes, privateAttributes }

@@ -18,6 +18,15 @@ export {
   type Context,
   type ContextPart,
 } from './context.js';
+export type {
+  Change,
+  ChangeKind,
+  CredentialHash,
+  Directory,
+  EnvironmentDescriptor,
+  EnvironmentSnapshot,
+  SnapshotItem,
+} from './delivery.js';
 export { validationError, type ValidationError, type ValidationErrorCode } from './errors.js';
 export {
   clientSideAvailability,

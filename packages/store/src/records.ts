@@ -1,5 +1,8 @@
 import type {
+  Change,
+  ChangeKind,
   ClientSideAvailability,
+  EnvironmentSnapshot,
   FlagRule,
   JsonValue,
   Prerequisite,
@@ -148,23 +151,8 @@ export interface AuditQuery {
   limit?: number;
 }
 
-/** Kinds of item carried in an environment's change log. */
-export type ChangeKind = 'flag' | 'segment';
-
-/**
- * One committed change to an environment as SDKs see it: the full item JSON (LaunchDarkly's
- * flag or segment, with `version`), or a tombstone `{key, version, deleted: true}`.
- */
-export interface ChangeRecord {
-  environmentId: string;
-  seq: number;
-  kind: ChangeKind;
-  key: string;
-  version: number;
-  item: JsonValue;
-  /** Unix ms at commit, carried to the edges to measure propagation. */
-  committedAt: number;
-}
+/** A committed change as the store records it (the wire `Change` of docs/protocol.md section 5). */
+export type ChangeRecord = Change;
 
 export interface NewChange {
   kind: ChangeKind;
@@ -173,10 +161,4 @@ export interface NewChange {
   item: JsonValue;
 }
 
-/** An environment's complete SDK data at one sequence number. */
-export interface EnvironmentSnapshot {
-  environmentId: string;
-  seq: number;
-  /** Latest item per (kind, key), tombstones included. */
-  items: { kind: ChangeKind; key: string; version: number; item: JsonValue }[];
-}
+export type { ChangeKind, EnvironmentSnapshot };

@@ -1,0 +1,41 @@
+import type { Change, Directory } from '@vexil/protocol';
+
+// The bus between the origin and the edges (DESIGN.md section 3, docs/protocol.md section 5).
+// Changes are ordered per environment by their sequence number and can be replayed from one, so
+// an edge bootstraps from a snapshot at S and subscribes after S. Publication is idempotent by
+// (environment, seq): an origin that restarts, or two origins, may publish a change twice.
+
+export interface Subscription {
+  close(): void;
+}
+
+export interface SubscribeOptions {
+  readonly environmentId: string;
+  /** Deliver retained changes with seq > afterSeq first (default: only new changes). */
+  readonly afterSeq?: number;
+}
+
+export interface ChangeBus {
+  /** `inprocess` or `nats`. */
+  readonly kind: string;
+  /**
+   * Publishes a committed change. Callers publish each environment's changes in seq order; a
+   * change whose seq was already published is dropped.
+   */
+  publish(change: Change): Promise<void>;
+  /** The highest seq published for the environment (0 if none is retained), to resume from. */
+  lastPublishedSeq(environmentId: string): Promise<number>;
+  /** Replaces the directory of environments and credentials. */
+  publishDirectory(directory: Directory): Promise<void>;
+  /**
+   * Calls `onChange` for each change of the environment, in seq order. Replay starts at
+   * afterSeq + 1 if the bus still retains it; otherwise the first change delivered has a higher
+   * seq, and the subscriber sees the gap (and resyncs from a snapshot).
+   */
+  subscribe(options: SubscribeOptions, onChange: (change: Change) => void): Subscription;
+  /** Calls `onDirectory` with the current directory (if any), then with each new one. */
+  subscribeDirectory(onDirectory: (directory: Directory) => void): Subscription;
+  /** Whether the bus is reachable now. */
+  readonly connected: boolean;
+  close(): Promise<void>;
+}

@@ -1,0 +1,110 @@
+import type { Change, Directory } from '@vexil/protocol';
+import type { ChangeBus, SubscribeOptions, Subscription } from './change-bus.js';
+
+export interface InProcessBusOptions {
+  /** Changes retained per environment for replay (default 10,000). */
+  readonly retainPerEnvironment?: number;
+}
+
+interface Topic {
+  /** Retained changes in seq order (a bounded window). */
+  history: Change[];
+  last: number;
+  listeners: Set<(change: Change) => void>;
+}
+
+/**
+ * The bus of `vexil start`: one process, no network. Delivery is synchronous inside publish,
+ * in seq order; a listener that throws does not affect the others or the publisher.
+ */
+export function createInProcessBus(options: InProcessBusOptions = {}): ChangeBus {
+  const retain = options.retainPerEnvironment ?? 10_000;
+  const topics = new Map<string, Topic>();
+  const directoryListeners = new Set<(d: Directory) => void>();
+  let directory: Directory | undefined;
+  let closed = false;
+
+  const topic = (environmentId: string): Topic => {
+    let t = topics.get(environmentId);
+    if (t === undefined) {
+      t = { history: [], last: 0, listeners: new Set() };
+      topics.set(environmentId, t);
+    }
+    return t;
+  };
+
+  const deliver = <T>(listener: (value: T) => void, value: T) => {
+    try {
+      listener(value);
+    } catch {
+      // A subscriber's failure is its own; the bus keeps delivering to the others.
+    }
+  };
+
+  return {
+    kind: 'inprocess',
+    get connected() {
+      return !closed;
+    },
+    async publish(change) {
+      if (closed) throw new Error('the bus is closed');
+      const t = topic(change.environmentId);
+      if (change.seq <= t.last) return;
+      t.last = change.seq;
+      t.history.push(change);
+      if (t.history.length > retain) t.history.splice(0, t.history.length - retain);
+      for (const listener of t.listeners) deliver(listener, change);
+    },
+    async lastPublishedSeq(environmentId) {
+      return topics.get(environmentId)?.last ?? 0;
+    },
+    async publishDirectory(next) {
+      if (directory !== undefined && next.generatedAt < directory.generatedAt) return;
+      directory = next;
+      for (const listener of directoryListeners) deliver(listener, next);
+    },
+    subscribe(subscribeOptions: SubscribeOptions, onChange): Subscription {
+      const t = topic(subscribeOptions.environmentId);
+      let active = true;
+      const listener = (change: Change) => {
+        if (active) onChange(change);
+      };
+      // Replay and attach in one synchronous step: nothing can be published in between.
+      queueMicrotask(() => {
+        if (!active) return;
+        const after = subscribeOptions.afterSeq;
+        if (after !== undefined)
+          for (const change of t.history) if (change.seq > after) deliver(listener, change);
+        t.listeners.add(listener);
+      });
+      return {
+        close() {
+          active = false;
+          t.listeners.delete(listener);
+        },
+      };
+    },
+    subscribeDirectory(onDirectory): Subscription {
+      let active = true;
+      const listener = (d: Directory) => {
+        if (active) onDirectory(d);
+      };
+      queueMicrotask(() => {
+        if (!active) return;
+        if (directory !== undefined) deliver(listener, directory);
+        directoryListeners.add(listener);
+      });
+      return {
+        close() {
+          active = false;
+          directoryListeners.delete(listener);
+        },
+      };
+    },
+    async close() {
+      closed = true;
+      for (const t of topics.values()) t.listeners.clear();
+      directoryListeners.clear();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export type { ChangeBus, SubscribeOptions, Subscription } from './change-bus.js';
+export { createInProcessBus, type InProcessBusOptions } from './in-process-bus.js';

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Change, Directory } from '@vexil/protocol';
+import type { ChangeBus } from '@vexil/bus';
+
+// One contract for every ChangeBus implementation (in-process, NATS JetStream).
+
+export interface BusFactory {
+  /** A bus over fresh, isolated state; `retain` bounds the replay window per environment. */
+  open(options: { retain: number }): Promise<ChangeBus>;
+  cleanup?(): Promise<void>;
+}
+
+let counter = 0;
+const envId = () => `env${Date.now().toString(36)}${(counter++).toString(36)}`;
+
+export function change(environmentId: string, seq: number, key = 'f'): Change {
+  return {
+    environmentId,
+    seq,
+    kind: 'flag',
+    key,
+    version: seq,
+    item: { key, version: seq, on: seq % 2 === 0 },
+    committedAt: 1_700_000_000_000 + seq,
+  };
+}
+
+/** Collects changes until `count` arrived (or fails after `ms`). */
+export function collect(count: number, ms = 10_000) {
+  const received: Change[] = [];
+  let resolve!: () => void;
+  const done = new Promise<void>((r) => (resolve = r));
+  const timer = setTimeout(() => resolve(), ms);
+  return {
+    received,
+    onChange(c: Change) {
+      received.push(c);
+      if (received.length >= count) {
+        clearTimeout(timer);
+        resolve();
+      }
+    },
+    async wait(): Promise<Change[]> {
+      await done;
+      clearTimeout(timer);
+      return received;
+    },
+  };
+}
+
+export function runBusContract(name: string, factory: BusFactory) {
+  describe(`ChangeBus contract: ${name}`, () => {
+    let bus: ChangeBus;
+    before(async () => {
+      bus = await factory.open({ retain: 50 });
+    });
+    after(async () => {
+      await bus.close();
+      await factory.cleanup?.();
+    });
+
+    test('delivers changes in seq order to a live subscriber', async () => {
+      const env = envId();
+      const c = collect(20);
+      const sub = bus.subscribe({ environmentId: env, afterSeq: 0 }, c.onChange);
+      for (let seq = 1; seq <= 20; seq++) await bus.publish(change(env, seq));
+      const got = await c.wait();
+      sub.close();
+      assert.deepEqual(
+        got.map((x) => x.seq),
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+      assert.deepEqual(got[4], change(env, 5));
+    });
+
+    test('drops a change whose seq was already published', async () => {
+      const env = envId();
+      for (const seq of [1, 2, 2, 3, 1, 3]) await bus.publish(change(env, seq));
+      assert.equal(await bus.lastPublishedSeq(env), 3);
+      const c = collect(3);
+      const sub = bus.subscribe({ environmentId: env, afterSeq: 0 }, c.onChange);
+      await bus.publish(change(env, 4));
+      const got = (await c.wait()).slice();
+      // Wait for seq 4 too, then check nothing was duplicated.
+      const more = collect(4);
+      const sub2 = bus.subscribe({ environmentId: env, afterSeq: 0 }, more.onChange);
+      const all = await more.wait();
+      sub.close();
+      sub2.close();
+      assert.deepEqual(got.map((x) => x.seq).slice(0, 3), [1, 2, 3]);
+      assert.deepEqual(
+        all.map((x) => x.seq),
+        [1, 2, 3, 4],
+      );
+    });
+
+    test('replays from a sequence number, then continues live', async () => {
+      const env = envId();
+      for (let seq = 1; seq <= 10; seq++) await bus.publish(change(env, seq));
+      const c = collect(7);
+      const sub = bus.subscribe({ environmentId: env, afterSeq: 6 }, c.onChange);
+      for (let seq = 11; seq <= 13; seq++) await bus.publish(change(env, seq));
+      const got = await c.wait();
+      sub.close();
+      assert.deepEqual(
+        got.map((x) => x.seq),
+        [7, 8, 9, 10, 11, 12, 13],
+      );
+    });
+
+    test('shows a gap when the replay window no longer holds the requested seq', async () => {
+      const env = envId();
+      for (let seq = 1; seq <= 120; seq++) await bus.publish(change(env, seq));
+      const c = collect(1);
+      const sub = bus.subscribe({ environmentId: env, afterSeq: 3 }, c.onChange);
+      const [first] = await c.wait();
+      sub.close();
+      assert.ok(
+        first !== undefined && first.seq > 4,
+        `first delivered seq ${String(first?.seq)} reveals the gap`,
+      );
+    });
+
+    test('keeps environments apart', async () => {
+      const a = envId();
+      const b = envId();
+      const ca = collect(3);
+      const cb = collect(2);
+      const sa = bus.subscribe({ environmentId: a, afterSeq: 0 }, ca.onChange);
+      const sb = bus.subscribe({ environmentId: b, afterSeq: 0 }, cb.onChange);
+      await bus.publish(change(a, 1));
+      await bus.publish(change(b, 1));
+      await bus.publish(change(a, 2));
+      await bus.publish(change(b, 2));
+      await bus.publish(change(a, 3));
+      const [gotA, gotB] = await Promise.all([ca.wait(), cb.wait()]);
+      sa.close();
+      sb.close();
+      assert.ok(gotA.every((x) => x.environmentId === a));
+      assert.ok(gotB.every((x) => x.environmentId === b));
+      assert.deepEqual(
+        gotA.map((x) => x.seq),
+        [1, 2, 3],
+      );
+    });
+
+    test('a closed subscription receives nothing more', async () => {
+      const env = envId();
+      const received: number[] = [];
+      const sub = bus.subscribe({ environmentId: env }, (c) => received.push(c.seq));
+      sub.close();
+      await bus.publish(change(env, 1));
+      const c = collect(1);
+      const probe = bus.subscribe({ environmentId: env, afterSeq: 0 }, c.onChange);
+      await c.wait();
+      probe.close();
+      assert.deepEqual(received, []);
+    });
+
+    test('delivers the current directory to a new subscriber and ignores older ones', async () => {
+      const directory = (generatedAt: number, key: string): Directory => ({
+        generatedAt,
+        environments: [
+          {
+            id: envId(),
+            projectKey: 'p',
+            key,
+            name: key,
+            credentials: [{ kind: 'sdk', hash: 'ab' }],
+          },
+        ],
+        edgeTokens: [],
+      });
+      await bus.publishDirectory(directory(2_000, 'second'));
+      await bus.publishDirectory(directory(1_000, 'older'));
+      const got = await new Promise<Directory>((resolve) => {
+        const sub = bus.subscribeDirectory((d) => {
+          sub.close();
+          resolve(d);
+        });
+      });
+      assert.equal(got.environments[0]?.key, 'second');
+    });
+  });
+}
