@@ -17,8 +17,9 @@ export async function ensureAdminToken(
   return store.transaction(async (tx) => {
     const existing = await tx.getTokenByHash(hash);
     if (existing !== undefined && existing.revokedAt === undefined) return false;
+    const id = existing?.id ?? randomUUID();
     await tx.putToken({
-      id: existing?.id ?? randomUUID(),
+      id,
       name,
       role: 'admin',
       hash,
@@ -29,9 +30,9 @@ export async function ensureAdminToken(
       actor: 'system',
       action: 'token.create',
       resourceKind: 'token',
-      resourceKey: name,
+      resourceKey: id,
       before: null,
-      after: { name, role: 'admin' },
+      after: { id, name, role: 'admin' },
     });
     return true;
   });

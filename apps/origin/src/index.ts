@@ -2,4 +2,10 @@ export { ensureAdminToken, newApiToken, seedDemoProject, type DemoProject } from
 export { ApiError, type ApiErrorCode } from './http/api-error.js';
 export type { Actor } from './http/router.js';
 export { silentLogger, type Logger } from './logger.js';
+export {
+  buildDirectory,
+  startPublisher,
+  type ChangePublisher,
+  type PublisherOptions,
+} from './publisher.js';
 export { createOrigin, SYSTEM_ACTOR, type Origin, type OriginOptions } from './origin.js';

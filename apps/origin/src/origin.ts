@@ -5,13 +5,14 @@ import { dataRoutes } from './api/data.js';
 import type { ApiDeps } from './api/deps.js';
 import { environmentRoutes } from './api/environments.js';
 import { flagRoutes } from './api/flags.js';
+import { insightsRoutes } from './api/insights.js';
 import { projectRoutes } from './api/projects.js';
 import { components } from './api/schemas.js';
 import { segmentRoutes } from './api/segments.js';
 import { tokenRoutes } from './api/tokens.js';
 import { sha256Hex } from './domain/secrets.js';
 import { ApiError } from './http/api-error.js';
-import { createApiHandler, sendJson } from './http/api-handler.js';
+import { assertRole, createApiHandler, sendJson } from './http/api-handler.js';
 import { openApiDocument } from './http/openapi.js';
 import { Router, type Actor } from './http/router.js';
 import { SchemaRegistry } from './http/validation.js';
@@ -23,6 +24,8 @@ export interface OriginOptions {
   readonly now?: () => number;
   /** Called after each commit that appended changes, with the environments concerned. */
   readonly onCommit?: (environmentIds: readonly string[]) => void;
+  /** Called after environments, their keys, or edge tokens changed. */
+  readonly onDirectoryChange?: () => void;
   readonly version?: string;
 }
 
@@ -45,12 +48,14 @@ export function createOrigin(options: OriginOptions): Origin {
     store,
     now: options.now ?? Date.now,
     committed: options.onCommit ?? (() => undefined),
+    directoryChanged: options.onDirectoryChange ?? (() => undefined),
   };
   const schemas = new SchemaRegistry(components);
   const routes = [
     ...projectRoutes(deps),
     ...environmentRoutes(deps),
     ...flagRoutes(deps, schemas),
+    ...insightsRoutes(deps),
     ...segmentRoutes(deps, schemas),
     ...dataRoutes(deps),
     ...auditRoutes(deps),
@@ -84,8 +89,12 @@ export function createOrigin(options: OriginOptions): Origin {
       const match = router.match(method, path);
       if (match === undefined || !('route' in match))
         throw new ApiError('NOT_FOUND', `no route ${method} ${path}`);
-      if (match.route.body !== undefined && body !== undefined)
-        schemas.check(match.route.body.schema, body, '');
+      assertRole(match.route, actor);
+      if (match.route.body !== undefined) {
+        if (body !== undefined) schemas.check(match.route.body.schema, body, '');
+        else if (match.route.body.optional !== true)
+          throw new ApiError('INVALID_JSON', `${method} ${path} needs a body`);
+      }
       const reply = await match.route.handle({
         req: { headers: {} } as IncomingMessage,
         params: match.params,

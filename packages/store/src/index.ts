@@ -11,6 +11,8 @@ export type {
   FlagRecord,
   FlagTargeting,
   FlagVariation,
+  InsightCount,
+  InsightQuery,
   NewAuditEntry,
   NewChange,
   ProjectRecord,

@@ -151,6 +151,29 @@ export interface AuditQuery {
   limit?: number;
 }
 
+/**
+ * Flag evaluations counted from SDK analytics events, per environment, flag, variation and
+ * one-minute bucket (the flag-usage insights of DESIGN.md section 4).
+ */
+export interface InsightCount {
+  environmentId: string;
+  flagKey: string;
+  /** The variation served; null when the SDK served its default (flag missing or error). */
+  variation: number | null;
+  /** Unix ms of the bucket's start (a multiple of 60,000). */
+  bucketStart: number;
+  count: number;
+}
+
+export interface InsightQuery {
+  environmentId: string;
+  flagKey: string;
+  /** Unix ms, inclusive. */
+  from?: number;
+  /** Unix ms, exclusive. */
+  to?: number;
+}
+
 /** A committed change as the store records it (the wire `Change` of docs/protocol.md section 5). */
 export type ChangeRecord = Change;
 

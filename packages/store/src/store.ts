@@ -5,6 +5,8 @@ import type {
   EnvironmentRecord,
   EnvironmentSnapshot,
   FlagRecord,
+  InsightCount,
+  InsightQuery,
   NewAuditEntry,
   NewChange,
   ProjectRecord,
@@ -50,6 +52,8 @@ export interface StoreReader {
   listChanges(environmentId: string, afterSeq: number, limit: number): Promise<ChangeRecord[]>;
   /** The environment's SDK data and the seq it is consistent with, read atomically. */
   getSnapshot(environmentId: string): Promise<EnvironmentSnapshot | undefined>;
+  /** Insight buckets of one flag, by bucket start then variation (nulls first). */
+  listInsights(query: InsightQuery): Promise<InsightCount[]>;
   /** Version of the latest item (tombstones included), 0 if the key never existed. */
   getItemVersion(environmentId: string, kind: NewChange['kind'], key: string): Promise<number>;
 }
@@ -84,6 +88,9 @@ export interface StoreTransaction extends StoreReader {
   putToken(token: TokenRecord): Promise<void>;
 
   appendAudit(entry: NewAuditEntry): Promise<number>;
+
+  /** Adds counts to their buckets (creating them as needed). */
+  addInsights(counts: readonly InsightCount[]): Promise<void>;
 
   /**
    * Records a change to an environment's SDK data: assigns the environment's next sequence

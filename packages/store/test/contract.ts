@@ -3,6 +3,7 @@ import { auditContract } from './contract/audit.js';
 import { cascadeContract } from './contract/cascade.js';
 import { changeContract } from './contract/changes.js';
 import { crudContract } from './contract/crud.js';
+import { insightsContract } from './contract/insights.js';
 import { useStore, type OpenStore } from './contract/harness.js';
 import { persistenceContract } from './contract/persistence.js';
 import { transactionContract } from './contract/transactions.js';
@@ -21,6 +22,7 @@ export function runStoreContract(name: string, open: OpenStore): void {
     transactionContract(ctx);
     changeContract(ctx);
     auditContract(ctx);
+    insightsContract(ctx);
     persistenceContract(ctx);
   });
 }

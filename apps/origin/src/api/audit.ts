@@ -1,10 +1,15 @@
 import jsonPatch from 'fast-json-patch';
 import type { AuditEntry, AuditQuery } from '@vexil/store';
+import { ApiError } from '../http/api-error.js';
 import type { Route } from '../http/router.js';
 import { read, type ApiDeps } from './deps.js';
 import { ref } from './schemas.js';
 
-const integer = (description: string) => ({ type: 'string', pattern: '^[0-9]+$', description });
+const integer = (description: string, pattern = '^[0-9]+$') => ({
+  type: 'string',
+  pattern,
+  description,
+});
 
 function withDiff(entry: AuditEntry) {
   const diffable = (v: unknown) => (typeof v === 'object' && v !== null ? v : {});
@@ -27,13 +32,19 @@ export function auditRoutes(deps: ApiDeps): Route[] {
         from: integer('Unix ms, inclusive'),
         to: integer('Unix ms, exclusive'),
         before: integer('only entries with a smaller id (paging: pass nextBefore)'),
-        limit: integer('at most this many entries (default 100, max 1000)'),
+        limit: integer('at most this many entries, 1 to 1000 (default 100)', '^[1-9][0-9]*$'),
       },
       responses: { 200: { description: 'entries', schema: ref('AuditPage') } },
       handle: async ({ query }) => {
         const q: AuditQuery = { limit: Math.min(Number(query['limit'] ?? 100), 1000) };
         if (query['project'] !== undefined) q.projectKey = query['project'];
         if (query['environment'] !== undefined) q.environmentKey = query['environment'];
+        if (query['flag'] !== undefined && query['segment'] !== undefined) {
+          throw new ApiError(
+            'VALIDATION_FAILED',
+            'filter by flag or by segment, not both: an entry is about one resource',
+          );
+        }
         if (query['flag'] !== undefined) {
           q.resourceKind = 'flag';
           q.resourceKey = query['flag'];

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { checkFlag, checkSegment } from '@vexil/evaluation';
 import {
   clientSideAvailability,
@@ -13,11 +14,12 @@ import type {
   SegmentRecord,
   StoreTransaction,
 } from '@vexil/store';
-import { commitFlag, commitSegment } from '../domain/commit.js';
-import { defaultTargeting } from '../domain/flag-model.js';
+import { commitFlag, commitSegment, sameItem } from '../domain/commit.js';
+import { defaultTargeting, sdkFlag } from '../domain/flag-model.js';
+import { sdkSegment } from '../domain/segment-model.js';
 import { validationFailed, type ErrorDetail } from '../http/api-error.js';
 import type { Route } from '../http/router.js';
-import { read, requireEnvironment, write, type ApiDeps } from './deps.js';
+import { lockFlags, read, requireEnvironment, write, type ApiDeps } from './deps.js';
 import { ref } from './schemas.js';
 
 // Import and export in LaunchDarkly's SDK data format: the migration path from LaunchDarkly.
@@ -117,6 +119,25 @@ function importedSegment(
   return record;
 }
 
+/** Whether importing changes nothing: then nothing is written, and no version moves. */
+function sameFlagIn(existing: FlagRecord, record: FlagRecord, envKey: string): boolean {
+  const a = existing.environments[envKey];
+  const b = record.environments[envKey];
+  return (
+    a !== undefined &&
+    b !== undefined &&
+    isDeepStrictEqual(existing.variations, record.variations) &&
+    sameItem(sdkFlag(existing, a, 0), sdkFlag(record, b, 0))
+  );
+}
+
+interface ImportOutcome {
+  /** Changes appended to the environment's log. */
+  readonly changes: number;
+  /** Imported flags that stay unserved because they are archived. */
+  readonly archived: readonly string[];
+}
+
 async function importData(
   tx: StoreTransaction,
   env: EnvironmentRecord,
@@ -124,7 +145,7 @@ async function importData(
   segments: Segment[],
   meta: { actor: string; now: number },
   changed: Set<string>,
-): Promise<number> {
+): Promise<ImportOutcome> {
   const allEnvs = await tx.listEnvironments(env.projectKey);
   const before = env.seq;
   const commitMeta = (version: number) => ({
@@ -134,13 +155,19 @@ async function importData(
     versionFloor: { [env.key]: version },
   });
   const imported = new Set(flags.map((f) => f.key));
+  const archived: string[] = [];
+  // Every flag of the project is either imported or removed from this environment: lock them
+  // all up front, in key order, so that concurrent PATCHes wait instead of being overwritten.
+  const current = new Map((await lockFlags(tx, env.projectKey)).map((f) => [f.key, f]));
   for (const flag of flags) {
-    const existing = await tx.getFlagForUpdate(env.projectKey, flag.key);
+    const existing = current.get(flag.key);
+    if (existing?.archived === true) archived.push(flag.key);
     const record = importedFlag(existing, flag, env, allEnvs, meta.now);
+    if (existing !== undefined && sameFlagIn(existing, record, env.key)) continue;
     const result = await commitFlag(tx, env.projectKey, existing, record, commitMeta(flag.version));
     result.environmentIds.forEach((id) => changed.add(id));
   }
-  for (const existing of await tx.listFlags(env.projectKey)) {
+  for (const existing of current.values()) {
     if (imported.has(existing.key) || existing.environments[env.key] === undefined) continue;
     const record = structuredClone(existing);
     delete record.environments[env.key];
@@ -152,6 +179,8 @@ async function importData(
   for (const segment of segments) {
     const existing = await tx.getSegmentForUpdate(env.projectKey, env.key, segment.key);
     const record = importedSegment(segment, env, existing, meta.now);
+    if (existing !== undefined && sameItem(sdkSegment(existing, 0), sdkSegment(record, 0)))
+      continue;
     await commitSegment(tx, env, existing, record, commitMeta(segment.version));
     changed.add(env.id);
   }
@@ -161,7 +190,7 @@ async function importData(
     changed.add(env.id);
   }
   const after = (await tx.getEnvironment(env.projectKey, env.key))?.seq ?? before;
-  return after - before;
+  return { changes: after - before, archived };
 }
 
 export function dataRoutes(deps: ApiDeps): Route[] {
@@ -233,14 +262,14 @@ export function dataRoutes(deps: ApiDeps): Route[] {
             })),
           ),
         ];
-        const changes = await write(deps, async (tx, changed) => {
+        const outcome = await write(deps, async (tx, changed) => {
           const env = await requireEnvironment(
             tx,
             params['projectKey']!,
             params['environmentKey']!,
           );
           const now = deps.now();
-          const count = await importData(
+          const result = await importData(
             tx,
             env,
             flags,
@@ -263,9 +292,22 @@ export function dataRoutes(deps: ApiDeps): Route[] {
               warnings: warnings.length,
             },
           });
-          return count;
+          return result;
         });
-        return { body: { flags: flags.length, segments: segments.length, changes, warnings } };
+        for (const key of outcome.archived) {
+          warnings.push({
+            path: `flags.${key}`,
+            message: `flag "${key}" is archived in this project: its targeting was imported, but it is not served until you restore it (PATCH /archived to false)`,
+          });
+        }
+        return {
+          body: {
+            flags: flags.length,
+            segments: segments.length,
+            changes: outcome.changes,
+            warnings,
+          },
+        };
       },
     },
   ];

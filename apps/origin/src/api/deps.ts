@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import {
   StoreError,
   type EnvironmentRecord,
+  type FlagRecord,
   type ProjectRecord,
   type Store,
   type StoreReader,
@@ -16,6 +17,8 @@ export interface ApiDeps {
   readonly now: () => number;
   /** Called after a committed transaction appended changes to these environments. */
   readonly committed: (environmentIds: readonly string[]) => void;
+  /** Called after environments, their keys or edge tokens changed (the edges' directory). */
+  readonly directoryChanged: () => void;
 }
 
 /**
@@ -51,8 +54,12 @@ function storeToApiError(e: unknown): unknown {
   if (!(e instanceof StoreError)) return e;
   switch (e.code) {
     case 'ALREADY_EXISTS':
-    case 'VERSION_CONFLICT':
       return new ApiError('CONFLICT', e.message);
+    case 'VERSION_CONFLICT':
+      return new ApiError(
+        'CONFLICT',
+        `another write to the same item committed first; retry the request (${e.message})`,
+      );
     case 'NOT_FOUND':
       return new ApiError('NOT_FOUND', e.message);
     case 'UNAVAILABLE':
@@ -85,6 +92,31 @@ export async function requireEnvironment(
     throw notFound(`environment "${environmentKey}" in project "${projectKey}"`);
   }
   return env;
+}
+
+/**
+ * Locks the project's environments, in key order. A create has no row of its own to lock yet:
+ * holding these makes a concurrent create of the same key wait, then see it (PostgreSQL runs
+ * transactions side by side; the memory and SQLite stores already run them one at a time).
+ */
+export async function lockEnvironments(tx: StoreTransaction, projectKey: string): Promise<void> {
+  const keys = (await tx.listEnvironments(projectKey)).map((e) => e.key).sort();
+  for (const key of keys) await tx.getEnvironmentForUpdate(projectKey, key);
+}
+
+/**
+ * The project's flags, each read and locked with getFlagForUpdate, in key order. For writes that
+ * rewrite many flags (an environment created or deleted, an import): a copy from listFlags could
+ * be stale by the time it is written back, and would undo a concurrent PATCH.
+ */
+export async function lockFlags(tx: StoreTransaction, projectKey: string): Promise<FlagRecord[]> {
+  const keys = (await tx.listFlags(projectKey)).map((f) => f.key).sort();
+  const flags: FlagRecord[] = [];
+  for (const key of keys) {
+    const flag = await tx.getFlagForUpdate(projectKey, key);
+    if (flag !== undefined) flags.push(flag);
+  }
+  return flags;
 }
 
 /** `If-Match: "3"` (or 3, or W/"3"): the version the writer last read, if it sent one. */

@@ -1,9 +1,17 @@
-import type { EnvironmentRecord, StoreTransaction } from '@vexil/store';
+import type { EnvironmentRecord, ExpiringKey, StoreTransaction } from '@vexil/store';
 import { ApiError } from '../http/api-error.js';
 import type { Route } from '../http/router.js';
 import { defaultTargeting, sdkFlag } from '../domain/flag-model.js';
 import { newClientSideId, newMobileKey, newSdkKey } from '../domain/secrets.js';
-import { read, requireEnvironment, requireProject, write, type ApiDeps } from './deps.js';
+import {
+  lockEnvironments,
+  lockFlags,
+  read,
+  requireEnvironment,
+  requireProject,
+  write,
+  type ApiDeps,
+} from './deps.js';
 import { ref } from './schemas.js';
 
 interface EnvironmentInput {
@@ -11,7 +19,12 @@ interface EnvironmentInput {
   name: string;
 }
 
-export function environmentView(env: EnvironmentRecord) {
+/** The API view; an old key past its expiry no longer works, so it is no longer listed. */
+export function environmentView(env: EnvironmentRecord, now: number) {
+  const live = (k: ExpiringKey | undefined) =>
+    k !== undefined && k.expiresAt > now ? k : undefined;
+  const expiringSdkKey = live(env.expiringSdkKey);
+  const expiringMobileKey = live(env.expiringMobileKey);
   return {
     key: env.key,
     name: env.name,
@@ -19,8 +32,8 @@ export function environmentView(env: EnvironmentRecord) {
     sdkKey: env.sdkKey,
     mobileKey: env.mobileKey,
     clientSideId: env.id,
-    ...(env.expiringSdkKey === undefined ? {} : { expiringSdkKey: env.expiringSdkKey }),
-    ...(env.expiringMobileKey === undefined ? {} : { expiringMobileKey: env.expiringMobileKey }),
+    ...(expiringSdkKey === undefined ? {} : { expiringSdkKey }),
+    ...(expiringMobileKey === undefined ? {} : { expiringMobileKey }),
     seq: env.seq,
     createdAt: env.createdAt,
   };
@@ -28,7 +41,7 @@ export function environmentView(env: EnvironmentRecord) {
 
 /** A new environment serves every flag of its project, off, from its first sequence number. */
 async function seedFlags(tx: StoreTransaction, env: EnvironmentRecord, now: number): Promise<void> {
-  for (const flag of await tx.listFlags(env.projectKey)) {
+  for (const flag of await lockFlags(tx, env.projectKey)) {
     const targeting = defaultTargeting(flag.variations.length);
     if (!flag.archived) {
       targeting.version = (await tx.getItemVersion(env.id, 'flag', flag.key)) + 1;
@@ -69,7 +82,7 @@ export function environmentRoutes(deps: ApiDeps): Route[] {
           await requireProject(deps.store, params['projectKey']!);
           return deps.store.listEnvironments(params['projectKey']!);
         });
-        return { body: { items: items.map(environmentView) } };
+        return { body: { items: items.map((e) => environmentView(e, deps.now())) } };
       },
     },
     {
@@ -85,14 +98,15 @@ export function environmentRoutes(deps: ApiDeps): Route[] {
       },
       handle: async ({ params, body, actor }) => {
         const input = body as EnvironmentInput;
+        const taken = () =>
+          new ApiError(
+            'CONFLICT',
+            `environment "${input.key}" already exists in project "${params['projectKey']!}"`,
+          );
         const created = await write(deps, async (tx, changed) => {
           const project = await requireProject(tx, params['projectKey']!);
-          if ((await tx.getEnvironment(project.key, input.key)) !== undefined) {
-            throw new ApiError(
-              'CONFLICT',
-              `environment "${input.key}" already exists in project "${project.key}"`,
-            );
-          }
+          await lockEnvironments(tx, project.key);
+          if ((await tx.getEnvironment(project.key, input.key)) !== undefined) throw taken();
           const now = deps.now();
           const env: EnvironmentRecord = {
             id: newClientSideId(),
@@ -119,8 +133,13 @@ export function environmentRoutes(deps: ApiDeps): Route[] {
             after: { key: env.key, name: env.name, clientSideId: env.id },
           });
           return (await tx.getEnvironment(project.key, env.key)) ?? env;
+        }).catch((e: unknown) => {
+          // The store's unique key catches a concurrent create that the locks could not (the
+          // project's first environment): the same conflict, said the same way.
+          throw e instanceof ApiError && e.code === 'CONFLICT' ? taken() : e;
         });
-        return { status: 201, body: environmentView(created) };
+        deps.directoryChanged();
+        return { status: 201, body: environmentView(created, deps.now()) };
       },
     },
     {
@@ -138,6 +157,7 @@ export function environmentRoutes(deps: ApiDeps): Route[] {
           await read(() =>
             requireEnvironment(deps.store, params['projectKey']!, params['environmentKey']!),
           ),
+          deps.now(),
         ),
       }),
     },
@@ -155,7 +175,7 @@ export function environmentRoutes(deps: ApiDeps): Route[] {
             params['projectKey']!,
             params['environmentKey']!,
           );
-          for (const flag of await tx.listFlags(env.projectKey)) {
+          for (const flag of await lockFlags(tx, env.projectKey)) {
             if (flag.environments[env.key] === undefined) continue;
             delete flag.environments[env.key];
             await tx.putFlag(flag);
@@ -173,6 +193,7 @@ export function environmentRoutes(deps: ApiDeps): Route[] {
             after: null,
           });
         });
+        deps.directoryChanged();
         return { status: 204 };
       },
     },
@@ -236,7 +257,8 @@ function rotateKeyRoute(deps: ApiDeps, base: string): Route {
         });
         return next;
       });
-      return { body: environmentView(updated) };
+      deps.directoryChanged();
+      return { body: environmentView(updated, deps.now()) };
     },
   };
 }

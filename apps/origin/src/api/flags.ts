@@ -1,35 +1,28 @@
-import type { JsonObject } from '@vexil/protocol';
-import type { FlagRecord, FlagTargeting, FlagVariation, StoreTransaction } from '@vexil/store';
+import type { FlagRecord, StoreTransaction } from '@vexil/store';
 import { commitFlag } from '../domain/commit.js';
-import { defaultTargeting, flagRepresentation, type FlagDefaults } from '../domain/flag-model.js';
-import { assertValidFlag } from '../domain/flag-validation.js';
-import { ApiError, notFound, validationFailed, type ErrorDetail } from '../http/api-error.js';
+import { defaultTargeting, flagRepresentation } from '../domain/flag-model.js';
+import { assertNotPrerequisite, assertValidFlag } from '../domain/flag-validation.js';
+import { ApiError, notFound } from '../http/api-error.js';
 import type { Actor, Route } from '../http/router.js';
 import type { SchemaRegistry } from '../http/validation.js';
 import {
   checkVersion,
   etag,
   ifMatchVersion,
+  lockEnvironments,
   read,
   requireProject,
   write,
   type ApiDeps,
 } from './deps.js';
+import {
+  assertDefaultsInRange,
+  assertKnownEnvironments,
+  recordFromRepresentation,
+  type FlagInput,
+} from './flag-input.js';
 import { applyJsonPatch, type Operation } from './json-patch.js';
 import { ref } from './schemas.js';
-
-interface FlagInput {
-  key: string;
-  name?: string;
-  description?: string;
-  tags?: string[];
-  variations: FlagVariation[];
-  temporary?: boolean;
-  defaults?: Partial<FlagDefaults>;
-  environments?: Record<string, Partial<FlagTargeting>>;
-}
-
-const READ_ONLY = ['key', 'version', 'createdAt', 'updatedAt'] as const;
 
 export function flagRoutes(deps: ApiDeps, schemas: SchemaRegistry): Route[] {
   const base = '/api/v1/projects/{projectKey}/flags';
@@ -94,8 +87,10 @@ export function flagRoutes(deps: ApiDeps, schemas: SchemaRegistry): Route[] {
       handle: async ({ params, body, actor }) => {
         const input = body as FlagInput;
         const projectKey = params['projectKey']!;
+        assertDefaultsInRange(input);
         const representation = await write(deps, async (tx, changed) => {
           await requireProject(tx, projectKey);
+          await lockEnvironments(tx, projectKey);
           if ((await tx.getFlag(projectKey, input.key)) !== undefined) {
             throw new ApiError(
               'CONFLICT',
@@ -103,15 +98,7 @@ export function flagRoutes(deps: ApiDeps, schemas: SchemaRegistry): Route[] {
             );
           }
           const envKeys = await envKeysOf(tx, projectKey);
-          const unknown = Object.keys(input.environments ?? {}).filter((k) => !envKeys.includes(k));
-          if (unknown.length > 0) {
-            throw validationFailed(
-              unknown.map((k) => ({
-                path: `environments.${k}`,
-                message: `no environment "${k}" in this project (it has ${envKeys.join(', ')})`,
-              })),
-            );
-          }
+          assertKnownEnvironments(input, envKeys);
           const now = deps.now();
           const record: FlagRecord = {
             projectKey,
@@ -197,7 +184,8 @@ export function flagRoutes(deps: ApiDeps, schemas: SchemaRegistry): Route[] {
         200: { description: 'the updated flag', schema: ref('Flag') },
         400: { description: 'the patch or the resulting flag is invalid', schema: ref('Error') },
         409: {
-          description: 'If-Match version mismatch, or a failed test operation',
+          description:
+            'If-Match version mismatch, a failed test operation, or archiving a flag that other flags have as a prerequisite',
           schema: ref('Error'),
         },
       },
@@ -215,7 +203,15 @@ export function flagRoutes(deps: ApiDeps, schemas: SchemaRegistry): Route[] {
           const patched = applyJsonPatch(current, body as Operation[]);
           schemas.check(ref('Flag'), patched, '');
           const after = recordFromRepresentation(before, current, patched, envKeys);
-          assertValidFlag(after, await tx.listFlags(projectKey));
+          const projectFlags = await tx.listFlags(projectKey);
+          if (after.archived && !before.archived) {
+            assertNotPrerequisite(
+              before.key,
+              projectFlags.filter((f) => !f.archived),
+              'archive',
+            );
+          }
+          assertValidFlag(after, projectFlags, before);
           const action =
             after.archived !== before.archived
               ? after.archived
@@ -241,7 +237,14 @@ export function flagRoutes(deps: ApiDeps, schemas: SchemaRegistry): Route[] {
       summary: 'Delete a flag from every environment',
       tag: 'flags',
       role: 'writer',
-      responses: { 204: { description: 'deleted' }, 404: { description: 'not found' } },
+      responses: {
+        204: { description: 'deleted' },
+        404: { description: 'not found' },
+        409: {
+          description: 'another flag has it as a prerequisite, or If-Match version mismatch',
+          schema: ref('Error'),
+        },
+      },
       handle: async ({ params, actor, req }) => {
         const projectKey = params['projectKey']!;
         const expected = ifMatchVersion(req);
@@ -251,17 +254,9 @@ export function flagRoutes(deps: ApiDeps, schemas: SchemaRegistry): Route[] {
           if (before === undefined)
             throw notFound(`flag "${params['flagKey']!}" in project "${projectKey}"`);
           checkVersion(`flag "${before.key}"`, before.version, expected);
-          const dependents = (await tx.listFlags(projectKey)).filter((f) =>
-            Object.values(f.environments).some((t) =>
-              t.prerequisites.some((p) => p.key === before.key),
-            ),
-          );
-          if (dependents.length > 0) {
-            throw new ApiError(
-              'CONFLICT',
-              `flag "${before.key}" is a prerequisite of ${dependents.map((f) => `"${f.key}"`).join(', ')}; remove it from their prerequisites first`,
-            );
-          }
+          // Archived dependents count too: restoring one must not bring back a dangling
+          // prerequisite.
+          assertNotPrerequisite(before.key, await tx.listFlags(projectKey), 'delete');
           const result = await commitFlag(
             tx,
             projectKey,
@@ -279,48 +274,4 @@ export function flagRoutes(deps: ApiDeps, schemas: SchemaRegistry): Route[] {
 
 function meta(actor: Actor, action: string, now: number) {
   return { actor: actor.name, action, now };
-}
-
-/** Turns a patched, schema-valid representation back into a record, refusing read-only edits. */
-function recordFromRepresentation(
-  before: FlagRecord,
-  current: JsonObject,
-  patched: JsonObject,
-  envKeys: readonly string[],
-): FlagRecord {
-  const details: ErrorDetail[] = READ_ONLY.filter(
-    (field) => JSON.stringify(patched[field]) !== JSON.stringify(current[field]),
-  ).map((field) => ({ path: field, message: 'is read-only' }));
-  const environments = patched['environments'] as unknown as Record<string, FlagTargeting>;
-  for (const envKey of Object.keys(environments)) {
-    if (!envKeys.includes(envKey)) {
-      details.push({
-        path: `environments.${envKey}`,
-        message: 'is not an environment of this project; create the environment first',
-      });
-    } else if (
-      environments[envKey]!.version !== before.environments[envKey]?.version &&
-      environments[envKey]!.version !== undefined
-    ) {
-      details.push({ path: `environments.${envKey}.version`, message: 'is read-only' });
-    }
-  }
-  if (details.length > 0) throw validationFailed(details);
-  // Removing an environment's targeting stops serving the flag there; adding it back serves it.
-  const targeting: Record<string, FlagTargeting> = {};
-  for (const envKey of envKeys) {
-    const t = environments[envKey];
-    if (t !== undefined)
-      targeting[envKey] = { ...t, version: before.environments[envKey]?.version ?? 0 };
-  }
-  return {
-    ...before,
-    name: patched['name'] as string,
-    description: patched['description'] as string,
-    tags: patched['tags'] as string[],
-    variations: patched['variations'] as unknown as FlagVariation[],
-    temporary: patched['temporary'] as boolean,
-    archived: patched['archived'] as boolean,
-    environments: targeting,
-  };
 }

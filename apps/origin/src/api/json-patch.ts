@@ -4,6 +4,13 @@ import { ApiError } from '../http/api-error.js';
 /** Applies an RFC 6902 patch to a copy of `document`; a failing `test` is a conflict. */
 export function applyJsonPatch<T>(document: T, operations: readonly Operation[]): T {
   const copy = structuredClone(document);
+  const banned = operations.findIndex((op) => touchesPrototype(op));
+  if (banned >= 0) {
+    throw new ApiError(
+      'VALIDATION_FAILED',
+      `patch[${banned}]: paths may not go through "__proto__", "constructor" or "prototype"`,
+    );
+  }
   try {
     return jsonPatch.applyPatch(copy, operations, true, true, true).newDocument;
   } catch (e) {
@@ -21,20 +28,44 @@ export function applyJsonPatch<T>(document: T, operations: readonly Operation[])
   }
 }
 
+/**
+ * fast-json-patch refuses these with a TypeError (which would be a 500); no field of a flag or
+ * segment has such a name, so they are refused up front as invalid paths.
+ */
+function touchesPrototype(op: Operation): boolean {
+  const pointers = [op.path, (op as { from?: string }).from];
+  return pointers.some(
+    (p) =>
+      typeof p === 'string' &&
+      p
+        .split('/')
+        .some((part) => part === '__proto__' || part === 'constructor' || part === 'prototype'),
+  );
+}
+
 function patchMessage(name: string, operation: unknown): string {
-  const path = (operation as { path?: unknown } | undefined)?.path;
+  const op = (operation ?? {}) as { op?: unknown; path?: unknown; from?: unknown };
+  const path = JSON.stringify(op.path);
   switch (name) {
     case 'OPERATION_PATH_UNRESOLVABLE':
-      return `path ${JSON.stringify(path)} does not exist in the document`;
+      return `path ${path} does not exist in the document`;
     case 'OPERATION_PATH_ILLEGAL_ARRAY_INDEX':
     case 'OPERATION_VALUE_OUT_OF_BOUNDS':
-      return `path ${JSON.stringify(path)} has an array index that is out of range`;
+      return `path ${path} has an array index that is out of range`;
     case 'OPERATION_PATH_INVALID':
-      return 'a JSON Pointer path must start with "/"';
+      return `path ${path} is not a JSON Pointer: it must start with "/"`;
+    case 'OPERATION_PATH_CANNOT_ADD':
+      return `cannot add at ${path}: its parent does not exist`;
     case 'OPERATION_VALUE_REQUIRED':
-      return `"${String((operation as { op?: unknown } | undefined)?.op)}" needs a "value"`;
+      return `"${String(op.op)}" needs a "value"`;
+    case 'OPERATION_VALUE_CANNOT_CONTAIN_UNDEFINED':
+      return `the "value" of "${String(op.op)}" is not plain JSON`;
+    case 'OPERATION_FROM_REQUIRED':
+      return `"${String(op.op)}" needs a "from" path to take the value from`;
     case 'OPERATION_FROM_UNRESOLVABLE':
-      return `"from" ${JSON.stringify((operation as { from?: unknown } | undefined)?.from)} does not exist`;
+      return `"from" ${JSON.stringify(op.from)} does not exist in the document`;
+    case 'OPERATION_OP_INVALID':
+      return `unknown op ${JSON.stringify(op.op)}: use add, remove, replace, move, copy or test`;
     default:
       return `the patch cannot be applied (${name})`;
   }

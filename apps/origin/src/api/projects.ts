@@ -106,6 +106,7 @@ export function projectRoutes(deps: ApiDeps): Route[] {
             after: null,
           });
         });
+        deps.directoryChanged();
         return { status: 204 };
       },
     },

@@ -256,7 +256,8 @@ export const components: Record<string, JsonSchema> = {
   },
   JsonPatch: {
     type: 'array',
-    description: 'RFC 6902 JSON Patch',
+    minItems: 1,
+    description: 'RFC 6902 JSON Patch: a list of operations',
     items: {
       type: 'object',
       additionalProperties: false,

@@ -73,11 +73,10 @@ export function segmentRoutes(deps: ApiDeps, schemas: SchemaRegistry): Route[] {
       handle: async ({ params, body, actor }) => {
         const input = body as SegmentInput;
         const created = await write(deps, async (tx, changed) => {
-          const env = await requireEnvironment(
-            tx,
-            params['projectKey']!,
-            params['environmentKey']!,
-          );
+          // Locked first, so that a concurrent create of the same key waits and then sees it.
+          const env =
+            (await tx.getEnvironmentForUpdate(params['projectKey']!, params['environmentKey']!)) ??
+            (await requireEnvironment(tx, params['projectKey']!, params['environmentKey']!));
           if ((await tx.getSegment(env.projectKey, env.key, input.key)) !== undefined) {
             throw new ApiError(
               'CONFLICT',

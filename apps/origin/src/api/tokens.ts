@@ -63,6 +63,7 @@ export function tokenRoutes(deps: ApiDeps): Route[] {
             after: view(record),
           });
         });
+        if (record.role === 'edge') deps.directoryChanged();
         return { status: 201, body: { ...view(record), token: secret } };
       },
     },
@@ -90,6 +91,7 @@ export function tokenRoutes(deps: ApiDeps): Route[] {
             after: view(revoked),
           });
         });
+        deps.directoryChanged();
         return { status: 204 };
       },
     },

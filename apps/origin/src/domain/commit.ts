@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { JsonObject } from '@vexil/protocol';
 import type { EnvironmentRecord, FlagRecord, SegmentRecord, StoreTransaction } from '@vexil/store';
 import { flagRepresentation, sdkFlag, tombstone } from './flag-model.js';
@@ -32,19 +33,20 @@ async function publishItem(
   build: ((version: number) => JsonObject) | undefined,
   options: { force?: boolean; floor?: number } = {},
 ): Promise<number | undefined> {
-  const after = build?.(0);
-  if (
-    options.force !== true &&
-    JSON.stringify(before === undefined ? null : { ...before, version: 0 }) ===
-      JSON.stringify(after ?? null)
-  ) {
-    return undefined;
-  }
+  // Compared as values, not as text: PostgreSQL's JSONB returns stored objects with their keys
+  // reordered, and a reordering is no change an SDK could see.
+  if (options.force !== true && sameItem(before, build?.(0))) return undefined;
   // An imported item keeps its own version when that is higher: an SDK may have seen it.
   const version = Math.max((await tx.getItemVersion(env.id, kind, key)) + 1, options.floor ?? 0);
   const item = build === undefined ? tombstone(key, version) : build(version);
   await tx.appendChange(env.id, { kind, key, version, item });
   return version;
+}
+
+/** Whether two SDK items (version aside; undefined = not served) serve the same thing. */
+export function sameItem(a: JsonObject | undefined, b: JsonObject | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return isDeepStrictEqual({ ...a, version: 0 }, { ...b, version: 0 });
 }
 
 /** Commits `after` (undefined = deleted) over `before` (undefined = new) for every environment. */

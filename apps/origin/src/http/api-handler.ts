@@ -51,6 +51,7 @@ export function createApiHandler(options: ApiHandlerOptions) {
       const error = e instanceof ApiError ? e : internalError(e, logger, requestId);
       status = error.status;
       if (error.code === 'PAYLOAD_TOO_LARGE') res.setHeader('connection', 'close');
+      if (error.code === 'UNAUTHORIZED') res.setHeader('www-authenticate', 'Bearer realm="vexil"');
       sendJson(res, status, error.toJSON());
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -66,13 +67,18 @@ export function createApiHandler(options: ApiHandlerOptions) {
     const actor = await authenticate(authorization);
     if (actor === undefined)
       throw new ApiError('UNAUTHORIZED', 'the API token is unknown or revoked');
-    if (ROLE_RANK[actor.role] < ROLE_RANK[route.role]) {
-      throw new ApiError(
-        'FORBIDDEN',
-        `this needs a token with the ${route.role} role; yours has ${actor.role}`,
-      );
-    }
+    assertRole(route, actor);
     return actor;
+  }
+}
+
+/** Refuses `actor` when its role ranks below the route's. */
+export function assertRole(route: Route, actor: Actor): void {
+  if (ROLE_RANK[actor.role] < ROLE_RANK[route.role]) {
+    throw new ApiError(
+      'FORBIDDEN',
+      `this needs a token with the ${route.role} role; yours has ${actor.role}`,
+    );
   }
 }
 

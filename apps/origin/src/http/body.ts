@@ -31,6 +31,12 @@ export function parseJsonBody(
   body: Buffer,
   mediaTypes: readonly string[],
 ): unknown {
+  if (body.length === 0) {
+    throw new ApiError(
+      'INVALID_JSON',
+      `the request body is empty; send a JSON document with Content-Type: ${mediaTypes[0] ?? 'application/json'}`,
+    );
+  }
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (!mediaTypes.includes(type)) {
     throw new ApiError(
@@ -38,8 +44,6 @@ export function parseJsonBody(
       `send the body as ${mediaTypes.join(' or ')} (Content-Type was ${type === '' ? 'missing' : `"${type}"`})`,
     );
   }
-  if (body.length === 0)
-    throw new ApiError('INVALID_JSON', 'the request body is empty; send a JSON document');
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (e) {

@@ -76,11 +76,17 @@ export function openApiDocument(
   };
 }
 
+/**
+ * `getProjects`, `getProject`, `patchProjectFlag`...: the method, then each literal path segment,
+ * singular when a parameter follows it (one item of the collection), so every route gets its own.
+ */
 function operationId(route: Route): string {
-  const words = route.path
-    .replace('/api/v1/', '')
-    .split('/')
-    .filter((s) => !s.startsWith('{'));
+  const segments = route.path.replace('/api/v1/', '').split('/');
+  const words = segments.flatMap((s, i) => {
+    if (s.startsWith('{')) return [];
+    const one = segments[i + 1]?.startsWith('{') === true && s.endsWith('s');
+    return [one ? s.slice(0, -1) : s];
+  });
   return [
     route.method.toLowerCase(),
     ...words.map((w) => w.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase())),

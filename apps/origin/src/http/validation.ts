@@ -93,6 +93,12 @@ function describe(e: ErrorObject, root: string): ErrorDetail {
       };
     case 'const':
       return { path, message: `must be ${JSON.stringify(p['allowedValue'])}` };
+    case 'minItems': {
+      const n = Number(p['limit']);
+      return { path, message: `must have at least ${n} item${n === 1 ? '' : 's'}${hint(e)}` };
+    }
+    case 'minLength':
+      return { path, message: Number(p['limit']) === 1 ? 'must not be empty' : `${e.message}` };
     case 'pattern':
       return { path, message: `must match ${String(p['pattern'])}${hint(e)}` };
     default:

@@ -28,12 +28,24 @@ export interface ApiResponse {
   readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
 }
 
+export interface ApiServerOptions {
+  /** The origin's clock (audit times, key expiry); default Date.now. */
+  readonly now?: () => number;
+}
+
 /** An origin on a real socket (port 0) over the given store (default: in-memory). */
-export async function startApiServer(store?: Store): Promise<ApiServer> {
+export async function startApiServer(
+  store?: Store,
+  options: ApiServerOptions = {},
+): Promise<ApiServer> {
   const s = store ?? (await openMemoryStore());
   const commits: (readonly string[])[] = [];
-  const origin = createOrigin({ store: s, onCommit: (ids) => commits.push(ids) });
-  await ensureAdminToken(s, ADMIN_TOKEN, 'test admin');
+  const origin = createOrigin({
+    store: s,
+    onCommit: (ids) => commits.push(ids),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  await ensureAdminToken(s, ADMIN_TOKEN, 'test admin', options.now?.());
   const server: Server = createServer((req, res) => void origin.handle(req, res));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

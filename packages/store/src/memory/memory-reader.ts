@@ -2,6 +2,8 @@ import { compareStrings } from '../internal/compare-strings.js';
 import { jsonCopy } from '../internal/json-copy.js';
 import { auditLimit, changeLimit } from '../internal/limits.js';
 import type {
+  InsightCount,
+  InsightQuery,
   AuditEntry,
   AuditQuery,
   ChangeKind,
@@ -92,6 +94,20 @@ export class MemoryReader implements StoreReader {
       const entry = audit[i];
       if (entry !== undefined && matchesAudit(entry, query)) found.push(entry);
     }
+    return jsonCopy(found);
+  }
+
+  async listInsights(query: InsightQuery): Promise<InsightCount[]> {
+    const found = [...this.view().insights.values()].filter(
+      (c) =>
+        c.environmentId === query.environmentId &&
+        c.flagKey === query.flagKey &&
+        (query.from === undefined || c.bucketStart >= query.from) &&
+        (query.to === undefined || c.bucketStart < query.to),
+    );
+    found.sort(
+      (a, b) => a.bucketStart - b.bucketStart || (a.variation ?? -1) - (b.variation ?? -1),
+    );
     return jsonCopy(found);
   }
 

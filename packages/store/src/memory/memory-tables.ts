@@ -5,6 +5,7 @@ import type {
   EnvironmentRecord,
   EnvironmentSnapshot,
   FlagRecord,
+  InsightCount,
   ProjectRecord,
   SegmentRecord,
   TokenRecord,
@@ -31,6 +32,8 @@ export interface Tables {
   items: Map<string, SnapshotItem>;
   /** Change log per environment id, in seq order. */
   changes: Map<string, ChangeRecord[]>;
+  /** By insightId(environmentId, flagKey, bucketStart, variation). */
+  insights: Map<string, InsightCount>;
 }
 
 export function emptyTables(): Tables {
@@ -43,6 +46,7 @@ export function emptyTables(): Tables {
     audit: [],
     items: new Map(),
     changes: new Map(),
+    insights: new Map(),
   };
 }
 
@@ -51,7 +55,13 @@ export const flagId = (projectKey: string, key: string) => `${projectKey}\0${key
 export const segmentId = (environmentId: string, key: string) => `${environmentId}\0${key}`;
 export const itemId = (environmentId: string, kind: string, key: string) =>
   `${environmentId}\0${kind}\0${key}`;
-/** Every segment and item id of the environment starts with this. */
+export const insightId = (
+  environmentId: string,
+  flagKey: string,
+  bucketStart: number,
+  variation: number | null,
+) => `${environmentId}\0${flagKey}\0${bucketStart}\0${variation ?? -1}`;
+/** Every segment, item and insight id of the environment starts with this. */
 export const environmentPrefix = (environmentId: string) => `${environmentId}\0`;
 
 /**

@@ -1,6 +1,7 @@
 import { environmentKeyTaken, notFound, versionConflict } from '../internal/errors.js';
 import { jsonCopy } from '../internal/json-copy.js';
 import type {
+  InsightCount,
   ChangeRecord,
   EnvironmentRecord,
   FlagRecord,
@@ -13,11 +14,12 @@ import type {
 import type { StoreTransaction } from '../store.js';
 import { MemoryReader } from './memory-reader.js';
 import {
-  type Draft,
   environmentPrefix,
   flagId,
+  insightId,
   itemId,
   segmentId,
+  type Draft,
   type Tables,
 } from './memory-tables.js';
 
@@ -109,6 +111,14 @@ export class MemoryTransaction extends MemoryReader implements StoreTransaction 
     return id;
   }
 
+  async addInsights(counts: readonly InsightCount[]): Promise<void> {
+    const insights = this.write('insights');
+    for (const c of counts) {
+      const id = insightId(c.environmentId, c.flagKey, c.bucketStart, c.variation);
+      insights.set(id, { ...c, count: (insights.get(id)?.count ?? 0) + c.count });
+    }
+  }
+
   async appendChange(environmentId: string, change: NewChange): Promise<ChangeRecord> {
     const committedAt = this.now();
     const env = this.view().environments.get(environmentId);
@@ -132,7 +142,7 @@ export class MemoryTransaction extends MemoryReader implements StoreTransaction 
   private removeEnvironment(environmentId: string): void {
     this.write('environments').delete(environmentId);
     const prefix = environmentPrefix(environmentId);
-    for (const name of ['segments', 'items'] as const) {
+    for (const name of ['segments', 'items', 'insights'] as const) {
       const table = this.write(name);
       for (const id of [...table.keys()]) if (id.startsWith(prefix)) table.delete(id);
     }

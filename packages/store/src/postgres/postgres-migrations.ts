@@ -76,4 +76,17 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    statements: [
+      `CREATE TABLE insights (
+        environment_id TEXT COLLATE "C" NOT NULL REFERENCES environments (id) ON DELETE CASCADE,
+        flag_key TEXT COLLATE "C" NOT NULL,
+        variation INTEGER NOT NULL,
+        bucket_start BIGINT NOT NULL,
+        count BIGINT NOT NULL,
+        PRIMARY KEY (environment_id, flag_key, bucket_start, variation)
+      )`,
+    ],
+  },
 ];

@@ -7,12 +7,15 @@ import type {
   EnvironmentRecord,
   EnvironmentSnapshot,
   FlagRecord,
+  InsightCount,
+  InsightQuery,
   ProjectRecord,
   SegmentRecord,
   TokenRecord,
 } from '../records.js';
 import type { StoreReader } from '../store.js';
 import { auditSelect } from './audit-query.js';
+import { selectInsights } from './insights-sql.js';
 import {
   auditFromRow,
   CHANGE_COLUMNS,
@@ -108,6 +111,10 @@ export class SqlReader implements StoreReader {
   async listAudit(query: AuditQuery): Promise<AuditEntry[]> {
     const { sql, params } = auditSelect(query);
     return (await this.exec.query(sql, params)).map(auditFromRow);
+  }
+
+  listInsights(query: InsightQuery): Promise<InsightCount[]> {
+    return selectInsights(this.exec, query);
   }
 
   async listChanges(

@@ -1,5 +1,6 @@
 import { environmentKeyTaken, notFound, versionConflict } from '../internal/errors.js';
 import type {
+  InsightCount,
   ChangeRecord,
   EnvironmentRecord,
   FlagRecord,
@@ -12,6 +13,7 @@ import type {
 import type { StoreTransaction } from '../store.js';
 import { ENVIRONMENT_COLUMNS, environmentParams, segmentFromRow, toJson } from './rows.js';
 import type { SqlExecutor, SqlLocks } from './sql-executor.js';
+import { addInsights } from './insights-sql.js';
 import { SqlReader } from './sql-reader.js';
 
 /**
@@ -150,6 +152,10 @@ export class SqlTransaction extends SqlReader implements StoreTransaction {
       ],
     );
     return Number(rows[0]?.id);
+  }
+
+  addInsights(counts: readonly InsightCount[]): Promise<void> {
+    return addInsights(this.exec, counts);
   }
 
   async appendChange(environmentId: string, change: NewChange): Promise<ChangeRecord> {

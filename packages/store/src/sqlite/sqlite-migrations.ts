@@ -76,4 +76,17 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT`,
     ],
   },
+  {
+    version: 2,
+    statements: [
+      `CREATE TABLE insights (
+        environment_id TEXT NOT NULL REFERENCES environments (id) ON DELETE CASCADE,
+        flag_key TEXT NOT NULL,
+        variation INTEGER NOT NULL,
+        bucket_start INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (environment_id, flag_key, bucket_start, variation)
+      ) STRICT`,
+    ],
+  },
 ];

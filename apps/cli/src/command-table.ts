@@ -1,0 +1,26 @@
+import { auditCommand } from './commands/audit.js';
+import type { Command, CommandGroup } from './commands/command.js';
+import { exportCommand, importCommand } from './commands/data.js';
+import { envsGroup } from './commands/envs.js';
+import { flagsGroup } from './commands/flags.js';
+import { projectsGroup } from './commands/projects.js';
+import { segmentsGroup } from './commands/segments.js';
+import { tokensGroup } from './commands/tokens.js';
+import { startCommand } from './start/start-command.js';
+
+/** Every `vexil` command, in the order help lists them. */
+export const COMMANDS: readonly (Command | CommandGroup)[] = [
+  startCommand,
+  projectsGroup,
+  envsGroup,
+  flagsGroup,
+  segmentsGroup,
+  importCommand,
+  exportCommand,
+  auditCommand,
+  tokensGroup,
+];
+
+export function isGroup(entry: Command | CommandGroup): entry is CommandGroup {
+  return 'commands' in entry;
+}

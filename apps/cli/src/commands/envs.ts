@@ -1,0 +1,118 @@
+import { usageError } from '../cli-error.js';
+import { apiPath } from '../client/api-client.js';
+import type { Environment, ExpiringKey, ItemList } from '../client/api-types.js';
+import { formatFields, formatTable, formatTime, type Column } from '../table.js';
+import {
+  apiClient,
+  output,
+  positional,
+  projectOf,
+  projectOptions,
+  type CommandContext,
+  type CommandGroup,
+} from './command.js';
+
+const columns: readonly Column<Environment>[] = [
+  { header: 'KEY', value: (e) => e.key },
+  { header: 'NAME', value: (e) => e.name, maxWidth: 30 },
+  { header: 'CLIENT-SIDE ID', value: (e) => e.clientSideId },
+  { header: 'SEQ', value: (e) => String(e.seq) },
+  { header: 'CREATED', value: (e) => formatTime(e.createdAt) },
+];
+
+const expiring = (k: ExpiringKey | undefined) =>
+  k === undefined ? undefined : `${k.key} (until ${formatTime(k.expiresAt)})`;
+
+const fields = (e: Environment) =>
+  formatFields([
+    ['Key', e.key],
+    ['Name', e.name],
+    ['Project', e.projectKey],
+    ['SDK key', e.sdkKey],
+    ['Old SDK key', expiring(e.expiringSdkKey)],
+    ['Mobile key', e.mobileKey],
+    ['Old mobile key', expiring(e.expiringMobileKey)],
+    ['Client-side ID', e.clientSideId],
+    ['Sequence', String(e.seq)],
+    ['Created', formatTime(e.createdAt)],
+  ]);
+
+const envPath = (ctx: CommandContext, ...rest: string[]) =>
+  apiPath('projects', projectOf(ctx), 'environments', ...rest);
+
+export const envsGroup: CommandGroup = {
+  name: 'envs',
+  summary: "A project's environments and their SDK key, mobile key and client-side ID",
+  commands: [
+    {
+      name: 'list',
+      usage: '[--project <key>]',
+      summary: "List a project's environments",
+      options: projectOptions(),
+      async run(ctx) {
+        const list = await apiClient(ctx).get<ItemList<Environment>>(envPath(ctx));
+        output(ctx, list, () => formatTable(columns, list.items));
+      },
+    },
+    {
+      name: 'get',
+      args: ['env'],
+      usage: '[--project <key>]',
+      summary: 'Show an environment with its keys',
+      options: projectOptions(),
+      async run(ctx) {
+        const env = await apiClient(ctx).get<Environment>(envPath(ctx, positional(ctx)));
+        output(ctx, env, () => fields(env));
+      },
+    },
+    {
+      name: 'create',
+      args: ['env'],
+      usage: '[--name <name>] [--project <key>]',
+      summary: 'Create an environment with new keys; it serves every flag, off',
+      options: projectOptions({ name: { type: 'string' } }),
+      async run(ctx) {
+        const key = positional(ctx);
+        const env = await apiClient(ctx).post<Environment>(envPath(ctx), {
+          key,
+          name: ctx.args.string('name') ?? key,
+        });
+        output(ctx, env, () => `Created environment ${env.key}\n${fields(env)}`);
+      },
+    },
+    {
+      name: 'rotate',
+      args: ['env'],
+      usage: '--key sdk|mobile [--expires-in <seconds>] [--project <key>]',
+      summary: 'Replace the SDK or mobile key; the old one works until --expires-in (default: now)',
+      options: projectOptions({ key: { type: 'string' }, 'expires-in': { type: 'string' } }),
+      async run(ctx) {
+        const kind = ctx.args.requireString('key', 'sdk|mobile');
+        if (kind !== 'sdk' && kind !== 'mobile') {
+          throw usageError(`--key must be "sdk" or "mobile" (got "${kind}")`);
+        }
+        const expiresIn = ctx.args.string('expires-in');
+        if (expiresIn !== undefined && !/^\d+$/.test(expiresIn)) {
+          throw usageError(`--expires-in must be a whole number of seconds (got "${expiresIn}")`);
+        }
+        const env = await apiClient(ctx).post<Environment>(
+          envPath(ctx, positional(ctx), 'keys', kind, 'rotate'),
+          expiresIn === undefined ? undefined : { expiresInSeconds: Number(expiresIn) },
+        );
+        output(ctx, env, () => `Rotated the ${kind} key of ${env.key}\n${fields(env)}`);
+      },
+    },
+    {
+      name: 'delete',
+      args: ['env'],
+      usage: '[--project <key>]',
+      summary: 'Delete an environment, its segments and its targeting',
+      options: projectOptions(),
+      async run(ctx) {
+        const key = positional(ctx);
+        await apiClient(ctx).delete(envPath(ctx, key));
+        output(ctx, undefined, () => `Deleted environment ${key}\n`);
+      },
+    },
+  ],
+};

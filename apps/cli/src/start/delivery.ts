@@ -1,0 +1,48 @@
+import type { Server } from 'node:http';
+import { createInProcessBus, type ChangeBus } from '@vexil/bus';
+import { busUpstream, createEdge, type Edge } from '@vexil/edge';
+import { startPublisher, type ChangePublisher, type Logger } from '@vexil/origin';
+import type { Store } from '@vexil/store';
+
+/**
+ * The delivery side of `vexil start`: an in-process bus fed by the origin's outbox publisher,
+ * and an edge that bootstraps from the store's snapshots and serves every SDK protocol on the
+ * same port as the API. Origin and edge still only talk through the bus and snapshots, exactly
+ * as in the distributed deployment.
+ */
+export interface Delivery {
+  readonly bus: ChangeBus;
+  readonly publisher: ChangePublisher;
+  readonly edge: Edge;
+  /** Closes streams spread over `windowMs`, then stops everything. */
+  stop(windowMs: number): Promise<void>;
+}
+
+export async function startDelivery(
+  store: Store,
+  server: Server,
+  logger: Logger,
+): Promise<Delivery> {
+  const bus = createInProcessBus();
+  const publisher = startPublisher({ store, bus, logger });
+  const edge = createEdge({
+    upstream: busUpstream({ bus, snapshots: { snapshot: (id) => store.getSnapshot(id) }, logger }),
+    insights: { record: (counts) => store.transaction((tx) => tx.addInsights(counts)) },
+    logger,
+  });
+  await edge.start();
+  server.on('upgrade', (req, socket, head) => {
+    if (!edge.handleUpgrade(req, socket, head)) socket.destroy();
+  });
+  return {
+    bus,
+    publisher,
+    edge,
+    async stop(windowMs) {
+      await edge.drain(windowMs);
+      await edge.close();
+      await publisher.close();
+      await bus.close();
+    },
+  };
+}

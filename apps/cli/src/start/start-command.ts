@@ -1,0 +1,42 @@
+import type { Command } from '../commands/command.js';
+import { HELP_OPTION } from '../commands/command.js';
+import { LOG_LEVELS, loadStartConfig, START_DEFAULTS } from './start-config.js';
+import { startServer } from './start-server.js';
+
+export const startCommand: Command = {
+  name: 'start',
+  usage: '[--port <port>] [--host <host>] [--data <dir>] [--log-level <level>]',
+  summary: 'Run Vexil in one process on one port, with a SQLite database in --data',
+  details: `Options (flags win over the environment variables):
+  --port, VEXIL_PORT            port to listen on; 0 picks a free one (default ${START_DEFAULTS.port})
+  --host, VEXIL_HOST            address to listen on (default ${START_DEFAULTS.host}; 0.0.0.0 for all)
+  --data, VEXIL_DATA_DIR        data directory (default ./${START_DEFAULTS.dataDir})
+  --log-level, VEXIL_LOG_LEVEL  ${LOG_LEVELS.join(', ')} (default ${START_DEFAULTS.logLevel})
+  VEXIL_ADMIN_TOKEN             admin API token to accept; without it one is generated on the
+                                first start and kept in <data>/admin-token
+
+On an empty data directory it creates the demo project "default" (environments production and
+test). It prints the URL, the admin token and the demo SDK keys, then logs JSON lines.
+SIGTERM or Ctrl-C stops it gracefully.
+`,
+  options: {
+    ...HELP_OPTION,
+    port: { type: 'string', short: 'p' },
+    host: { type: 'string' },
+    data: { type: 'string' },
+    'log-level': { type: 'string' },
+  },
+  async run(ctx) {
+    const config = loadStartConfig(
+      {
+        port: ctx.args.string('port'),
+        host: ctx.args.string('host'),
+        data: ctx.args.string('data'),
+        logLevel: ctx.args.string('log-level'),
+      },
+      ctx.env,
+      ctx.cwd,
+    );
+    await startServer(config, ctx.io, ctx.version);
+  },
+};

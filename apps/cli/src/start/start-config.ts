@@ -1,0 +1,128 @@
+import { join, resolve } from 'node:path';
+import { usageError } from '../cli-error.js';
+
+// `vexil start` reads its configuration here and nowhere else: command-line flags win over
+// environment variables, which win over the defaults. Values are validated once; a bad one is
+// a usage error naming the flag or variable it came from.
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface StartConfig {
+  readonly host: string;
+  /** 0 asks the operating system for a free port. */
+  readonly port: number;
+  /** Absolute. Holds the SQLite database and the generated admin token. */
+  readonly dataDir: string;
+  readonly databaseFile: string;
+  readonly adminTokenFile: string;
+  /** From VEXIL_ADMIN_TOKEN; otherwise the token is generated once and kept in adminTokenFile. */
+  readonly adminToken: string | undefined;
+  readonly logLevel: LogLevel;
+  /** How long shutdown waits for open requests before closing their connections. */
+  readonly shutdownTimeoutMs: number;
+  /** SDK streams are closed spread over this window at shutdown, so clients reconnect gradually. */
+  readonly drainWindowMs: number;
+}
+
+export const START_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8080,
+  dataDir: '.vexil',
+  logLevel: 'info',
+  shutdownTimeoutMs: 10_000,
+  drainWindowMs: 3_000,
+} as const;
+
+export interface StartFlags {
+  readonly port: string | undefined;
+  readonly host: string | undefined;
+  readonly data: string | undefined;
+  readonly logLevel: string | undefined;
+}
+
+const MIN_TOKEN_LENGTH = 16;
+
+export function loadStartConfig(
+  flags: StartFlags,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+): StartConfig {
+  const pick = (flag: string | undefined, flagName: string, variable: string) => {
+    if (flag !== undefined) return { value: flag, source: flagName };
+    const fromEnv = env[variable];
+    return fromEnv === undefined || fromEnv === ''
+      ? undefined
+      : { value: fromEnv, source: variable };
+  };
+  const port = pick(flags.port, '--port', 'VEXIL_PORT');
+  const host = pick(flags.host, '--host', 'VEXIL_HOST');
+  const data = pick(flags.data, '--data', 'VEXIL_DATA_DIR');
+  const level = pick(flags.logLevel, '--log-level', 'VEXIL_LOG_LEVEL');
+  const dataDir = resolve(cwd, checkDataDir(data) ?? START_DEFAULTS.dataDir);
+  return Object.freeze({
+    host: checkHost(host) ?? START_DEFAULTS.host,
+    port: checkPort(port) ?? START_DEFAULTS.port,
+    dataDir,
+    databaseFile: join(dataDir, 'vexil.db'),
+    adminTokenFile: join(dataDir, 'admin-token'),
+    adminToken: checkAdminToken(env['VEXIL_ADMIN_TOKEN']),
+    logLevel: checkLogLevel(level) ?? START_DEFAULTS.logLevel,
+    shutdownTimeoutMs: START_DEFAULTS.shutdownTimeoutMs,
+    drainWindowMs: START_DEFAULTS.drainWindowMs,
+  });
+}
+
+interface Raw {
+  readonly value: string;
+  readonly source: string;
+}
+
+function checkPort(raw: Raw | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const port = /^\d{1,5}$/.test(raw.value) ? Number(raw.value) : NaN;
+  if (!(port >= 0 && port <= 65535)) {
+    throw usageError(
+      `${raw.source} must be a port number from 0 to 65535, 0 for any free port (got "${raw.value}")`,
+    );
+  }
+  return port;
+}
+
+function checkHost(raw: Raw | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const host = raw.value.replace(/^\[(.*)\]$/, '$1');
+  if (!/^[A-Za-z0-9._:%-]+$/.test(host)) {
+    throw usageError(
+      `${raw.source} must be a host name or IP address such as 127.0.0.1 or 0.0.0.0 (got "${raw.value}")`,
+    );
+  }
+  return host;
+}
+
+function checkDataDir(raw: Raw | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (raw.value === '' || raw.value.includes('\0')) {
+    throw usageError(`${raw.source} must be a directory path (got "${raw.value}")`);
+  }
+  return raw.value;
+}
+
+function checkAdminToken(token: string | undefined): string | undefined {
+  if (token === undefined || token === '') return undefined;
+  if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
+    throw usageError(
+      `VEXIL_ADMIN_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters without spaces; unset it to have one generated`,
+    );
+  }
+  return token;
+}
+
+function checkLogLevel(raw: Raw | undefined): LogLevel | undefined {
+  if (raw === undefined) return undefined;
+  const level = LOG_LEVELS.find((l) => l === raw.value);
+  if (level === undefined) {
+    throw usageError(`${raw.source} must be one of ${LOG_LEVELS.join(', ')} (got "${raw.value}")`);
+  }
+  return level;
+}

@@ -1,0 +1,121 @@
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { createOrigin, type Origin } from '@vexil/origin';
+import type { Store } from '@vexil/store';
+import { openSqliteStore } from '@vexil/store/sqlite';
+import { CliError, oneLine } from '../cli-error.js';
+import type { Io } from '../io.js';
+import { resolveAdminToken } from './admin-token.js';
+import { apiHandler } from './api-handler.js';
+import { displayUrl, formatBanner } from './banner.js';
+import { prepareDemoProject } from './demo-project.js';
+import { healthHandler } from './health.js';
+import { startDelivery, type Delivery } from './delivery.js';
+import { createDispatch } from './http-dispatch.js';
+import { listen } from './listen.js';
+import { createLogger } from './logger.js';
+import { installShutdown } from './shutdown.js';
+import type { StartConfig } from './start-config.js';
+
+/**
+ * `vexil start`: every role in one process on one port. The port is bound first, so a port
+ * conflict fails fast and /healthz answers while the store opens; /readyz turns 200 and the
+ * API opens once the store is open, the admin token exists and the demo project is seeded.
+ */
+export async function startServer(config: StartConfig, io: Io, version: string): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  let origin: Origin | undefined;
+  let delivery: Delivery | undefined;
+  // The dispatch table, tried in order: health, the REST API, then the SDK-facing edge.
+  const dispatch = createDispatch(logger, [
+    { name: 'health', handle: healthHandler(() => readiness(origin, delivery)) },
+    { name: 'api', handle: apiHandler(() => origin) },
+  ]);
+  const server = createServer(dispatch.listener);
+
+  const port = await listen(server, config.port, config.host);
+  const url = displayUrl(config.host, port);
+  let store: Store | undefined;
+  // Signals are handled from the moment the port is bound: a SIGTERM during startup still
+  // closes the port and the store instead of killing the process mid-write.
+  const uninstall = installShutdown({
+    server,
+    dispatch,
+    logger,
+    timeoutMs: config.shutdownTimeoutMs,
+    drain: async () => delivery?.edge.drain(config.drainWindowMs),
+    release: async () => {
+      await delivery?.stop(0);
+      await store?.close();
+    },
+    exit: (code) => process.exit(code),
+  });
+  try {
+    store = await openStore(config);
+    delivery = await startDelivery(store, server, logger);
+    const { publisher, edge } = delivery;
+    const ready = createOrigin({
+      store,
+      logger,
+      version,
+      onCommit: (environmentIds) => publisher.kick(environmentIds),
+      onDirectoryChange: () => publisher.directoryChanged(),
+    });
+    const admin = await resolveAdminToken(store, config);
+    const demo = await prepareDemoProject(store, ready);
+    dispatch.mount('edge', (req, res) => edge.handle(req, res));
+    origin = ready;
+    io.stdout(
+      formatBanner({
+        version,
+        url,
+        dataDir: config.dataDir,
+        adminTokenFile: config.adminTokenFile,
+        admin,
+        demo: demo.keys,
+      }),
+    );
+    logger.info(
+      { url, dataDir: config.dataDir, handlers: dispatch.names, seeded: demo.seeded },
+      'vexil is ready',
+    );
+  } catch (e) {
+    uninstall();
+    server.closeAllConnections();
+    server.close();
+    await delivery?.stop(0);
+    await store?.close();
+    throw e;
+  }
+}
+
+async function openStore(config: StartConfig): Promise<Store> {
+  try {
+    await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new CliError(
+      'STARTUP',
+      `cannot create the data directory ${config.dataDir}: ${(e as NodeJS.ErrnoException).code ?? e}`,
+    );
+  }
+  try {
+    return await openSqliteStore({ path: config.databaseFile });
+  } catch (e) {
+    throw new CliError(
+      'STARTUP',
+      `cannot open the database ${config.databaseFile}: ${oneLine((e as Error).message)}`,
+    );
+  }
+}
+
+/** Ready once the API is up and the edge has data for every environment (503 before). */
+function readiness(
+  origin: Origin | undefined,
+  delivery: Delivery | undefined,
+): { ready: boolean; body: object } {
+  if (origin === undefined || delivery === undefined)
+    return { ready: false, body: { status: 'starting' } };
+  const edge = delivery.edge.status();
+  if (!edge.ready) return { ready: false, body: { status: 'starting', reason: edge.reason } };
+  return { ready: true, body: { status: edge.stale ? 'stale' : 'ready', streams: edge.streams } };
+}

@@ -1,0 +1,183 @@
+import type { ChangeBus } from '@vexil/bus';
+import type { Directory } from '@vexil/protocol';
+import type { Store } from '@vexil/store';
+import { sha256Hex } from './domain/secrets.js';
+import type { Logger } from './logger.js';
+
+// The transactional outbox (DESIGN.md section 3): changes are committed to the store's change
+// log first, and published to the bus afterwards, in seq order per environment. If the bus is
+// down, writes still succeed; publication resumes from the bus's last seq when it returns, and
+// the bus drops anything published twice, so two origins can run this side by side.
+
+export interface PublisherOptions {
+  readonly store: Store;
+  readonly bus: ChangeBus;
+  readonly logger: Logger;
+  /** Full sweep of every environment (catch-up after a restart or a missed kick). Default 5 s. */
+  readonly sweepIntervalMs?: number;
+  /** First retry delay after a failure; doubles up to 10 s. Default 200 ms. */
+  readonly retryDelayMs?: number;
+  readonly batchSize?: number;
+}
+
+export interface ChangePublisher {
+  /** Environments that have new committed changes. */
+  kick(environmentIds: readonly string[]): void;
+  /** Environments or credentials changed: republish the directory. */
+  directoryChanged(): void;
+  /** Resolves when everything kicked so far is published (tests, shutdown). */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function buildDirectory(store: Store, now = Date.now()): Promise<Directory> {
+  const [environments, tokens] = await Promise.all([store.listEnvironments(), store.listTokens()]);
+  return {
+    generatedAt: now,
+    environments: environments.map((env) => ({
+      id: env.id,
+      projectKey: env.projectKey,
+      key: env.key,
+      name: env.name,
+      credentials: [
+        { kind: 'sdk', hash: sha256Hex(env.sdkKey) },
+        { kind: 'mobile', hash: sha256Hex(env.mobileKey) },
+        ...(env.expiringSdkKey === undefined
+          ? []
+          : [
+              {
+                kind: 'sdk' as const,
+                hash: sha256Hex(env.expiringSdkKey.key),
+                expiresAt: env.expiringSdkKey.expiresAt,
+              },
+            ]),
+        ...(env.expiringMobileKey === undefined
+          ? []
+          : [
+              {
+                kind: 'mobile' as const,
+                hash: sha256Hex(env.expiringMobileKey.key),
+                expiresAt: env.expiringMobileKey.expiresAt,
+              },
+            ]),
+      ],
+    })),
+    edgeTokens: tokens
+      .filter((t) => t.role === 'edge' && t.revokedAt === undefined)
+      .map((t) => t.hash),
+  };
+}
+
+export function startPublisher(options: PublisherOptions): ChangePublisher {
+  const { store, bus, logger } = options;
+  const batchSize = options.batchSize ?? 500;
+  const baseDelay = options.retryDelayMs ?? 200;
+  /** Last seq known to be on the bus, per environment. */
+  const published = new Map<string, number>();
+  const dirty = new Set<string>();
+  let checkAll = true;
+  let directoryDirty = true;
+  let running: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let retryDelay = baseDelay;
+  let closed = false;
+
+  const pending = () => checkAll || directoryDirty || dirty.size > 0;
+
+  async function publishEnvironment(environmentId: string): Promise<void> {
+    let last = published.get(environmentId) ?? (await bus.lastPublishedSeq(environmentId));
+    for (;;) {
+      const changes = await store.listChanges(environmentId, last, batchSize);
+      for (const change of changes) {
+        await bus.publish(change);
+        last = change.seq;
+        published.set(environmentId, last);
+      }
+      if (changes.length < batchSize) return;
+    }
+  }
+
+  async function drain(): Promise<void> {
+    while (pending() && !closed) {
+      if (checkAll) {
+        checkAll = false;
+        for (const env of await store.listEnvironments()) {
+          if (env.seq > (published.get(env.id) ?? -1)) dirty.add(env.id);
+        }
+      }
+      if (directoryDirty) {
+        directoryDirty = false;
+        await bus.publishDirectory(await buildDirectory(store));
+      }
+      for (const environmentId of [...dirty]) {
+        dirty.delete(environmentId);
+        try {
+          await publishEnvironment(environmentId);
+        } catch (err) {
+          dirty.add(environmentId);
+          throw err;
+        }
+      }
+    }
+  }
+
+  function schedule(delay = 0): void {
+    if (running !== undefined || timer !== undefined || closed) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      let failed = false;
+      running = drain()
+        .then(() => {
+          retryDelay = baseDelay;
+        })
+        .catch((err: unknown) => {
+          failed = true;
+          // Nothing is lost: the change log keeps everything. The bus is the authority on what
+          // it holds, so forget our bookkeeping and check every environment on the retry.
+          logger.warn({ err, retryInMs: retryDelay }, 'publishing to the bus failed; will retry');
+          published.clear();
+          checkAll = true;
+          directoryDirty = true;
+        })
+        .finally(() => {
+          running = undefined;
+          if (failed) {
+            const delay = retryDelay;
+            retryDelay = Math.min(retryDelay * 2, 10_000);
+            schedule(delay);
+          } else if (pending()) {
+            schedule();
+          }
+        });
+    }, delay);
+  }
+
+  const sweep = setInterval(() => {
+    checkAll = true;
+    schedule();
+  }, options.sweepIntervalMs ?? 5_000);
+  sweep.unref();
+  schedule();
+
+  return {
+    kick(environmentIds) {
+      for (const id of environmentIds) dirty.add(id);
+      schedule();
+    },
+    directoryChanged() {
+      directoryDirty = true;
+      schedule();
+    },
+    async idle() {
+      while ((pending() || running !== undefined || timer !== undefined) && !closed) {
+        await (running ?? new Promise((resolve) => setTimeout(resolve, 5)));
+      }
+    },
+    async close() {
+      closed = true;
+      clearInterval(sweep);
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
