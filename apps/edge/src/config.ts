@@ -1,0 +1,45 @@
+/** The edge's tunables, with the defaults of a production delivery node. */
+export interface EdgeOptions {
+  /** Heartbeat comment on every stream; below common load-balancer idle timeouts (60 s). */
+  readonly heartbeatMs: number;
+  /** Unsent bytes a stream may hold beyond its initial payload before it is cut (slow consumer). */
+  readonly maxBufferBytes: number;
+  /** Maximum stream lifetime for load-balancer rebalancing; 0 = unlimited. */
+  readonly maxStreamLifetimeMs: number;
+  /** Lifetimes are shortened by up to this fraction at random, so streams do not expire together. */
+  readonly lifetimeJitter: number;
+  /** Streams beyond this get 503 + Retry-After (file-descriptor budget). */
+  readonly maxStreams: number;
+  /** Initial payloads being written at once; beyond it new streams and polls get 503 + Retry-After. */
+  readonly maxInitialPayloadsInFlight: number;
+  /** How long a request waits for its environment's first snapshot before 503. */
+  readonly readyWaitMs: number;
+  /** Changes kept per environment for resuming clients without a full payload. */
+  readonly historySize: number;
+  /** Largest REPORT / OFREP request body. */
+  readonly maxContextBodyBytes: number;
+  /** Largest analytics events body. */
+  readonly maxEventsBodyBytes: number;
+  /** Sync every environment of the directory (true), or only those a client asked for. */
+  readonly eagerEnvironments: boolean;
+  /** How often summed evaluation counts are shipped to the insights sink. */
+  readonly insightsFlushMs: number;
+  /** Reported in /readyz and the network view. */
+  readonly edgeId: string;
+}
+
+export const defaultEdgeOptions: EdgeOptions = {
+  heartbeatMs: 30_000,
+  maxBufferBytes: 512 * 1024,
+  maxStreamLifetimeMs: 0,
+  lifetimeJitter: 0.2,
+  maxStreams: Number.POSITIVE_INFINITY,
+  maxInitialPayloadsInFlight: 256,
+  readyWaitMs: 5_000,
+  historySize: 1_000,
+  maxContextBodyBytes: 64 * 1024,
+  maxEventsBodyBytes: 4 * 1024 * 1024,
+  eagerEnvironments: true,
+  insightsFlushMs: 10_000,
+  edgeId: 'edge',
+};

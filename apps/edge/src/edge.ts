@@ -1,0 +1,212 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Change, Directory, EnvironmentSnapshot } from '@vexil/protocol';
+import { defaultEdgeOptions, type EdgeOptions } from './config.js';
+import { EdgeContext } from './edge-context.js';
+import { EdgeError, sendError, sendJson } from './http/respond.js';
+import { EdgeRouter, type EdgeRoute } from './http/routes.js';
+import { silentLogger, type Logger } from './logger.js';
+import { clientSideRoutes } from './protocols/client-side.js';
+import { eventsRoutes } from './protocols/events.js';
+import { fdv1Routes } from './protocols/fdv1.js';
+import { fdv2Routes } from './protocols/fdv2.js';
+import { ofrepRoutes } from './protocols/ofrep.js';
+import { pollingRoutes } from './protocols/polling.js';
+import { vexilStreamRoutes, vexilStreamUpgrade } from './protocols/vexil-stream.js';
+import { Registry } from './state/registry.js';
+import { InsightsCollector, type InsightsSink } from './insights/insights-collector.js';
+import { StreamHub } from './stream/stream-hub.js';
+import type { Upstream, UpstreamSink } from './upstream/upstream.js';
+
+export interface EdgeDependencies {
+  readonly upstream: Upstream;
+  /** Where flag insights from SDK analytics events go; without one, events are accepted and dropped. */
+  readonly insights?: InsightsSink;
+  readonly logger?: Logger;
+  readonly now?: () => number;
+  readonly options?: Partial<EdgeOptions>;
+}
+
+export interface EdgeStatus {
+  /** Has a directory and every environment it syncs has data. */
+  readonly ready: boolean;
+  /** The upstream is unreachable: serving the last state it had. */
+  readonly stale: boolean;
+  readonly reason?: string;
+  readonly streams: number;
+  readonly environments: {
+    id: string;
+    key: string;
+    seq: number;
+    ready: boolean;
+    updatedAt: number;
+  }[];
+}
+
+export interface Edge {
+  /** Serves an SDK-facing request; returns false (untouched) when no edge route matches the path. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /** WebSocket upgrades for the Vexil stream; false when the path is not the edge's. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  status(): EdgeStatus;
+  start(): Promise<void>;
+  /** Refuses new streams and closes existing ones spread over `windowMs` (graceful shutdown). */
+  drain(windowMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Wires the edge: registry and state, stream hub, protocol routes, upstream, one shared clock. */
+export function createEdge(deps: EdgeDependencies): Edge {
+  const options: EdgeOptions = { ...defaultEdgeOptions, ...deps.options };
+  const logger = deps.logger ?? silentLogger;
+  const now = deps.now ?? Date.now;
+  const { upstream } = deps;
+  const registry = new Registry(options.historySize, now);
+  const hub = new StreamHub({
+    maxBufferBytes: options.maxBufferBytes,
+    heartbeatMs: options.heartbeatMs,
+    maxLifetimeMs: options.maxStreamLifetimeMs,
+    lifetimeJitter: options.lifetimeJitter,
+    now,
+  });
+  const collector = new InsightsCollector(deps.insights, options.insightsFlushMs, logger);
+  const ctx = new EdgeContext(registry, hub, options, logger, now, (id) => upstream.want(id));
+  const routes: EdgeRoute[] = [
+    ...fdv1Routes(ctx),
+    ...fdv2Routes(ctx),
+    ...pollingRoutes(ctx),
+    ...clientSideRoutes(ctx),
+    ...eventsRoutes(ctx, collector),
+    ...ofrepRoutes(ctx),
+    ...vexilStreamRoutes(ctx),
+  ];
+  const router = new EdgeRouter(routes);
+  const upgrade = vexilStreamUpgrade(ctx);
+  let upstreamUp = false;
+  let clock: NodeJS.Timeout | undefined;
+
+  const attached = new Set<string>();
+  const attach = (environmentId: string) => {
+    const state = registry.stateFor(environmentId);
+    if (!attached.has(state.id)) {
+      attached.add(state.id);
+      state.onEvent((event) => ctx.emit(state, event));
+    }
+    return state;
+  };
+
+  const sink: UpstreamSink = {
+    directory(directory: Directory) {
+      const revoked = registry.applyDirectory(directory);
+      if (revoked.length > 0)
+        logger.info({ streams: hub.revoke(revoked) }, 'closed streams of revoked credentials');
+      const known = new Set(directory.environments.map((e) => e.id));
+      for (const id of attached) {
+        if (!known.has(id)) {
+          attached.delete(id);
+          upstream.drop(id);
+          hub.closeWhere((c) => c.credentialId === id, 'revoked');
+        }
+      }
+      if (options.eagerEnvironments)
+        for (const env of directory.environments) upstream.want(env.id);
+    },
+    snapshot(snapshot: EnvironmentSnapshot) {
+      attach(snapshot.environmentId).applySnapshot(snapshot, now());
+    },
+    change(change: Change) {
+      return attach(change.environmentId).applyChange(change, now());
+    },
+    connected(up: boolean, error?: unknown) {
+      upstreamUp = up;
+      if (up) logger.debug({}, 'upstream connected');
+      else logger.warn({ err: error }, 'upstream unreachable; serving the last known state');
+    },
+  };
+
+  async function dispatch(
+    handle: EdgeRoute['handle'],
+    req: IncomingMessage,
+    res: ServerResponse,
+    params: Record<string, string>,
+    url: URL,
+  ) {
+    try {
+      await handle({ req, res, params, url });
+    } catch (e) {
+      if (e instanceof EdgeError) {
+        sendError(res, e);
+      } else {
+        logger.error({ err: e, path: url.pathname }, 'unhandled error in an SDK request');
+        if (!res.headersSent) sendJson(res, 500, { code: 'INTERNAL', message: 'internal error' });
+        else res.destroy();
+      }
+    }
+  }
+
+  return {
+    handle(req, res) {
+      const url = new URL(req.url ?? '/', 'http://edge');
+      const match = router.match(req.method ?? 'GET', url.pathname);
+      if (match === undefined) return false;
+      if ('methods' in match) {
+        sendError(
+          res,
+          new EdgeError(
+            'METHOD_NOT_ALLOWED',
+            `${req.method ?? ''} is not allowed here; use ${match.methods.join(' or ')}`,
+          ),
+          {
+            allow: match.methods.join(', '),
+          },
+        );
+        return true;
+      }
+      void dispatch(match.handle, req, res, match.params, url);
+      return true;
+    },
+    handleUpgrade(req, socket, head) {
+      return upgrade(req, socket, head);
+    },
+    status() {
+      const environments = [...registry.allStates()].map((s) => ({
+        id: s.id,
+        key: registry.environment(s.id)?.key ?? '',
+        seq: s.seq,
+        ready: s.ready,
+        updatedAt: s.updatedAt,
+      }));
+      const base = { streams: hub.size, environments, stale: !upstreamUp };
+      if (registry.directory === undefined)
+        return { ...base, ready: false, reason: 'no directory from the upstream yet' };
+      const syncing = options.eagerEnvironments
+        ? registry.directory.environments.filter((e) => registry.state(e.id)?.ready !== true)
+        : [];
+      if (syncing.length > 0)
+        return { ...base, ready: false, reason: `${syncing.length} environment(s) still syncing` };
+      if (ctx.draining) return { ...base, ready: false, reason: 'draining' };
+      return { ...base, ready: true };
+    },
+    async start() {
+      clock = setInterval(() => {
+        hub.tick();
+        const expired = registry.expiredCredentials();
+        if (expired.length > 0) hub.revoke(expired);
+      }, 1000);
+      clock.unref();
+      collector.start();
+      await upstream.start(sink);
+    },
+    async drain(windowMs = 10_000) {
+      ctx.draining = true;
+      await hub.drain(windowMs);
+    },
+    async close() {
+      clearInterval(clock);
+      ctx.draining = true;
+      hub.closeWhere(() => true, 'shutdown');
+      await collector.close();
+      await upstream.close();
+    },
+  };
+}

@@ -1,0 +1,135 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+
+// Small response helpers for the SDK-facing endpoints. Error bodies are JSON
+// {"code", "message"}: SDKs only look at the status (docs/protocol.md section 1), people read
+// the message.
+
+export type EdgeErrorCode =
+  | 'UNAUTHORIZED'
+  | 'NOT_FOUND'
+  | 'BAD_REQUEST'
+  | 'METHOD_NOT_ALLOWED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'NOT_READY'
+  | 'OVERLOADED';
+
+const STATUS: Record<EdgeErrorCode, number> = {
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  BAD_REQUEST: 400,
+  METHOD_NOT_ALLOWED: 405,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  NOT_READY: 503,
+  OVERLOADED: 503,
+};
+
+export class EdgeError extends Error {
+  constructor(
+    readonly code: EdgeErrorCode,
+    message: string,
+    readonly headers: OutgoingHttpHeaders = {},
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return STATUS[this.code];
+  }
+}
+
+/** 503 with a Retry-After hint, jittered so that rejected clients do not return in lockstep. */
+export function unavailable(
+  code: 'NOT_READY' | 'OVERLOADED',
+  message: string,
+  retryAfterSeconds = 2,
+): EdgeError {
+  const jittered = retryAfterSeconds + Math.floor(Math.random() * retryAfterSeconds);
+  return new EdgeError(code, message, { 'retry-after': String(jittered) });
+}
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: OutgoingHttpHeaders = {},
+): void {
+  const payload = typeof body === 'string' ? body : JSON.stringify(body);
+  sendBody(res, status, payload, { 'content-type': 'application/json; charset=utf-8', ...headers });
+}
+
+export function sendBody(
+  res: ServerResponse,
+  status: number,
+  payload: string | Buffer,
+  headers: OutgoingHttpHeaders,
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(payload) });
+  res.end(payload);
+}
+
+export function sendError(
+  res: ServerResponse,
+  error: EdgeError,
+  extraHeaders: OutgoingHttpHeaders = {},
+): void {
+  sendJson(
+    res,
+    error.status,
+    { code: error.code, message: error.message },
+    { ...error.headers, ...extraHeaders, 'cache-control': 'no-store' },
+  );
+}
+
+export function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Reads a request body up to `limit` bytes (413 beyond it). */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(header(req, 'content-length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    throw new EdgeError(
+      'PAYLOAD_TOO_LARGE',
+      `the request body is larger than the ${limit}-byte limit`,
+    );
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit)
+      throw new EdgeError(
+        'PAYLOAD_TOO_LARGE',
+        `the request body is larger than the ${limit}-byte limit`,
+      );
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/** Parses a JSON request body; REPORT and POST endpoints require a JSON content type. */
+export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const type = (header(req, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json' && !type.endsWith('+json')) {
+    throw new EdgeError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `send the body as application/json (Content-Type was ${type === '' ? 'missing' : `"${type}"`})`,
+    );
+  }
+  const body = await readBody(req, limit);
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (e) {
+    throw new EdgeError(
+      'BAD_REQUEST',
+      `the request body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+}

@@ -1,0 +1,109 @@
+import { evaluate, isExperiment, type EvalResult, type Reason } from '@vexil/evaluation';
+import { clientSideAvailability, type Context, type Flag } from '@vexil/protocol';
+import type { EnvironmentState, StoredItem } from '../state/environment-state.js';
+
+// The evaluated-flag payload of LaunchDarkly's client-side endpoints (docs/protocol.md section
+// 5; reference: launchdarkly-protocol.md section 3.4): per flag `value`, `variation`, `version`,
+// `flagVersion`, `trackEvents`, `trackReason`, `reason`, `debugEventsUntilDate`, `prerequisites`.
+//
+// Each result is serialized as a "core" - every field but `version`, without braces. Cores are
+// memoized per environment version by what decides them (flag, variation, reason, evaluated
+// prerequisites, reasons requested), so the thousands of clients that share a result share one
+// string; comparing a client's last core with a new one is how streams find what changed.
+//
+// `version` is the environment's seq, not the flag's version: a segment or prerequisite change
+// alters a flag's result without touching the flag, and clients drop a patch whose version is
+// not above the one they hold (js-client FlagUpdater.ts). The seq increases with every change of
+// the environment, so every result a client is sent carries a higher version than the last.
+
+/** Who asks: which flags it may see (section 3.4 "Filtering"). */
+export type Audience = 'environment-id' | 'mobile' | 'server';
+
+export function availableTo(flag: Flag, audience: Audience): boolean {
+  if (audience === 'server') return true;
+  const availability = clientSideAvailability(flag);
+  return audience === 'mobile' ? availability.usingMobileKey : availability.usingEnvironmentId;
+}
+
+/** A flag this audience may see, parsed and not deleted; undefined otherwise. */
+export function visibleFlag(item: StoredItem | undefined, audience: Audience): Flag | undefined {
+  if (item === undefined || item.deleted || item.flag === undefined) return undefined;
+  return availableTo(item.flag, audience) ? item.flag : undefined;
+}
+
+function reasonKey(reason: Reason): string {
+  switch (reason.kind) {
+    case 'RULE_MATCH':
+      return `R${reason.ruleIndex}:${reason.ruleId ?? ''}:${reason.inExperiment === true ? 1 : 0}:${reason.bigSegmentsStatus ?? ''}`;
+    case 'FALLTHROUGH':
+      return `F${reason.inExperiment === true ? 1 : 0}:${reason.bigSegmentsStatus ?? ''}`;
+    case 'PREREQUISITE_FAILED':
+      return `P${reason.prerequisiteKey}:${reason.bigSegmentsStatus ?? ''}`;
+    case 'ERROR':
+      return `E${reason.errorKind}`;
+    default:
+      return `${reason.kind}:${reason.bigSegmentsStatus ?? ''}`;
+  }
+}
+
+function buildCore(flag: Flag, result: EvalResult, withReasons: boolean): string {
+  const experiment = isExperiment(flag, result.reason);
+  let core = `"value":${JSON.stringify(result.value)}`;
+  if (result.variationIndex !== undefined) core += `,"variation":${result.variationIndex}`;
+  core += `,"flagVersion":${flag.version}`;
+  if (flag.trackEvents === true || experiment) core += ',"trackEvents":true';
+  if (experiment) core += ',"trackReason":true';
+  if (withReasons || experiment) core += `,"reason":${JSON.stringify(result.reason)}`;
+  if (flag.debugEventsUntilDate !== undefined && flag.debugEventsUntilDate !== 0)
+    core += `,"debugEventsUntilDate":${flag.debugEventsUntilDate}`;
+  if (result.prerequisites !== undefined && result.prerequisites.length > 0)
+    core += `,"prerequisites":${JSON.stringify(result.prerequisites)}`;
+  return core;
+}
+
+/** The core of one flag's result for one context (memoized per environment version). */
+export function evaluatedCore(
+  state: EnvironmentState,
+  flag: Flag,
+  context: Context,
+  withReasons: boolean,
+): string {
+  const result = evaluate(flag, context, state.lookup);
+  const cores = state.derived('client-cores', () => new Map<string, string>());
+  const id = `${flag.key}\u0000${result.variationIndex ?? ''}\u0000${reasonKey(result.reason)}\u0000${result.prerequisites?.length ?? 0}\u0000${withReasons ? 1 : 0}`;
+  let core = cores.get(id);
+  if (core === undefined) cores.set(id, (core = buildCore(flag, result, withReasons)));
+  return core;
+}
+
+/** Every flag the audience may see, evaluated for the context: flag key -> core. */
+export function evaluateAll(
+  state: EnvironmentState,
+  context: Context,
+  audience: Audience,
+  withReasons: boolean,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [key, item] of state.flags) {
+    const flag = visibleFlag(item, audience);
+    if (flag !== undefined) out.set(key, evaluatedCore(state, flag, context, withReasons));
+  }
+  return out;
+}
+
+/** The section 3.4 map `{"key": {"version": seq, ...core}, ...}`, for polls and the `put` event. */
+export function evaluatedMapText(cores: ReadonlyMap<string, string>, version: number): string {
+  const parts: string[] = [];
+  for (const [key, core] of cores) parts.push(`${JSON.stringify(key)}:{"version":${version},${core}}`);
+  return `{${parts.join(',')}}`;
+}
+
+/** The data of a `patch` event (section 3.5): one result with its key. */
+export function patchText(key: string, core: string, version: number): string {
+  return `{"key":${JSON.stringify(key)},"version":${version},${core}}`;
+}
+
+/** The data of a `delete` event (section 3.5). */
+export function deleteText(key: string, version: number): string {
+  return `{"key":${JSON.stringify(key)},"version":${version}}`;
+}

@@ -1,0 +1,133 @@
+import type { Context } from '@vexil/protocol';
+import type { EdgeContext } from '../edge-context.js';
+import { sendJson } from '../http/respond.js';
+import type { EdgeRequest, EdgeRoute } from '../http/routes.js';
+import type { Credential } from '../state/registry.js';
+import { sendInitialPayload } from '../stream/initial-payload.js';
+import { evaluateAll, evaluatedMapText, type Audience } from './client-payload.js';
+import { contextFromBody, contextFromPath } from './client-context.js';
+import { ClientStreams } from './client-streams.js';
+import { withCors } from './cors.js';
+import { sseEvent, sseHeaders } from './sse.js';
+
+// LaunchDarkly's client-side endpoints (docs/protocol.md section 5; reference:
+// launchdarkly-protocol.md sections 3.2-3.6 and 8.1), in three families by credential:
+//
+//   client-side ID in the path (browsers, CORS): /sdk/evalx/{envId}/..., /eval/{envId}, /ping/{envId}
+//   mobile key:                                   /msdk/evalx/..., /meval, /mping
+//   SDK key (Relay's server-side evalx):          /sdk/evalx/contexts/{ctx}, /sdk/evalx/context
+//
+// `evalx` answers the evaluated-flag map; `/eval` and `/meval` stream it (client-streams.ts);
+// `/ping` and `/mping` send `ping` on connect and after every change, and the SDK re-polls.
+// `users`/`user` are the old names of `contexts`/`context`. The secure-mode `h` parameter is
+// accepted and not enforced (no environment is in secure mode).
+
+const PING_FORMAT = 'client-ping';
+// Relay's ping data: one space, since an event with empty data is not dispatched.
+const PING = sseEvent('ping', ' ');
+
+type Authenticate = (request: EdgeRequest) => Credential;
+type ReadContext = (request: EdgeRequest) => Context | Promise<Context>;
+
+export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
+  const streams = new ClientStreams(ctx);
+  ctx.onStateEvent((state) => ctx.hub.existingGroup(state.id, PING_FORMAT)?.broadcast(PING));
+
+  const byEnvironmentId: Authenticate = ({ params }) => ctx.clientSideId(params['envId']!);
+  const byMobileKey: Authenticate = ({ req }) => ctx.authenticate(req, 'mobile');
+  const bySdkKey: Authenticate = ({ req }) => ctx.authenticate(req, 'sdk');
+  const inPath: ReadContext = ({ params }) => contextFromPath(params['context']!);
+  const inBody: ReadContext = ({ req }) => contextFromBody(req, ctx.options.maxContextBodyBytes);
+  const withReasons = ({ url }: EdgeRequest) => url.searchParams.get('withReasons') === 'true';
+
+  const evalx =
+    (authenticate: Authenticate, audience: Audience, readContext: ReadContext) =>
+    async (request: EdgeRequest) => {
+      const credential = authenticate(request);
+      const context = await readContext(request);
+      const state = await ctx.readyState(credential.environment.id);
+      const cores = evaluateAll(state, context, audience, withReasons(request));
+      sendJson(request.res, 200, evaluatedMapText(cores, state.seq), {
+        'cache-control': 'no-cache, no-store',
+      });
+    };
+
+  const evalStream =
+    (authenticate: Authenticate, audience: Audience, readContext: ReadContext) =>
+    async (request: EdgeRequest) => {
+      const credential = authenticate(request);
+      const context = await readContext(request);
+      ctx.admitStream();
+      const state = await ctx.readyState(credential.environment.id);
+      const release = ctx.acquirePayloadSlot();
+      const connection = ctx.hub.open(request.req, request.res, {
+        environmentId: state.id,
+        format: 'client-eval',
+        credentialId: credential.id,
+        headers: sseHeaders(state.id),
+        solo: true,
+      });
+      const put = streams.add(state, connection, {
+        context,
+        audience,
+        withReasons: withReasons(request),
+      });
+      sendInitialPayload(connection, put, release);
+    };
+
+  const pingStream = (authenticate: Authenticate) => async (request: EdgeRequest) => {
+    const credential = authenticate(request);
+    ctx.admitStream();
+    const state = await ctx.readyState(credential.environment.id);
+    const connection = ctx.hub.open(request.req, request.res, {
+      environmentId: state.id,
+      format: PING_FORMAT,
+      credentialId: credential.id,
+      headers: sseHeaders(state.id),
+    });
+    connection.write(PING);
+  };
+
+  return [
+    // Browsers: client-side ID, flags available to it, CORS.
+    ...withCors('/sdk/evalx/{envId}/contexts/{context}', {
+      GET: evalx(byEnvironmentId, 'environment-id', inPath),
+    }),
+    ...withCors('/sdk/evalx/{envId}/users/{context}', {
+      GET: evalx(byEnvironmentId, 'environment-id', inPath),
+    }),
+    ...withCors('/sdk/evalx/{envId}/context', {
+      REPORT: evalx(byEnvironmentId, 'environment-id', inBody),
+    }),
+    ...withCors('/sdk/evalx/{envId}/user', {
+      REPORT: evalx(byEnvironmentId, 'environment-id', inBody),
+    }),
+    ...withCors('/eval/{envId}/{context}', {
+      GET: evalStream(byEnvironmentId, 'environment-id', inPath),
+    }),
+    ...withCors('/eval/{envId}', {
+      REPORT: evalStream(byEnvironmentId, 'environment-id', inBody),
+    }),
+    ...withCors('/ping/{envId}', { GET: pingStream(byEnvironmentId) }),
+    // The browser SDK loads click and page-view goals at start; Vexil has none.
+    ...withCors('/sdk/goals/{envId}', {
+      GET: ({ params, res }) => {
+        ctx.clientSideId(params['envId']!);
+        sendJson(res, 200, '[]', { 'cache-control': 'no-cache' });
+      },
+    }),
+    // Mobile SDKs: mobile key, flags available to mobile keys.
+    { method: 'GET', path: '/msdk/evalx/contexts/{context}', handle: evalx(byMobileKey, 'mobile', inPath) },
+    { method: 'GET', path: '/msdk/evalx/users/{context}', handle: evalx(byMobileKey, 'mobile', inPath) },
+    { method: 'REPORT', path: '/msdk/evalx/context', handle: evalx(byMobileKey, 'mobile', inBody) },
+    { method: 'REPORT', path: '/msdk/evalx/user', handle: evalx(byMobileKey, 'mobile', inBody) },
+    { method: 'GET', path: '/meval/{context}', handle: evalStream(byMobileKey, 'mobile', inPath) },
+    { method: 'REPORT', path: '/meval', handle: evalStream(byMobileKey, 'mobile', inBody) },
+    { method: 'GET', path: '/mping', handle: pingStream(byMobileKey) },
+    // Relay's server-side evalx: SDK key, every flag.
+    { method: 'GET', path: '/sdk/evalx/contexts/{context}', handle: evalx(bySdkKey, 'server', inPath) },
+    { method: 'GET', path: '/sdk/evalx/users/{context}', handle: evalx(bySdkKey, 'server', inPath) },
+    { method: 'REPORT', path: '/sdk/evalx/context', handle: evalx(bySdkKey, 'server', inBody) },
+    { method: 'REPORT', path: '/sdk/evalx/user', handle: evalx(bySdkKey, 'server', inBody) },
+  ];
+}

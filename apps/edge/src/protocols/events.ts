@@ -1,0 +1,122 @@
+import type { IncomingMessage } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import type { EdgeContext } from '../edge-context.js';
+import { EdgeError, header, readBody } from '../http/respond.js';
+import type { EdgeRequest, EdgeRoute } from '../http/routes.js';
+import type { InsightsCollector } from '../insights/insights-collector.js';
+
+// LaunchDarkly analytics and diagnostic events (docs/protocol.md section 4.5): accepted with
+// 202 and summarised into per-flag, per-variation evaluation counts (flag insights). Summary
+// events carry every evaluation; older SDKs that send no summaries are counted from their
+// `feature` events instead, so nothing is counted twice.
+
+const RECENT_PAYLOADS = 10_000;
+
+interface SummaryCounter {
+  variation?: unknown;
+  count?: unknown;
+  unknown?: unknown;
+}
+
+function count(collector: InsightsCollector, environmentId: string, events: unknown[], now: number): void {
+  const summaries = events.filter((e): e is Record<string, unknown> => isRecord(e) && e['kind'] === 'summary');
+  if (summaries.length > 0) {
+    for (const summary of summaries) {
+      const at = typeof summary['endDate'] === 'number' ? summary['endDate'] : now;
+      const features = isRecord(summary['features']) ? summary['features'] : {};
+      for (const [flagKey, feature] of Object.entries(features)) {
+        const counters = isRecord(feature) && Array.isArray(feature['counters']) ? (feature['counters'] as SummaryCounter[]) : [];
+        for (const c of counters) {
+          if (!isRecord(c) || typeof c.count !== 'number') continue;
+          collector.add(environmentId, flagKey, typeof c.variation === 'number' ? c.variation : null, at, c.count);
+        }
+      }
+    }
+    return;
+  }
+  for (const e of events) {
+    if (!isRecord(e) || e['kind'] !== 'feature' || typeof e['key'] !== 'string') continue;
+    const at = typeof e['creationDate'] === 'number' ? e['creationDate'] : now;
+    collector.add(environmentId, e['key'], typeof e['variation'] === 'number' ? e['variation'] : null, at, 1);
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+async function readEvents(req: IncomingMessage, limit: number): Promise<unknown> {
+  let body = await readBody(req, limit);
+  if ((header(req, 'content-encoding') ?? '').toLowerCase() === 'gzip') {
+    try {
+      body = gunzipSync(body, { maxOutputLength: limit });
+    } catch {
+      throw new EdgeError('BAD_REQUEST', `the gzip body is corrupt or inflates beyond ${limit} bytes`);
+    }
+  }
+  if (body.length === 0) throw new EdgeError('BAD_REQUEST', 'the events body is empty; send a JSON array of events');
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new EdgeError('BAD_REQUEST', 'the events body is not valid JSON; send a JSON array of events');
+  }
+}
+
+const CORS_HEADERS = {
+  'access-control-allow-credentials': 'false',
+  'access-control-max-age': '300',
+  'access-control-allow-headers':
+    'Cache-Control,Content-Type,Content-Length,Accept-Encoding,X-LaunchDarkly-User-Agent,X-LaunchDarkly-Payload-ID,X-LaunchDarkly-Wrapper,X-LaunchDarkly-Event-Schema,X-LaunchDarkly-Tags',
+  'access-control-expose-headers': 'Date',
+  'access-control-allow-methods': 'POST,OPTIONS',
+};
+
+export function eventsRoutes(ctx: EdgeContext, collector: InsightsCollector): EdgeRoute[] {
+  const seenPayloads = new Set<string>();
+  const accept = (res: EdgeRequest['res'], extra: Record<string, string> = {}) => {
+    res.writeHead(202, { date: new Date(ctx.now()).toUTCString(), 'content-length': 0, ...extra });
+    res.end();
+  };
+  const cors = (req: IncomingMessage) => ({ ...CORS_HEADERS, 'access-control-allow-origin': header(req, 'origin') ?? '*' });
+
+  const analytics = (resolve: (request: EdgeRequest) => string, browser = false) => async (request: EdgeRequest) => {
+    const environmentId = resolve(request);
+    const events = await readEvents(request.req, ctx.options.maxEventsBodyBytes);
+    if (!Array.isArray(events)) throw new EdgeError('BAD_REQUEST', 'send analytics events as a JSON array');
+    // SDKs retry a failed post once with the same payload id: count it once.
+    const payloadId = header(request.req, 'x-launchdarkly-payload-id');
+    if (payloadId === undefined || !seenPayloads.has(payloadId)) {
+      if (payloadId !== undefined) {
+        if (seenPayloads.size >= RECENT_PAYLOADS) seenPayloads.clear();
+        seenPayloads.add(payloadId);
+      }
+      count(collector, environmentId, events, ctx.now());
+    }
+    accept(request.res, browser ? cors(request.req) : {});
+  };
+  const diagnostic = (resolve: (request: EdgeRequest) => string, browser = false) => async (request: EdgeRequest) => {
+    resolve(request);
+    await readEvents(request.req, ctx.options.maxEventsBodyBytes);
+    accept(request.res, browser ? cors(request.req) : {});
+  };
+  const sdk = ({ req }: EdgeRequest) => ctx.authenticate(req, 'sdk').environment.id;
+  const mobile = ({ req }: EdgeRequest) => ctx.authenticate(req, 'mobile').environment.id;
+  const browser = ({ params }: EdgeRequest) => ctx.clientSideId(params['envId']!).environment.id;
+  const preflight = ({ req, res }: EdgeRequest) => {
+    res.writeHead(200, { ...cors(req), 'content-length': 0 });
+    res.end();
+  };
+
+  return [
+    { method: 'POST', path: '/bulk', handle: analytics(sdk) },
+    { method: 'POST', path: '/diagnostic', handle: diagnostic(sdk) },
+    { method: 'POST', path: '/mobile', handle: analytics(mobile) },
+    { method: 'POST', path: '/mobile/events', handle: analytics(mobile) },
+    { method: 'POST', path: '/mobile/events/bulk', handle: analytics(mobile) },
+    { method: 'POST', path: '/mobile/events/diagnostic', handle: diagnostic(mobile) },
+    { method: 'POST', path: '/events/bulk/{envId}', handle: analytics(browser, true) },
+    { method: 'OPTIONS', path: '/events/bulk/{envId}', handle: preflight },
+    { method: 'POST', path: '/events/diagnostic/{envId}', handle: diagnostic(browser, true) },
+    { method: 'OPTIONS', path: '/events/diagnostic/{envId}', handle: preflight },
+  ];
+}

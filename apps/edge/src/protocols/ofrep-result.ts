@@ -1,0 +1,115 @@
+import { evaluate, type Reason } from '@vexil/evaluation';
+import type { Context, Flag, JsonObject } from '@vexil/protocol';
+import type { EnvironmentState } from '../state/environment-state.js';
+
+// One OFREP evaluation result (docs/protocol.md section 6; OFREP OpenAPI `evaluationSuccess`,
+// `evaluationFailure`, `flagNotFound`): success `{key, value, reason, variant, metadata}`,
+// failure `{key, errorCode, errorDetails}`.
+//
+// LaunchDarkly reason -> OpenFeature reason:
+//
+//   OFF                  DISABLED         the off variation
+//   PREREQUISITE_FAILED  DISABLED         also the off variation: the flag is off for this context
+//   TARGET_MATCH         TARGETING_MATCH
+//   RULE_MATCH           TARGETING_MATCH, or SPLIT when the rule serves a percentage rollout
+//   FALLTHROUGH          SPLIT for a rollout; STATIC when the flag has no targeting at all (the
+//                        same value for every context); DEFAULT otherwise (no rule matched)
+//   ERROR                an evaluation failure instead: MALFORMED_FLAG -> GENERAL
+//
+// `variant` is the variation index as a string. `metadata` keeps what the mapping loses:
+// `reasonKind` (the LaunchDarkly kind), `ruleIndex`, `ruleId`, `prerequisiteKey`,
+// `inExperiment`, and `flagVersion`. A result with no variation (off without an off variation)
+// has no `value`: the caller's default applies (OFREP ADR 0006, "code default").
+
+export type OfrepReason = 'STATIC' | 'TARGETING_MATCH' | 'SPLIT' | 'DISABLED' | 'DEFAULT';
+
+export type OfrepErrorCode =
+  | 'FLAG_NOT_FOUND'
+  | 'PARSE_ERROR'
+  | 'TARGETING_KEY_MISSING'
+  | 'INVALID_CONTEXT'
+  | 'GENERAL';
+
+export type OfrepResult =
+  | { readonly ok: true; readonly body: JsonObject }
+  | { readonly ok: false; readonly status: 400 | 404; readonly body: JsonObject };
+
+function hasTargeting(flag: Flag): boolean {
+  return (
+    (flag.prerequisites?.length ?? 0) > 0 ||
+    (flag.targets ?? []).some((t) => t.values.length > 0) ||
+    (flag.contextTargets ?? []).some((t) => t.values.length > 0) ||
+    (flag.rules?.length ?? 0) > 0
+  );
+}
+
+export function ofrepReason(flag: Flag, reason: Exclude<Reason, { kind: 'ERROR' }>): OfrepReason {
+  switch (reason.kind) {
+    case 'OFF':
+    case 'PREREQUISITE_FAILED':
+      return 'DISABLED';
+    case 'TARGET_MATCH':
+      return 'TARGETING_MATCH';
+    case 'RULE_MATCH':
+      return flag.rules?.[reason.ruleIndex]?.variation === undefined ? 'SPLIT' : 'TARGETING_MATCH';
+    case 'FALLTHROUGH':
+      if (flag.fallthrough?.variation === undefined) return 'SPLIT';
+      return hasTargeting(flag) ? 'DEFAULT' : 'STATIC';
+  }
+}
+
+export function ofrepFailure(
+  key: string,
+  errorCode: OfrepErrorCode,
+  errorDetails: string,
+): OfrepResult {
+  return {
+    ok: false,
+    status: errorCode === 'FLAG_NOT_FOUND' ? 404 : 400,
+    body: { key, errorCode, errorDetails },
+  };
+}
+
+function metadata(flag: Flag, reason: Reason): JsonObject {
+  const out: JsonObject = { flagVersion: flag.version, reasonKind: reason.kind };
+  if (reason.kind === 'RULE_MATCH') {
+    out['ruleIndex'] = reason.ruleIndex;
+    if (reason.ruleId !== undefined) out['ruleId'] = reason.ruleId;
+  }
+  if (reason.kind === 'PREREQUISITE_FAILED') out['prerequisiteKey'] = reason.prerequisiteKey;
+  if ((reason.kind === 'RULE_MATCH' || reason.kind === 'FALLTHROUGH') && reason.inExperiment)
+    out['inExperiment'] = true;
+  return out;
+}
+
+/** Evaluates flag `key` of the environment for an OFREP request. */
+export function ofrepEvaluate(state: EnvironmentState, key: string, context: Context): OfrepResult {
+  const item = state.flags.get(key);
+  if (item === undefined || item.deleted)
+    return ofrepFailure(key, 'FLAG_NOT_FOUND', `no flag "${key}" in this environment`);
+  const flag = item.flag;
+  if (flag === undefined) {
+    return ofrepFailure(
+      key,
+      'PARSE_ERROR',
+      `the configuration of flag "${key}" could not be parsed; fix the flag in the control plane`,
+    );
+  }
+  const result = evaluate(flag, context, state.lookup);
+  const { reason } = result;
+  if (reason.kind === 'ERROR') {
+    return ofrepFailure(
+      key,
+      'GENERAL',
+      `flag "${key}" could not be evaluated (${reason.errorKind}): check its variation indexes, ` +
+        'prerequisites, segments and attribute references',
+    );
+  }
+  const body: JsonObject = { key, reason: ofrepReason(flag, reason) };
+  if (result.variationIndex !== undefined) {
+    body['value'] = result.value;
+    body['variant'] = String(result.variationIndex);
+  }
+  body['metadata'] = metadata(flag, reason);
+  return { ok: true, body };
+}

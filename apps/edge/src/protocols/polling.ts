@@ -1,0 +1,62 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EdgeContext } from '../edge-context.js';
+import { EdgeError, header, sendBody } from '../http/respond.js';
+import type { EdgeRequest, EdgeRoute } from '../http/routes.js';
+import type { EnvironmentState } from '../state/environment-state.js';
+import { allDataText, dataEtag, flagsMapText, segmentsMapText } from './sdk-payloads.js';
+
+// LaunchDarkly server-side polling (docs/protocol.md section 4.3): the full data set, or one
+// collection, or one item, with an ETag; `If-None-Match` with the current ETag gets 304.
+
+function reply(req: IncomingMessage, res: ServerResponse, etag: string, body: string): void {
+  const headers = { etag, 'cache-control': 'no-cache', vary: 'Authorization' };
+  if (header(req, 'if-none-match') === etag) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  sendBody(res, 200, body, { ...headers, 'content-type': 'application/json; charset=utf-8' });
+}
+
+export function pollingRoutes(ctx: EdgeContext): EdgeRoute[] {
+  const polled =
+    (serve: (state: EnvironmentState, request: EdgeRequest) => { etag: string; body: string }) =>
+    async (request: EdgeRequest) => {
+      const credential = ctx.authenticate(request.req, 'sdk');
+      const state = await ctx.readyState(credential.environment.id);
+      const { etag, body } = serve(state, request);
+      reply(request.req, request.res, etag, body);
+    };
+  const item =
+    (kind: 'flags' | 'segments') =>
+    (state: EnvironmentState, { params }: EdgeRequest) => {
+      const stored = (kind === 'flags' ? state.flags : state.segments).get(params['key']!);
+      if (stored === undefined || stored.deleted) {
+        throw new EdgeError(
+          'NOT_FOUND',
+          `no ${kind === 'flags' ? 'flag' : 'segment'} "${params['key']!}" in this environment`,
+        );
+      }
+      return {
+        etag: `"${state.id}-${stored.kind}-${stored.key}-${stored.version}"`,
+        body: stored.text,
+      };
+    };
+  const all = polled((state) => ({ etag: dataEtag(state, 'all'), body: allDataText(state) }));
+  const flags = polled((state) => ({ etag: dataEtag(state, 'flags'), body: flagsMapText(state) }));
+  const segments = polled((state) => ({
+    etag: dataEtag(state, 'segments'),
+    body: segmentsMapText(state),
+  }));
+  return [
+    { method: 'GET', path: '/sdk/latest-all', handle: all },
+    { method: 'GET', path: '/sdk/latest-flags', handle: flags },
+    { method: 'GET', path: '/sdk/latest-flags/{key}', handle: polled(item('flags')) },
+    { method: 'GET', path: '/sdk/latest-segments', handle: segments },
+    { method: 'GET', path: '/sdk/latest-segments/{key}', handle: polled(item('segments')) },
+    // The PHP SDK's paths.
+    { method: 'GET', path: '/sdk/flags', handle: flags },
+    { method: 'GET', path: '/sdk/flags/{key}', handle: polled(item('flags')) },
+    { method: 'GET', path: '/sdk/segments/{key}', handle: polled(item('segments')) },
+  ];
+}

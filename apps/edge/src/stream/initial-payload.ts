@@ -1,0 +1,28 @@
+import type { StreamConnection } from './stream-connection.js';
+
+/**
+ * Writes a stream's initial payload and releases its admission slot once the payload has left
+ * the socket buffer (or the stream closed). The payload does not count against the
+ * slow-consumer limit: only what piles up after it does.
+ */
+export function sendInitialPayload(
+  connection: StreamConnection,
+  payload: Buffer | string,
+  release: () => void,
+): void {
+  connection.allowance = Buffer.byteLength(payload);
+  connection.write(payload);
+  const socket = connection.socket;
+  if (connection.closed || socket.writableLength === 0) {
+    release();
+    return;
+  }
+  const done = () => {
+    socket.off('drain', done);
+    socket.off('close', done);
+    connection.allowance = 0;
+    release();
+  };
+  socket.on('drain', done);
+  socket.on('close', done);
+}

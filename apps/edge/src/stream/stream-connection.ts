@@ -1,0 +1,83 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { StreamMember } from './stream-member.js';
+
+const HEARTBEAT = Buffer.from(':\n');
+
+export type CloseReason =
+  'client' | 'slow-consumer' | 'drain' | 'lifetime' | 'revoked' | 'shutdown' | 'resync' | 'error';
+
+/**
+ * One long-lived SDK stream. After the response head, bytes go straight to the socket: the
+ * response is delimited by the connection's end rather than chunked, so a broadcast is one
+ * socket write of a pre-built buffer, with no per-connection framing work.
+ *
+ * A consumer whose unsent bytes exceed `maxBuffer` is cut: it reconnects and resyncs, instead of
+ * growing the edge's memory or slowing the fan-out for everyone else.
+ */
+export class StreamConnection implements StreamMember {
+  readonly socket: Socket;
+  closed = false;
+  /** Unix ms after which the stream is closed so the client reconnects (rebalancing). */
+  deadline = Number.POSITIVE_INFINITY;
+  /** What opened the stream: a key hash or a client-side ID, for revocation. */
+  credentialId = '';
+  /** Extra bytes tolerated in the socket buffer: the initial payload, which may be large. */
+  allowance = 0;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    private readonly maxBuffer: number,
+    private readonly onClose: (connection: StreamConnection, reason: CloseReason) => void,
+  ) {
+    this.socket = res.socket!;
+    const closed = () => this.finish('client');
+    this.socket.once('close', closed);
+    this.socket.on('error', () => this.finish('error'));
+  }
+
+  /** Sends the response head now (status 200 with `headers`), without chunked framing. */
+  open(headers: OutgoingHttpHeaders): void {
+    this.res.removeHeader('transfer-encoding');
+    this.res.writeHead(200, headers);
+    this.res.flushHeaders();
+    this.socket.setNoDelay(true);
+    this.socket.setKeepAlive(true, 60_000);
+  }
+
+  write(chunk: Buffer | string): boolean {
+    if (this.closed) return false;
+    this.socket.write(chunk);
+    if (this.socket.writableLength > this.maxBuffer + this.allowance) {
+      this.close('slow-consumer');
+      return false;
+    }
+    return true;
+  }
+
+  /** An SSE comment line: SDKs ignore it, proxies see traffic. */
+  heartbeat(): void {
+    this.write(HEARTBEAT);
+  }
+
+  /** Ends the stream after `last` (e.g. a goodbye event) is flushed. */
+  close(reason: CloseReason, last?: Buffer | string): void {
+    if (this.closed) return;
+    this.finish(reason);
+    if (reason === 'slow-consumer' || reason === 'error') {
+      this.socket.destroy();
+      return;
+    }
+    if (last !== undefined) this.socket.write(last);
+    this.socket.end();
+    // A peer that never reads would hold the socket half-open: bound the wait.
+    this.socket.setTimeout(5_000, () => this.socket.destroy());
+  }
+
+  private finish(reason: CloseReason): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose(this, reason);
+  }
+}

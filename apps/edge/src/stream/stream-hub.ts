@@ -1,0 +1,210 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { StreamConnection, type CloseReason } from './stream-connection.js';
+import { StreamGroup } from './stream-group.js';
+import type { StreamMember } from './stream-member.js';
+
+export interface StreamHubOptions {
+  /** Unsent bytes per connection before it is cut as a slow consumer. */
+  readonly maxBufferBytes: number;
+  /** Heartbeat comment interval (below common load-balancer idle timeouts). */
+  readonly heartbeatMs: number;
+  /** Maximum stream lifetime (0 = unlimited), shortened by up to `lifetimeJitter` at random. */
+  readonly maxLifetimeMs: number;
+  readonly lifetimeJitter: number;
+  readonly now: () => number;
+}
+
+export interface OpenStream {
+  readonly environmentId: string;
+  /** Wire format, e.g. `fdv1-all`, `fdv2`, `client`, `vexil`: one group per environment and format. */
+  readonly format: string;
+  readonly credentialId: string;
+  readonly headers: OutgoingHttpHeaders;
+  /** Sent before a server-initiated close (FDv2 `goodbye`). */
+  readonly farewell?: Buffer;
+  /** Not grouped: the stream gets per-connection messages (client-side evaluation). */
+  readonly solo?: boolean;
+}
+
+/** A stream made outside the hub (a WebSocket): never grouped, its protocol fans out to it. */
+export interface AdoptStream {
+  readonly credentialId: string;
+  readonly farewell?: Buffer;
+}
+
+const SECOND = 1000;
+
+/**
+ * Every stream of the edge (SSE and WebSocket): groups for fan-out, one shared timer for heartbeats and
+ * lifetimes (no per-connection timers), revocation by credential, graceful drain.
+ */
+export class StreamHub {
+  readonly closes = new Map<CloseReason, number>();
+  private readonly groups = new Map<string, StreamGroup>();
+  private readonly farewells = new WeakMap<StreamMember, Buffer>();
+  private readonly groupOf = new WeakMap<StreamMember, StreamGroup>();
+  private readonly byCredential = new Map<string, Set<StreamMember>>();
+  private readonly all = new Set<StreamMember>();
+  /** Lifetime wheel: second -> streams whose deadline falls in it. */
+  private readonly wheel = new Map<number, Set<StreamMember>>();
+  private wheelCursor: number;
+  private lastHeartbeat: number;
+  private readonly listeners = new Set<
+    (connection: StreamConnection, reason: CloseReason) => void
+  >();
+
+  constructor(private readonly options: StreamHubOptions) {
+    this.wheelCursor = Math.floor(options.now() / SECOND);
+    this.lastHeartbeat = options.now();
+  }
+
+  get size(): number {
+    return this.all.size;
+  }
+
+  /** Called when an SSE stream closes (adopted streams tell their own protocol module). */
+  onClose(listener: (connection: StreamConnection, reason: CloseReason) => void): void {
+    this.listeners.add(listener);
+  }
+
+  open(req: IncomingMessage, res: ServerResponse, spec: OpenStream): StreamConnection {
+    const connection = this.adopt(spec, (onClose) => {
+      const created = new StreamConnection(req, res, this.options.maxBufferBytes, onClose);
+      created.open(spec.headers);
+      return created;
+    });
+    if (spec.solo !== true) {
+      const group = this.group(spec.environmentId, spec.format);
+      group.add(connection);
+      this.groupOf.set(connection, group);
+    }
+    return connection;
+  }
+
+  /**
+   * Registers a stream made elsewhere (a WebSocket) so that it is counted, heartbeated, expired,
+   * drained and revoked like the SSE streams. `create` gets the callback to call once it closes.
+   */
+  adopt<T extends StreamMember>(
+    spec: AdoptStream,
+    create: (onClose: (member: StreamMember, reason: CloseReason) => void) => T,
+  ): T {
+    const member = create((m, reason) => this.forget(m, reason));
+    member.credentialId = spec.credentialId;
+    this.all.add(member);
+    let holders = this.byCredential.get(spec.credentialId);
+    if (holders === undefined) this.byCredential.set(spec.credentialId, (holders = new Set()));
+    holders.add(member);
+    if (spec.farewell !== undefined) this.farewells.set(member, spec.farewell);
+    if (this.options.maxLifetimeMs > 0) {
+      const lifetime =
+        this.options.maxLifetimeMs * (1 - Math.random() * this.options.lifetimeJitter);
+      member.deadline = this.options.now() + lifetime;
+      const slot = Math.floor(member.deadline / SECOND);
+      let bucket = this.wheel.get(slot);
+      if (bucket === undefined) this.wheel.set(slot, (bucket = new Set()));
+      bucket.add(member);
+    }
+    return member;
+  }
+
+  group(environmentId: string, format: string): StreamGroup {
+    const key = `${environmentId}|${format}`;
+    let group = this.groups.get(key);
+    if (group === undefined) this.groups.set(key, (group = new StreamGroup()));
+    return group;
+  }
+
+  /** The group if it has members (no allocation for environments nobody streams). */
+  existingGroup(environmentId: string, format: string): StreamGroup | undefined {
+    const group = this.groups.get(`${environmentId}|${format}`);
+    return group !== undefined && group.size > 0 ? group : undefined;
+  }
+
+  /** Server-initiated close, with the stream's farewell message if it has one. */
+  close(connection: StreamMember, reason: CloseReason): void {
+    this.groupOf.get(connection)?.flush();
+    connection.close(reason, this.farewells.get(connection));
+  }
+
+  /** Closes every stream opened with one of these credentials (revoked or expired keys). */
+  revoke(credentialIds: Iterable<string>): number {
+    let n = 0;
+    for (const id of credentialIds) {
+      for (const connection of [...(this.byCredential.get(id) ?? [])]) {
+        this.close(connection, 'revoked');
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Closes the streams of an environment (e.g. it was deleted). */
+  closeWhere(predicate: (connection: StreamMember) => boolean, reason: CloseReason): number {
+    let n = 0;
+    for (const connection of [...this.all]) {
+      if (predicate(connection)) {
+        this.close(connection, reason);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Called once a second by the edge's clock: heartbeats and lifetimes. */
+  tick(): void {
+    const now = this.options.now();
+    if (now - this.lastHeartbeat >= this.options.heartbeatMs) {
+      this.lastHeartbeat = now;
+      for (const connection of this.all) connection.heartbeat();
+    }
+    const until = Math.floor(now / SECOND);
+    for (; this.wheelCursor <= until; this.wheelCursor++) {
+      const bucket = this.wheel.get(this.wheelCursor);
+      if (bucket === undefined) continue;
+      this.wheel.delete(this.wheelCursor);
+      for (const connection of bucket) this.close(connection, 'lifetime');
+    }
+  }
+
+  /**
+   * Closes every stream, spread evenly over `windowMs` so clients do not all reconnect at the
+   * same instant (graceful drain on shutdown). Resolves when all are closed.
+   */
+  async drain(windowMs: number): Promise<void> {
+    const connections = [...this.all].sort(() => Math.random() - 0.5);
+    if (connections.length === 0) return;
+    const batches = Math.max(1, Math.min(connections.length, Math.ceil(windowMs / 50)));
+    const perBatch = Math.ceil(connections.length / batches);
+    const pause = windowMs / batches;
+    for (let i = 0; i < connections.length; i += perBatch) {
+      for (const connection of connections.slice(i, i + perBatch)) this.close(connection, 'drain');
+      if (i + perBatch < connections.length)
+        await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+
+  countBy(): { environmentId: string; format: string; streams: number }[] {
+    const out = [];
+    for (const [key, group] of this.groups) {
+      if (group.size === 0) continue;
+      const [environmentId, format] = key.split('|') as [string, string];
+      out.push({ environmentId, format, streams: group.size });
+    }
+    return out;
+  }
+
+  private forget(connection: StreamMember, reason: CloseReason): void {
+    this.all.delete(connection);
+    const holders = this.byCredential.get(connection.credentialId);
+    holders?.delete(connection);
+    if (holders?.size === 0) this.byCredential.delete(connection.credentialId);
+    if (Number.isFinite(connection.deadline))
+      this.wheel.get(Math.floor(connection.deadline / SECOND))?.delete(connection);
+    this.closes.set(reason, (this.closes.get(reason) ?? 0) + 1);
+    if (connection instanceof StreamConnection) {
+      this.groupOf.get(connection)?.delete(connection);
+      for (const listener of this.listeners) listener(connection, reason);
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import type { ChangeBus } from '@vexil/bus';
+import type {
+  Change,
+  ChangeKind,
+  Directory,
+  EnvironmentSnapshot,
+  JsonObject,
+} from '@vexil/protocol';
+import type { SnapshotSource } from '@vexil/edge';
+
+// Stands in for the origin in edge tests: holds environments with a gap-free seq, publishes
+// changes to the bus and answers snapshots (the edge's SnapshotSource, our own narrow
+// interface). Edge tests drive data through it exactly as the origin would.
+
+export interface TestEnvironment {
+  readonly id: string;
+  readonly key: string;
+  readonly sdkKey: string;
+  readonly mobileKey: string;
+  seq: number;
+  readonly items: Map<string, { kind: ChangeKind; key: string; version: number; item: JsonObject }>;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export class FakeOrigin implements SnapshotSource {
+  readonly environments = new Map<string, TestEnvironment>();
+  snapshotsServed = 0;
+  private clock = 1_700_000_000_000;
+
+  constructor(private readonly bus: ChangeBus) {}
+
+  async addEnvironment(key: string): Promise<TestEnvironment> {
+    const n = this.environments.size + 1;
+    const env: TestEnvironment = {
+      id: `${key}${'0'.repeat(24)}`.slice(0, 24),
+      key,
+      sdkKey: `sdk-test-${key}-${n}`,
+      mobileKey: `mob-test-${key}-${n}`,
+      seq: 0,
+      items: new Map(),
+    };
+    this.environments.set(env.id, env);
+    await this.publishDirectory();
+    return env;
+  }
+
+  directory(): Directory {
+    return {
+      generatedAt: this.clock++,
+      environments: [...this.environments.values()].map((env) => ({
+        id: env.id,
+        projectKey: 'p',
+        key: env.key,
+        name: env.key,
+        credentials: [
+          { kind: 'sdk', hash: sha256(env.sdkKey) },
+          { kind: 'mobile', hash: sha256(env.mobileKey) },
+        ],
+      })),
+      edgeTokens: [],
+    };
+  }
+
+  async publishDirectory(): Promise<void> {
+    await this.bus.publishDirectory(this.directory());
+  }
+
+  /** Commits an item (version = previous + 1) and publishes the change. */
+  async put(env: TestEnvironment, kind: ChangeKind, item: JsonObject): Promise<Change> {
+    const key = item['key'] as string;
+    const version = (env.items.get(`${kind}/${key}`)?.version ?? 0) + 1;
+    const full = { ...item, version };
+    return this.commit(env, kind, key, version, full);
+  }
+
+  async remove(env: TestEnvironment, kind: ChangeKind, key: string): Promise<Change> {
+    const version = (env.items.get(`${kind}/${key}`)?.version ?? 0) + 1;
+    return this.commit(env, kind, key, version, { key, version, deleted: true });
+  }
+
+  private async commit(
+    env: TestEnvironment,
+    kind: ChangeKind,
+    key: string,
+    version: number,
+    item: JsonObject,
+  ): Promise<Change> {
+    env.seq++;
+    env.items.set(`${kind}/${key}`, { kind, key, version, item });
+    const change: Change = {
+      environmentId: env.id,
+      seq: env.seq,
+      kind,
+      key,
+      version,
+      item,
+      committedAt: this.clock++,
+    };
+    await this.bus.publish(change);
+    return change;
+  }
+
+  async snapshot(environmentId: string): Promise<EnvironmentSnapshot | undefined> {
+    const env = this.environments.get(environmentId);
+    if (env === undefined) return undefined;
+    this.snapshotsServed++;
+    return { environmentId, seq: env.seq, items: [...env.items.values()].map((i) => ({ ...i })) };
+  }
+}
+
+/** A LaunchDarkly flag in the complete shape the origin publishes. */
+export function ldFlag(key: string, over: JsonObject = {}): JsonObject {
+  return {
+    key,
+    on: true,
+    prerequisites: [],
+    targets: [],
+    contextTargets: [],
+    rules: [],
+    fallthrough: { variation: 0 },
+    offVariation: 1,
+    variations: [true, false],
+    clientSideAvailability: { usingMobileKey: true, usingEnvironmentId: true },
+    clientSide: true,
+    salt: 'salt',
+    trackEvents: false,
+    trackEventsFallthrough: false,
+    debugEventsUntilDate: null,
+    deleted: false,
+    ...over,
+  };
+}
