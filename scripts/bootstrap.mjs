@@ -38,3 +38,28 @@ if (current !== wanted) {
   execFileSync('npm', [...args, '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   writeFileSync(stampFile, manifestHash());
 }
+
+// The browser tests drive Debian's Chromium (Playwright's own browser download cannot run on
+// these machines). Installed once with apt-get; a no-op when it is already there.
+const CHROMIUM = '/usr/bin/chromium';
+if (!existsSync(CHROMIUM)) {
+  const apt = (...args) =>
+    execFileSync('apt-get', args, {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  try {
+    console.log('bootstrap: installing chromium with apt-get (for the browser tests)');
+    try {
+      apt('install', '-y', '-q', 'chromium');
+    } catch {
+      // A fresh machine may have no package lists yet.
+      apt('update', '-q');
+      apt('install', '-y', '-q', 'chromium');
+    }
+  } catch (e) {
+    console.warn(
+      `bootstrap: could not install chromium (${e.message}); browser tests will not run`,
+    );
+  }
+}

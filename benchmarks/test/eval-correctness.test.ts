@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createRandom, generateDataSet, samplePairs, type DataSet } from '@vexil/testkit';
 import { compareEvaluators, formatMismatch } from '../src/eval/compare.js';
-import { generateDataSet, samplePairs, type DataSet } from '../src/eval/data-set.js';
 import { startLaunchDarkly, type LaunchDarklySide } from '../src/eval/launchdarkly-side.js';
-import { createRandom } from '../src/eval/random.js';
 import { createVexilSide } from '../src/eval/vexil-side.js';
 
 // The correctness half of the evaluation benchmark (src/eval/main.ts), small enough for CI:

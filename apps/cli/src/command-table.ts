@@ -6,11 +6,15 @@ import { flagsGroup } from './commands/flags.js';
 import { projectsGroup } from './commands/projects.js';
 import { segmentsGroup } from './commands/segments.js';
 import { tokensGroup } from './commands/tokens.js';
+import { edgeCommand } from './roles/edge-command.js';
+import { originCommand } from './roles/origin-command.js';
 import { startCommand } from './start/start-command.js';
 
 /** Every `vexil` command, in the order help lists them. */
 export const COMMANDS: readonly (Command | CommandGroup)[] = [
   startCommand,
+  originCommand,
+  edgeCommand,
   projectsGroup,
   envsGroup,
   flagsGroup,

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Directory } from '@vexil/protocol';
 import type { EdgeOptions } from './config.js';
 import { EdgeError, header, unavailable } from './http/respond.js';
 import type { Logger } from './logger.js';
@@ -11,6 +13,7 @@ export class EdgeContext {
   private inFlight = 0;
   private readonly stateListeners = new Set<(state: EnvironmentState, event: StateEvent) => void>();
   private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly directoryListeners = new Set<(directory: Directory) => void>();
   draining = false;
 
   constructor(
@@ -29,11 +32,31 @@ export class EdgeContext {
 
   emit(state: EnvironmentState, event: StateEvent): void {
     for (const listener of this.stateListeners) listener(state, event);
-    if (state.ready) {
-      const waiters = this.waiters.get(state.id);
-      this.waiters.delete(state.id);
-      for (const wake of waiters ?? []) wake();
-    }
+    const waiters = this.waiters.get(state.id);
+    this.waiters.delete(state.id);
+    for (const wake of waiters ?? []) wake();
+  }
+
+  onDirectory(listener: (directory: Directory) => void): void {
+    this.directoryListeners.add(listener);
+  }
+
+  emitDirectory(directory: Directory): void {
+    for (const listener of this.directoryListeners) listener(directory);
+  }
+
+  /** An API token of the `edge` role in `Authorization: Bearer <token>` (relay edges). */
+  authenticateEdge(req: IncomingMessage): string {
+    const directory = this.registry.directory;
+    if (directory === undefined)
+      throw unavailable('NOT_READY', 'the edge is starting and has no data yet');
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header(req, 'authorization') ?? '');
+    if (m === null)
+      throw new EdgeError('UNAUTHORIZED', 'send an edge token as "Authorization: Bearer <token>"');
+    const hash = createHash('sha256').update(m[1]!, 'utf8').digest('hex');
+    if (!directory.edgeTokens.includes(hash))
+      throw new EdgeError('UNAUTHORIZED', 'unknown or revoked edge token');
+    return hash;
   }
 
   /** The SDK key or mobile key in `Authorization` (bare, `api_key <key>` or `Bearer <key>`). */
@@ -60,12 +83,36 @@ export class EdgeContext {
     return credential;
   }
 
-  /** The environment's state once it has data; waits up to readyWaitMs, then 503. */
-  async readyState(environmentId: string): Promise<EnvironmentState> {
+  /**
+   * The environment's state once it has data, and at least `atLeastSeq` when a client says it
+   * already saw that seq (on another edge): serving it anything older would move its versions
+   * backwards. Waits up to readyWaitMs for the edge to catch up, then 503, so the client
+   * retries, possibly on an edge that is further ahead.
+   */
+  async readyState(environmentId: string, atLeastSeq = 0): Promise<EnvironmentState> {
     const state = this.registry.stateFor(environmentId);
-    if (state.ready) return state;
+    const good = () => state.ready && state.seq >= atLeastSeq;
+    if (good()) return state;
     this.want(environmentId);
-    const ready = await new Promise<boolean>((resolve) => {
+    const deadline = this.now() + this.options.readyWaitMs;
+    while (!good()) {
+      const remaining = deadline - this.now();
+      if (remaining <= 0 || !(await this.nextEvent(environmentId, remaining))) {
+        throw state.ready
+          ? unavailable(
+              'NOT_READY',
+              `this edge is at seq ${state.seq}, behind the seq ${atLeastSeq} you already have; retry`,
+              1,
+            )
+          : unavailable('NOT_READY', 'this environment is still syncing; retry shortly');
+      }
+    }
+    return state;
+  }
+
+  /** Resolves true at the environment's next state event, false after `ms`. */
+  private nextEvent(environmentId: string, ms: number): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
       let waiters = this.waiters.get(environmentId);
       if (waiters === undefined) this.waiters.set(environmentId, (waiters = new Set()));
       const wake = () => {
@@ -75,11 +122,9 @@ export class EdgeContext {
       const timer = setTimeout(() => {
         waiters.delete(wake);
         resolve(false);
-      }, this.options.readyWaitMs);
+      }, ms);
       waiters.add(wake);
     });
-    if (!ready) throw unavailable('NOT_READY', 'this environment is still syncing; retry shortly');
-    return state;
   }
 
   /** Refuses new streams while draining or at the stream cap. */

@@ -1,6 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Change, Directory, EnvironmentSnapshot } from '@vexil/protocol';
+import type {
+  Change,
+  Directory,
+  EnvironmentDescriptor,
+  EnvironmentSnapshot,
+} from '@vexil/protocol';
 import { defaultEdgeOptions, type EdgeOptions } from './config.js';
 import { EdgeContext } from './edge-context.js';
 import { EdgeError, sendError, sendJson } from './http/respond.js';
@@ -12,16 +17,26 @@ import { fdv1Routes } from './protocols/fdv1.js';
 import { fdv2Routes } from './protocols/fdv2.js';
 import { ofrepRoutes } from './protocols/ofrep.js';
 import { pollingRoutes } from './protocols/polling.js';
+import { relayFeedRoutes } from './protocols/relay-feed.js';
 import { vexilStreamRoutes, vexilStreamUpgrade } from './protocols/vexil-stream.js';
+import type { EnvironmentState, StateEvent } from './state/environment-state.js';
 import { Registry } from './state/registry.js';
 import { InsightsCollector, type InsightsSink } from './insights/insights-collector.js';
 import { StreamHub } from './stream/stream-hub.js';
 import type { Upstream, UpstreamSink } from './upstream/upstream.js';
 
+/** Sees every environment state event: `state` is the environment after the event. */
+export type StateObserver = (state: EnvironmentState, event: StateEvent) => void;
+
 export interface EdgeDependencies {
   readonly upstream: Upstream;
   /** Where flag insights from SDK analytics events go; without one, events are accepted and dropped. */
   readonly insights?: InsightsSink;
+  /**
+   * Called for every snapshot and change applied to any environment, after the SDK streams got
+   * theirs: persistence (Redis for daemon-mode SDKs), metrics. Must not throw or block.
+   */
+  readonly observers?: readonly StateObserver[];
   readonly logger?: Logger;
   readonly now?: () => number;
   readonly options?: Partial<EdgeOptions>;
@@ -49,6 +64,8 @@ export interface Edge {
   /** WebSocket upgrades for the Vexil stream; false when the path is not the edge's. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   status(): EdgeStatus;
+  /** An environment of the directory (project and environment keys, for naming things). */
+  environment(id: string): EnvironmentDescriptor | undefined;
   start(): Promise<void>;
   /** Refuses new streams and closes existing ones spread over `windowMs` (graceful shutdown). */
   drain(windowMs?: number): Promise<void>;
@@ -79,8 +96,11 @@ export function createEdge(deps: EdgeDependencies): Edge {
     ...eventsRoutes(ctx, collector),
     ...ofrepRoutes(ctx),
     ...vexilStreamRoutes(ctx),
+    ...relayFeedRoutes(ctx),
   ];
   const router = new EdgeRouter(routes);
+  // After the protocol modules: SDK streams get each change before persistence sees it.
+  for (const observer of deps.observers ?? []) ctx.onStateEvent(observer);
   const upgrade = vexilStreamUpgrade(ctx);
   let upstreamUp = false;
   let clock: NodeJS.Timeout | undefined;
@@ -98,6 +118,7 @@ export function createEdge(deps: EdgeDependencies): Edge {
   const sink: UpstreamSink = {
     directory(directory: Directory) {
       const revoked = registry.applyDirectory(directory);
+      ctx.emitDirectory(registry.directory!);
       if (revoked.length > 0)
         logger.info({ streams: hub.revoke(revoked) }, 'closed streams of revoked credentials');
       const known = new Set(directory.environments.map((e) => e.id));
@@ -186,6 +207,9 @@ export function createEdge(deps: EdgeDependencies): Edge {
         return { ...base, ready: false, reason: `${syncing.length} environment(s) still syncing` };
       if (ctx.draining) return { ...base, ready: false, reason: 'draining' };
       return { ...base, ready: true };
+    },
+    environment(id) {
+      return registry.environment(id);
     },
     async start() {
       clock = setInterval(() => {

@@ -1,6 +1,29 @@
 export { defaultEdgeOptions, type EdgeOptions } from './config.js';
-export { createEdge, type Edge, type EdgeDependencies, type EdgeStatus } from './edge.js';
+export {
+  createEdge,
+  type Edge,
+  type EdgeDependencies,
+  type EdgeStatus,
+  type StateObserver,
+} from './edge.js';
+export type { EnvironmentState, StateEvent, StoredItem } from './state/environment-state.js';
 export type { InsightCount, InsightsSink } from './insights/insights-collector.js';
 export { silentLogger, type Logger } from './logger.js';
+export {
+  defaultRedisPersistenceOptions,
+  defaultRedisPrefixTemplate,
+  redisPersistence,
+  redisPrefix,
+  RedisPrefixError,
+  type EnvironmentKeys,
+  type RedisPersistence,
+  type RedisPersistenceOptions,
+} from './persistence/redis-persistence.js';
 export { busUpstream, type BusUpstreamOptions } from './upstream/bus-upstream.js';
+export {
+  httpInsightsSink,
+  httpSnapshotSource,
+  type OriginEndpoint,
+} from './upstream/http-delivery.js';
+export { relayUpstream, type RelayUpstreamOptions } from './upstream/relay-upstream.js';
 export type { SnapshotSource, Upstream, UpstreamSink } from './upstream/upstream.js';

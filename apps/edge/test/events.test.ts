@@ -11,7 +11,12 @@ import { startEdgeServer, until, type EdgeServer } from './support/edge-server.j
 const T = Date.UTC(2026, 10, 26, 12, 30, 15);
 
 function summary(flagKey: string, counters: object[], endDate = T) {
-  return { kind: 'summary', startDate: endDate - 5000, endDate, features: { [flagKey]: { default: false, counters } } };
+  return {
+    kind: 'summary',
+    startDate: endDate - 5000,
+    endDate,
+    features: { [flagKey]: { default: false, counters } },
+  };
 }
 
 describe('events and insights', () => {
@@ -19,10 +24,14 @@ describe('events and insights', () => {
   let env: TestEnvironment;
   const recorded: InsightCount[] = [];
   const total = (flagKey: string, variation: number | null) =>
-    recorded.filter((c) => c.flagKey === flagKey && c.variation === variation).reduce((n, c) => n + c.count, 0);
+    recorded
+      .filter((c) => c.flagKey === flagKey && c.variation === variation)
+      .reduce((n, c) => n + c.count, 0);
 
   before(async () => {
-    edge = await startEdgeServer({ insightsFlushMs: 50 }, 0, { insights: { record: async (counts) => void recorded.push(...counts) } });
+    edge = await startEdgeServer({ insightsFlushMs: 50 }, 0, {
+      insights: { record: async (counts) => void recorded.push(...counts) },
+    });
     env = await edge.origin.addEnvironment('production');
     await edge.origin.put(env, 'flag', ldFlag('checkout'));
     await until(() => edge.edge.status().ready, 5000, 'edge ready');
@@ -48,7 +57,11 @@ describe('events and insights', () => {
     ]);
     assert.equal(res.status, 202);
     assert.ok(res.headers.get('date'));
-    await until(() => total('checkout', 0) === 5 && total('checkout', null) === 1, 5000, 'insights');
+    await until(
+      () => total('checkout', 0) === 5 && total('checkout', null) === 1,
+      5000,
+      'insights',
+    );
     assert.equal(total('checkout', 1), 2);
     const bucket = recorded.find((c) => c.flagKey === 'checkout');
     assert.equal(bucket?.bucketStart, Date.UTC(2026, 10, 26, 12, 30, 0));
@@ -72,7 +85,9 @@ describe('events and insights', () => {
   });
 
   test('mobile, browser and diagnostic endpoints accept events', async () => {
-    const mobile = await post('/mobile/events/bulk', [summary('m', [{ variation: 0, count: 1 }])], { authorization: env.mobileKey });
+    const mobile = await post('/mobile/events/bulk', [summary('m', [{ variation: 0, count: 1 }])], {
+      authorization: env.mobileKey,
+    });
     assert.equal(mobile.status, 202);
     const browser = await fetch(`${edge.url}/events/bulk/${env.id}`, {
       method: 'POST',
@@ -81,7 +96,10 @@ describe('events and insights', () => {
     });
     assert.equal(browser.status, 202);
     assert.equal(browser.headers.get('access-control-allow-origin'), 'https://app.example.com');
-    const preflight = await fetch(`${edge.url}/events/bulk/${env.id}`, { method: 'OPTIONS', headers: { origin: 'https://x' } });
+    const preflight = await fetch(`${edge.url}/events/bulk/${env.id}`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://x' },
+    });
     assert.equal(preflight.status, 200);
     assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /POST/);
     assert.equal((await post('/diagnostic', { kind: 'diagnostic-init', id: {} })).status, 202);
@@ -96,7 +114,10 @@ describe('events and insights', () => {
       [post('/bulk', ''), 400],
       [post('/bulk', 'x'.repeat(5 * 1024 * 1024)), 413],
       [post('/bulk', gzipSync('nope').subarray(0, 5), { 'content-encoding': 'gzip' }), 400],
-      [fetch(`${edge.url}/events/bulk/000000000000000000000000`, { method: 'POST', body: '[]' }), 404],
+      [
+        fetch(`${edge.url}/events/bulk/000000000000000000000000`, { method: 'POST', body: '[]' }),
+        404,
+      ],
       [fetch(`${edge.url}/bulk`), 405],
     ];
     for (const [response, status] of cases) {
@@ -116,7 +137,8 @@ describe('events and insights', () => {
     });
     try {
       await ld.waitForInitialization({ timeout: 5 });
-      for (let i = 0; i < 7; i++) await ld.variation('checkout', { kind: 'user', key: `u${i}` }, false);
+      for (let i = 0; i < 7; i++)
+        await ld.variation('checkout', { kind: 'user', key: `u${i}` }, false);
       await ld.flush();
       await until(() => total('checkout', 0) >= 5 + 7, 5000, 'SDK events counted');
     } finally {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Store } from '@vexil/store';
 import { auditRoutes } from './api/audit.js';
 import { dataRoutes } from './api/data.js';
+import { deliveryRoutes } from './api/delivery.js';
 import type { ApiDeps } from './api/deps.js';
 import { environmentRoutes } from './api/environments.js';
 import { flagRoutes } from './api/flags.js';
@@ -60,6 +61,7 @@ export function createOrigin(options: OriginOptions): Origin {
     ...dataRoutes(deps),
     ...auditRoutes(deps),
     ...tokenRoutes(deps),
+    ...deliveryRoutes(deps),
   ];
   const router = new Router(routes);
   const openApi = JSON.stringify(openApiDocument(routes, components, options.version ?? '0.1.0'));

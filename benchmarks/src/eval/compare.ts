@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { LDEvaluationDetail } from '@launchdarkly/node-server-sdk';
 import type { JsonObject } from '@vexil/protocol';
 import type { EvalResult } from '@vexil/evaluation';
-import type { EvalPair } from './data-set.js';
+import type { EvalPair } from '@vexil/testkit';
 import type { LaunchDarklySide } from './launchdarkly-side.js';
 import type { VexilSide } from './vexil-side.js';
 

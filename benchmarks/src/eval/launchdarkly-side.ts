@@ -7,7 +7,7 @@ import {
   type LDLogger,
 } from '@launchdarkly/node-server-sdk';
 import { TestData } from '@launchdarkly/node-server-sdk/integrations';
-import type { DataSet } from './data-set.js';
+import type { DataSet } from '@vexil/testkit';
 
 // LaunchDarkly's own evaluator, reached through the public server SDK API only. The client is
 // fully offline: its data source is the SDK's TestData integration holding exactly the flag and

@@ -1,11 +1,16 @@
 import diagnostics from 'node:diagnostics_channel';
 import { cpus, availableParallelism, platform, arch } from 'node:os';
 import { parseArgs } from 'node:util';
+import {
+  allPairs,
+  createRandom,
+  DEFAULT_SIZES,
+  generateDataSet,
+  samplePairs,
+} from '@vexil/testkit';
 import { compareEvaluators, formatMismatch } from './compare.js';
-import { allPairs, DEFAULT_SIZES, generateDataSet, samplePairs } from './data-set.js';
 import { startLaunchDarkly } from './launchdarkly-side.js';
 import { measure } from './measure.js';
-import { createRandom } from './random.js';
 import { formatTable, jsonLine } from './report.js';
 import { launchDarklyRound, vexilPerContextRound, vexilRound } from './rounds.js';
 import { createVexilSide } from './vexil-side.js';

@@ -1,5 +1,5 @@
 import type { Comparison } from './compare.js';
-import type { DataSetSizes } from './data-set.js';
+import type { DataSetSizes } from '@vexil/testkit';
 import type { Measurement } from './measure.js';
 
 // The benchmark's output: a table for people, then one JSON line for tools (the last line).

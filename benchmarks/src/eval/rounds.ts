@@ -1,6 +1,6 @@
 import { evaluate, type EvalResult } from '@vexil/evaluation';
 import { parseContext, type JsonObject } from '@vexil/protocol';
-import type { EvalPair } from './data-set.js';
+import type { EvalPair } from '@vexil/testkit';
 import type { LaunchDarklySide } from './launchdarkly-side.js';
 import type { VexilSide } from './vexil-side.js';
 

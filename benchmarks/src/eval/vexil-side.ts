@@ -1,6 +1,6 @@
 import { parseContext, parseFlag, parseSegment, type Flag, type Segment } from '@vexil/protocol';
 import { errorResult, evaluate, type EvalResult, type Lookup } from '@vexil/evaluation';
-import type { DataSet } from './data-set.js';
+import type { DataSet } from '@vexil/testkit';
 
 // Vexil's evaluator as the edge runs it: flags and segments parsed once from their JSON and kept
 // (the evaluator compiles each flag object on first use and caches it per object), contexts

@@ -73,12 +73,12 @@ export function loadStartConfig(
   });
 }
 
-interface Raw {
+export interface Raw {
   readonly value: string;
   readonly source: string;
 }
 
-function checkPort(raw: Raw | undefined): number | undefined {
+export function checkPort(raw: Raw | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const port = /^\d{1,5}$/.test(raw.value) ? Number(raw.value) : NaN;
   if (!(port >= 0 && port <= 65535)) {
@@ -89,7 +89,7 @@ function checkPort(raw: Raw | undefined): number | undefined {
   return port;
 }
 
-function checkHost(raw: Raw | undefined): string | undefined {
+export function checkHost(raw: Raw | undefined): string | undefined {
   if (raw === undefined) return undefined;
   const host = raw.value.replace(/^\[(.*)\]$/, '$1');
   if (!/^[A-Za-z0-9._:%-]+$/.test(host)) {
@@ -108,7 +108,7 @@ function checkDataDir(raw: Raw | undefined): string | undefined {
   return raw.value;
 }
 
-function checkAdminToken(token: string | undefined): string | undefined {
+export function checkAdminToken(token: string | undefined): string | undefined {
   if (token === undefined || token === '') return undefined;
   if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
     throw usageError(
@@ -118,7 +118,7 @@ function checkAdminToken(token: string | undefined): string | undefined {
   return token;
 }
 
-function checkLogLevel(raw: Raw | undefined): LogLevel | undefined {
+export function checkLogLevel(raw: Raw | undefined): LogLevel | undefined {
   if (raw === undefined) return undefined;
   const level = LOG_LEVELS.find((l) => l === raw.value);
   if (level === undefined) {

@@ -39,7 +39,13 @@ export class InsightsCollector {
     this.timer.unref();
   }
 
-  add(environmentId: string, flagKey: string, variation: number | null, at: number, count: number): void {
+  add(
+    environmentId: string,
+    flagKey: string,
+    variation: number | null,
+    at: number,
+    count: number,
+  ): void {
     if (this.sink === undefined || count <= 0 || !Number.isFinite(count)) return;
     const bucketStart = Math.floor(at / MINUTE) * MINUTE;
     const id = `${environmentId}\0${flagKey}\0${variation ?? -1}\0${bucketStart}`;
@@ -58,7 +64,10 @@ export class InsightsCollector {
     this.flushing = this.sink.record(batch).catch((err: unknown) => {
       // Counts are statistics, not state: after a failed write they are dropped, not retried
       // forever, so a long outage cannot grow the edge's memory.
-      this.logger.warn({ err, buckets: batch.length }, 'could not record flag insights; dropped this batch');
+      this.logger.warn(
+        { err, buckets: batch.length },
+        'could not record flag insights; dropped this batch',
+      );
     });
     await this.flushing;
   }

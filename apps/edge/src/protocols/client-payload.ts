@@ -3,7 +3,7 @@ import { clientSideAvailability, type Context, type Flag } from '@vexil/protocol
 import type { EnvironmentState, StoredItem } from '../state/environment-state.js';
 
 // The evaluated-flag payload of LaunchDarkly's client-side endpoints (docs/protocol.md section
-// 5; reference: launchdarkly-protocol.md section 3.4): per flag `value`, `variation`, `version`,
+// 4.4; reference: launchdarkly-protocol.md section 3.4): per flag `value`, `variation`, `version`,
 // `flagVersion`, `trackEvents`, `trackReason`, `reason`, `debugEventsUntilDate`, `prerequisites`.
 //
 // Each result is serialized as a "core" - every field but `version`, without braces. Cores are
@@ -31,18 +31,20 @@ export function visibleFlag(item: StoredItem | undefined, audience: Audience): F
   return availableTo(item.flag, audience) ? item.flag : undefined;
 }
 
+/** A string that tells reasons apart, built without JSON (it runs per evaluation). */
 function reasonKey(reason: Reason): string {
+  const big = reason.bigSegmentsStatus ?? '';
   switch (reason.kind) {
     case 'RULE_MATCH':
-      return `R${reason.ruleIndex}:${reason.ruleId ?? ''}:${reason.inExperiment === true ? 1 : 0}:${reason.bigSegmentsStatus ?? ''}`;
+      return `R${reason.ruleIndex}:${reason.ruleId ?? ''}:${reason.inExperiment ? 1 : 0}:${big}`;
     case 'FALLTHROUGH':
-      return `F${reason.inExperiment === true ? 1 : 0}:${reason.bigSegmentsStatus ?? ''}`;
+      return `F${reason.inExperiment ? 1 : 0}:${big}`;
     case 'PREREQUISITE_FAILED':
-      return `P${reason.prerequisiteKey}:${reason.bigSegmentsStatus ?? ''}`;
+      return `P${reason.prerequisiteKey}:${big}`;
     case 'ERROR':
       return `E${reason.errorKind}`;
     default:
-      return `${reason.kind}:${reason.bigSegmentsStatus ?? ''}`;
+      return `${reason.kind}:${big}`;
   }
 }
 
@@ -70,7 +72,11 @@ export function evaluatedCore(
 ): string {
   const result = evaluate(flag, context, state.lookup);
   const cores = state.derived('client-cores', () => new Map<string, string>());
-  const id = `${flag.key}\u0000${result.variationIndex ?? ''}\u0000${reasonKey(result.reason)}\u0000${result.prerequisites?.length ?? 0}\u0000${withReasons ? 1 : 0}`;
+  // Everything a core depends on besides the flag version (`derived` is per state version):
+  // the evaluated prerequisites are always a prefix of the flag's list, so their count will do.
+  const id =
+    `${flag.key}\u0000${result.variationIndex ?? ''}\u0000${reasonKey(result.reason)}` +
+    `\u0000${result.prerequisites?.length ?? 0}\u0000${withReasons ? 1 : 0}`;
   let core = cores.get(id);
   if (core === undefined) cores.set(id, (core = buildCore(flag, result, withReasons)));
   return core;
@@ -94,7 +100,8 @@ export function evaluateAll(
 /** The section 3.4 map `{"key": {"version": seq, ...core}, ...}`, for polls and the `put` event. */
 export function evaluatedMapText(cores: ReadonlyMap<string, string>, version: number): string {
   const parts: string[] = [];
-  for (const [key, core] of cores) parts.push(`${JSON.stringify(key)}:{"version":${version},${core}}`);
+  for (const [key, core] of cores)
+    parts.push(`${JSON.stringify(key)}:{"version":${version},${core}}`);
   return `{${parts.join(',')}}`;
 }
 

@@ -10,7 +10,7 @@ import { ClientStreams } from './client-streams.js';
 import { withCors } from './cors.js';
 import { sseEvent, sseHeaders } from './sse.js';
 
-// LaunchDarkly's client-side endpoints (docs/protocol.md section 5; reference:
+// LaunchDarkly's client-side endpoints (docs/protocol.md section 4.4; reference:
 // launchdarkly-protocol.md sections 3.2-3.6 and 8.1), in three families by credential:
 //
 //   client-side ID in the path (browsers, CORS): /sdk/evalx/{envId}/..., /eval/{envId}, /ping/{envId}
@@ -117,16 +117,32 @@ export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
       },
     }),
     // Mobile SDKs: mobile key, flags available to mobile keys.
-    { method: 'GET', path: '/msdk/evalx/contexts/{context}', handle: evalx(byMobileKey, 'mobile', inPath) },
-    { method: 'GET', path: '/msdk/evalx/users/{context}', handle: evalx(byMobileKey, 'mobile', inPath) },
+    {
+      method: 'GET',
+      path: '/msdk/evalx/contexts/{context}',
+      handle: evalx(byMobileKey, 'mobile', inPath),
+    },
+    {
+      method: 'GET',
+      path: '/msdk/evalx/users/{context}',
+      handle: evalx(byMobileKey, 'mobile', inPath),
+    },
     { method: 'REPORT', path: '/msdk/evalx/context', handle: evalx(byMobileKey, 'mobile', inBody) },
     { method: 'REPORT', path: '/msdk/evalx/user', handle: evalx(byMobileKey, 'mobile', inBody) },
     { method: 'GET', path: '/meval/{context}', handle: evalStream(byMobileKey, 'mobile', inPath) },
     { method: 'REPORT', path: '/meval', handle: evalStream(byMobileKey, 'mobile', inBody) },
     { method: 'GET', path: '/mping', handle: pingStream(byMobileKey) },
     // Relay's server-side evalx: SDK key, every flag.
-    { method: 'GET', path: '/sdk/evalx/contexts/{context}', handle: evalx(bySdkKey, 'server', inPath) },
-    { method: 'GET', path: '/sdk/evalx/users/{context}', handle: evalx(bySdkKey, 'server', inPath) },
+    {
+      method: 'GET',
+      path: '/sdk/evalx/contexts/{context}',
+      handle: evalx(bySdkKey, 'server', inPath),
+    },
+    {
+      method: 'GET',
+      path: '/sdk/evalx/users/{context}',
+      handle: evalx(bySdkKey, 'server', inPath),
+    },
     { method: 'REPORT', path: '/sdk/evalx/context', handle: evalx(bySdkKey, 'server', inBody) },
     { method: 'REPORT', path: '/sdk/evalx/user', handle: evalx(bySdkKey, 'server', inBody) },
   ];

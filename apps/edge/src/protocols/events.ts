@@ -18,17 +18,33 @@ interface SummaryCounter {
   unknown?: unknown;
 }
 
-function count(collector: InsightsCollector, environmentId: string, events: unknown[], now: number): void {
-  const summaries = events.filter((e): e is Record<string, unknown> => isRecord(e) && e['kind'] === 'summary');
+function count(
+  collector: InsightsCollector,
+  environmentId: string,
+  events: unknown[],
+  now: number,
+): void {
+  const summaries = events.filter(
+    (e): e is Record<string, unknown> => isRecord(e) && e['kind'] === 'summary',
+  );
   if (summaries.length > 0) {
     for (const summary of summaries) {
       const at = typeof summary['endDate'] === 'number' ? summary['endDate'] : now;
       const features = isRecord(summary['features']) ? summary['features'] : {};
       for (const [flagKey, feature] of Object.entries(features)) {
-        const counters = isRecord(feature) && Array.isArray(feature['counters']) ? (feature['counters'] as SummaryCounter[]) : [];
+        const counters =
+          isRecord(feature) && Array.isArray(feature['counters'])
+            ? (feature['counters'] as SummaryCounter[])
+            : [];
         for (const c of counters) {
           if (!isRecord(c) || typeof c.count !== 'number') continue;
-          collector.add(environmentId, flagKey, typeof c.variation === 'number' ? c.variation : null, at, c.count);
+          collector.add(
+            environmentId,
+            flagKey,
+            typeof c.variation === 'number' ? c.variation : null,
+            at,
+            c.count,
+          );
         }
       }
     }
@@ -37,7 +53,13 @@ function count(collector: InsightsCollector, environmentId: string, events: unkn
   for (const e of events) {
     if (!isRecord(e) || e['kind'] !== 'feature' || typeof e['key'] !== 'string') continue;
     const at = typeof e['creationDate'] === 'number' ? e['creationDate'] : now;
-    collector.add(environmentId, e['key'], typeof e['variation'] === 'number' ? e['variation'] : null, at, 1);
+    collector.add(
+      environmentId,
+      e['key'],
+      typeof e['variation'] === 'number' ? e['variation'] : null,
+      at,
+      1,
+    );
   }
 }
 
@@ -51,14 +73,21 @@ async function readEvents(req: IncomingMessage, limit: number): Promise<unknown>
     try {
       body = gunzipSync(body, { maxOutputLength: limit });
     } catch {
-      throw new EdgeError('BAD_REQUEST', `the gzip body is corrupt or inflates beyond ${limit} bytes`);
+      throw new EdgeError(
+        'BAD_REQUEST',
+        `the gzip body is corrupt or inflates beyond ${limit} bytes`,
+      );
     }
   }
-  if (body.length === 0) throw new EdgeError('BAD_REQUEST', 'the events body is empty; send a JSON array of events');
+  if (body.length === 0)
+    throw new EdgeError('BAD_REQUEST', 'the events body is empty; send a JSON array of events');
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {
-    throw new EdgeError('BAD_REQUEST', 'the events body is not valid JSON; send a JSON array of events');
+    throw new EdgeError(
+      'BAD_REQUEST',
+      'the events body is not valid JSON; send a JSON array of events',
+    );
   }
 }
 
@@ -77,28 +106,36 @@ export function eventsRoutes(ctx: EdgeContext, collector: InsightsCollector): Ed
     res.writeHead(202, { date: new Date(ctx.now()).toUTCString(), 'content-length': 0, ...extra });
     res.end();
   };
-  const cors = (req: IncomingMessage) => ({ ...CORS_HEADERS, 'access-control-allow-origin': header(req, 'origin') ?? '*' });
+  const cors = (req: IncomingMessage) => ({
+    ...CORS_HEADERS,
+    'access-control-allow-origin': header(req, 'origin') ?? '*',
+  });
 
-  const analytics = (resolve: (request: EdgeRequest) => string, browser = false) => async (request: EdgeRequest) => {
-    const environmentId = resolve(request);
-    const events = await readEvents(request.req, ctx.options.maxEventsBodyBytes);
-    if (!Array.isArray(events)) throw new EdgeError('BAD_REQUEST', 'send analytics events as a JSON array');
-    // SDKs retry a failed post once with the same payload id: count it once.
-    const payloadId = header(request.req, 'x-launchdarkly-payload-id');
-    if (payloadId === undefined || !seenPayloads.has(payloadId)) {
-      if (payloadId !== undefined) {
-        if (seenPayloads.size >= RECENT_PAYLOADS) seenPayloads.clear();
-        seenPayloads.add(payloadId);
+  const analytics =
+    (resolve: (request: EdgeRequest) => string, browser = false) =>
+    async (request: EdgeRequest) => {
+      const environmentId = resolve(request);
+      const events = await readEvents(request.req, ctx.options.maxEventsBodyBytes);
+      if (!Array.isArray(events))
+        throw new EdgeError('BAD_REQUEST', 'send analytics events as a JSON array');
+      // SDKs retry a failed post once with the same payload id: count it once.
+      const payloadId = header(request.req, 'x-launchdarkly-payload-id');
+      if (payloadId === undefined || !seenPayloads.has(payloadId)) {
+        if (payloadId !== undefined) {
+          if (seenPayloads.size >= RECENT_PAYLOADS) seenPayloads.clear();
+          seenPayloads.add(payloadId);
+        }
+        count(collector, environmentId, events, ctx.now());
       }
-      count(collector, environmentId, events, ctx.now());
-    }
-    accept(request.res, browser ? cors(request.req) : {});
-  };
-  const diagnostic = (resolve: (request: EdgeRequest) => string, browser = false) => async (request: EdgeRequest) => {
-    resolve(request);
-    await readEvents(request.req, ctx.options.maxEventsBodyBytes);
-    accept(request.res, browser ? cors(request.req) : {});
-  };
+      accept(request.res, browser ? cors(request.req) : {});
+    };
+  const diagnostic =
+    (resolve: (request: EdgeRequest) => string, browser = false) =>
+    async (request: EdgeRequest) => {
+      resolve(request);
+      await readEvents(request.req, ctx.options.maxEventsBodyBytes);
+      accept(request.res, browser ? cors(request.req) : {});
+    };
   const sdk = ({ req }: EdgeRequest) => ctx.authenticate(req, 'sdk').environment.id;
   const mobile = ({ req }: EdgeRequest) => ctx.authenticate(req, 'mobile').environment.id;
   const browser = ({ params }: EdgeRequest) => ctx.clientSideId(params['envId']!).environment.id;

@@ -74,7 +74,8 @@ export class FlagDependencies {
       }
     }
     // A Set grows while iterated: newly added prerequisite dependents are visited too.
-    for (const flag of flags) for (const f of this.flagsByPrerequisite.get(flag) ?? []) flags.add(f);
+    for (const flag of flags)
+      for (const f of this.flagsByPrerequisite.get(flag) ?? []) flags.add(f);
     return [...flags];
   }
 

@@ -1,6 +1,6 @@
 import { isJsonObject, parseContext, type Context, type JsonObject } from '@vexil/protocol';
 
-// An OpenFeature evaluation context as a LaunchDarkly context (docs/protocol.md section 6), the
+// An OpenFeature evaluation context as a LaunchDarkly context (docs/protocol.md section 4.6), the
 // way LaunchDarkly's own OpenFeature providers translate it:
 //
 //   {"targetingKey": "u1", "email": "a@x"}                   -> {"kind": "user", "key": "u1", "email": "a@x"}
@@ -74,7 +74,8 @@ export function ofrepContext(of: unknown): OfrepContextResult {
       ? { ok: true, context: parsed.value }
       : { ok: false, errorCode: 'INVALID_CONTEXT', details: parsed.error.message };
   } catch (e) {
-    if (e instanceof ContextProblem) return { ok: false, errorCode: e.errorCode, details: e.message };
+    if (e instanceof ContextProblem)
+      return { ok: false, errorCode: e.errorCode, details: e.message };
     throw e;
   }
 }

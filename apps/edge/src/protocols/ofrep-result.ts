@@ -2,7 +2,7 @@ import { evaluate, type Reason } from '@vexil/evaluation';
 import type { Context, Flag, JsonObject } from '@vexil/protocol';
 import type { EnvironmentState } from '../state/environment-state.js';
 
-// One OFREP evaluation result (docs/protocol.md section 6; OFREP OpenAPI `evaluationSuccess`,
+// One OFREP evaluation result (docs/protocol.md section 4.6; OFREP OpenAPI `evaluationSuccess`,
 // `evaluationFailure`, `flagNotFound`): success `{key, value, reason, variant, metadata}`,
 // failure `{key, errorCode, errorDetails}`.
 //
@@ -24,15 +24,15 @@ import type { EnvironmentState } from '../state/environment-state.js';
 export type OfrepReason = 'STATIC' | 'TARGETING_MATCH' | 'SPLIT' | 'DISABLED' | 'DEFAULT';
 
 export type OfrepErrorCode =
-  | 'FLAG_NOT_FOUND'
-  | 'PARSE_ERROR'
-  | 'TARGETING_KEY_MISSING'
-  | 'INVALID_CONTEXT'
-  | 'GENERAL';
+  'FLAG_NOT_FOUND' | 'PARSE_ERROR' | 'TARGETING_KEY_MISSING' | 'INVALID_CONTEXT' | 'GENERAL';
 
-export type OfrepResult =
-  | { readonly ok: true; readonly body: JsonObject }
-  | { readonly ok: false; readonly status: 400 | 404; readonly body: JsonObject };
+export interface OfrepFailure {
+  readonly ok: false;
+  readonly status: 400 | 404;
+  readonly body: JsonObject;
+}
+
+export type OfrepResult = { readonly ok: true; readonly body: JsonObject } | OfrepFailure;
 
 function hasTargeting(flag: Flag): boolean {
   return (
@@ -62,7 +62,7 @@ export function ofrepFailure(
   key: string,
   errorCode: OfrepErrorCode,
   errorDetails: string,
-): OfrepResult {
+): OfrepFailure {
   return {
     ok: false,
     status: errorCode === 'FLAG_NOT_FOUND' ? 404 : 400,

@@ -9,7 +9,7 @@ import type { Credential } from '../state/registry.js';
 import { ofrepContext, type OfrepContextError } from './ofrep-context.js';
 import { ofrepEvaluate, ofrepFailure } from './ofrep-result.js';
 
-// OpenFeature Remote Evaluation Protocol (docs/protocol.md section 6; OFREP OpenAPI,
+// OpenFeature Remote Evaluation Protocol (docs/protocol.md section 4.6; OFREP OpenAPI,
 // open-feature/protocol service/openapi.yaml):
 //
 //   POST /ofrep/v1/evaluate/flags/{key}   one flag: 200 result, 404 FLAG_NOT_FOUND, 400 failure
@@ -33,10 +33,7 @@ function authenticate(ctx: EdgeContext, req: IncomingMessage): Credential {
 }
 
 /** The request's context, or the OFREP error code that says what is wrong with the body. */
-async function requestContext(
-  req: IncomingMessage,
-  limit: number,
-): Promise<Context | BodyProblem> {
+async function requestContext(req: IncomingMessage, limit: number): Promise<Context | BodyProblem> {
   const text = (await readBody(req, limit)).toString('utf8');
   let body: unknown = {};
   if (text.trim() !== '') {

@@ -2,15 +2,14 @@ import type { StreamConnection } from './stream-connection.js';
 
 /**
  * Writes a stream's initial payload and releases its admission slot once the payload has left
- * the socket buffer (or the stream closed). The payload does not count against the
- * slow-consumer limit: only what piles up after it does.
+ * the socket buffer (or the stream closed). A large payload does not count against the
+ * slow-consumer limit (StreamConnection.write): only what piles up after it does.
  */
 export function sendInitialPayload(
   connection: StreamConnection,
   payload: Buffer | string,
   release: () => void,
 ): void {
-  connection.allowance = Buffer.byteLength(payload);
   connection.write(payload);
   const socket = connection.socket;
   if (connection.closed || socket.writableLength === 0) {
@@ -20,7 +19,6 @@ export function sendInitialPayload(
   const done = () => {
     socket.off('drain', done);
     socket.off('close', done);
-    connection.allowance = 0;
     release();
   };
   socket.on('drain', done);

@@ -22,8 +22,11 @@ export class StreamConnection implements StreamMember {
   deadline = Number.POSITIVE_INFINITY;
   /** What opened the stream: a key hash or a client-side ID, for revocation. */
   credentialId = '';
-  /** Extra bytes tolerated in the socket buffer: the initial payload, which may be large. */
-  allowance = 0;
+  /**
+   * Extra bytes tolerated in the socket buffer while a full payload (initial, or after a
+   * resync) is on its way out: only what piles up beyond it makes a slow consumer.
+   */
+  private allowance = 0;
 
   constructor(
     readonly req: IncomingMessage,
@@ -48,12 +51,20 @@ export class StreamConnection implements StreamMember {
 
   write(chunk: Buffer | string): boolean {
     if (this.closed) return false;
+    const size = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    if (size > this.maxBuffer / 4) this.allow(size);
     this.socket.write(chunk);
     if (this.socket.writableLength > this.maxBuffer + this.allowance) {
       this.close('slow-consumer');
       return false;
     }
     return true;
+  }
+
+  /** At most one payload's worth: a client that lets several pile up is still cut. */
+  private allow(size: number): void {
+    if (this.allowance === 0) this.socket.once('drain', () => (this.allowance = 0));
+    this.allowance = Math.max(this.allowance, size);
   }
 
   /** An SSE comment line: SDKs ignore it, proxies see traffic. */

@@ -35,8 +35,8 @@ export interface AdoptStream {
 const SECOND = 1000;
 
 /**
- * Every stream of the edge (SSE and WebSocket): groups for fan-out, one shared timer for heartbeats and
- * lifetimes (no per-connection timers), revocation by credential, graceful drain.
+ * Every stream of the edge (SSE and WebSocket): groups for fan-out, one shared timer for
+ * heartbeats and lifetimes (no per-connection timers), revocation by credential, graceful drain.
  */
 export class StreamHub {
   readonly closes = new Map<CloseReason, number>();

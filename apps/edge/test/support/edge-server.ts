@@ -2,7 +2,14 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInProcessBus, type ChangeBus } from '@vexil/bus';
-import { busUpstream, createEdge, silentLogger, type Edge, type EdgeOptions, type InsightsSink } from '@vexil/edge';
+import {
+  busUpstream,
+  createEdge,
+  silentLogger,
+  type Edge,
+  type EdgeOptions,
+  type InsightsSink,
+} from '@vexil/edge';
 import { FakeOrigin } from './fake-origin.js';
 
 export interface EdgeServer {

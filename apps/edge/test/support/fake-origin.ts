@@ -27,6 +27,8 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 export class FakeOrigin implements SnapshotSource {
   readonly environments = new Map<string, TestEnvironment>();
   snapshotsServed = 0;
+  /** API tokens of the `edge` role (relay edges authenticate with them). */
+  readonly edgeTokens: string[] = [];
   private clock = 1_700_000_000_000;
 
   constructor(private readonly bus: ChangeBus) {}
@@ -59,7 +61,7 @@ export class FakeOrigin implements SnapshotSource {
           { kind: 'mobile', hash: sha256(env.mobileKey) },
         ],
       })),
-      edgeTokens: [],
+      edgeTokens: this.edgeTokens.map(sha256),
     };
   }
 

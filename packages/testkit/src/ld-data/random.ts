@@ -1,5 +1,5 @@
-// A seeded PRNG so that every run, on every machine, benchmarks the same flags, segments,
-// contexts and evaluation order. mulberry32: 32-bit state, good enough to spread test data and
+// A seeded PRNG so that every run, on every machine, tests and benchmarks the same flags,
+// segments, contexts and evaluation order. mulberry32: 32-bit state, good enough to spread test data and
 // small enough to read; Math.random cannot be seeded.
 
 export interface Random {

@@ -4,7 +4,7 @@ import { generateFlags } from './flags.js';
 import { createRandom, type Random } from './random.js';
 import { generateSegments } from './segments.js';
 
-// The benchmark's input: flags and segments (LaunchDarkly JSON, fed as-is to both evaluators)
+// Seeded LaunchDarkly test data: flags and segments (LaunchDarkly JSON, fed as-is to evaluators)
 // and context JSON. Generated from a seed, so every run sees the same data.
 
 export interface DataSetSizes {

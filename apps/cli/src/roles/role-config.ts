@@ -1,0 +1,97 @@
+import { hostname } from 'node:os';
+import { usageError } from '../cli-error.js';
+import {
+  checkHost,
+  checkLogLevel,
+  checkPort,
+  type LogLevel,
+  type Raw,
+} from '../start/start-config.js';
+
+// Configuration of `vexil origin` and `vexil edge`, read once: flags win over environment
+// variables, which win over defaults; a bad value is a usage error naming where it came from.
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface Source {
+  /** The raw value of a flag, else of its environment variable. */
+  raw(flag: string, variable: string): Raw | undefined;
+}
+
+export function source(flags: Readonly<Record<string, string | undefined>>, env: Env): Source {
+  return {
+    raw(flag, variable) {
+      const fromFlag = flags[flag];
+      if (fromFlag !== undefined) return { value: fromFlag, source: `--${flag}` };
+      const fromEnv = env[variable];
+      return fromEnv === undefined || fromEnv === ''
+        ? undefined
+        : { value: fromEnv, source: variable };
+    },
+  };
+}
+
+export interface ServeConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: LogLevel;
+  readonly shutdownTimeoutMs: number;
+  readonly drainWindowMs: number;
+}
+
+export function serveConfig(src: Source, defaultPort: number): ServeConfig {
+  return {
+    host: checkHost(src.raw('host', 'VEXIL_HOST')) ?? '127.0.0.1',
+    port: checkPort(src.raw('port', 'VEXIL_PORT')) ?? defaultPort,
+    logLevel: checkLogLevel(src.raw('log-level', 'VEXIL_LOG_LEVEL')) ?? 'info',
+    shutdownTimeoutMs: 20_000,
+    drainWindowMs: seconds(src.raw('drain-seconds', 'VEXIL_DRAIN_SECONDS'), 10) * 1000,
+  };
+}
+
+export function url(
+  raw: Raw | undefined,
+  schemes: readonly string[],
+  what: string,
+): string | undefined {
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw.value);
+  } catch {
+    throw usageError(
+      `${raw.source} must be a URL such as ${schemes[0]}//host:port for ${what} (got "${raw.value}")`,
+    );
+  }
+  if (!schemes.includes(parsed.protocol)) {
+    throw usageError(
+      `${raw.source} must be a ${schemes.join(' or ')} URL for ${what} (got "${raw.value}")`,
+    );
+  }
+  return raw.value;
+}
+
+export function seconds(raw: Raw | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw.value);
+  if (!/^\d+(\.\d+)?$/.test(raw.value) || !Number.isFinite(n)) {
+    throw usageError(`${raw.source} must be a number of seconds (got "${raw.value}")`);
+  }
+  return n;
+}
+
+export function positiveInt(raw: Raw | undefined, what: string): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^[1-9]\d*$/.test(raw.value))
+    throw usageError(`${raw.source} must be a positive integer, ${what} (got "${raw.value}")`);
+  return Number(raw.value);
+}
+
+export function required<T>(value: T | undefined, message: string): T {
+  if (value === undefined) throw usageError(message);
+  return value;
+}
+
+export function defaultNodeId(role: string): string {
+  return `${role}-${hostname()}-${process.pid}`;
+}

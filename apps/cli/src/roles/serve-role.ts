@@ -1,0 +1,72 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { healthHandler } from '../start/health.js';
+import { createDispatch, type RequestHandler } from '../start/http-dispatch.js';
+import { listen } from '../start/listen.js';
+import { createLogger } from '../start/logger.js';
+import { installShutdown } from '../start/shutdown.js';
+import type { ServeConfig } from './role-config.js';
+
+/** What a role (`vexil origin`, `vexil edge`) runs once its port is bound. */
+export interface RunningRole {
+  readonly handlers: readonly { name: string; handle: RequestHandler }[];
+  readonly upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
+  readiness(): { ready: boolean; body: object };
+  /** Closes long-lived streams spread over the window (graceful drain). */
+  drain(windowMs: number): Promise<void>;
+  /** Releases everything (bus, store) once connections are closed. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The common life of a server role: bind the port first (health answers at once, readiness
+ * 503 until the role is up), set the role up, serve, and on SIGTERM drain streams over a window,
+ * let requests finish, release resources and exit 0.
+ */
+export async function serveRole(
+  config: ServeConfig,
+  name: string,
+  setup: (logger: Logger, server: Server) => Promise<RunningRole>,
+  announce: (url: string, role: RunningRole) => void,
+): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  let role: RunningRole | undefined;
+  const dispatch = createDispatch(logger, [
+    {
+      name: 'health',
+      handle: healthHandler(
+        () => role?.readiness() ?? { ready: false, body: { status: 'starting' } },
+      ),
+    },
+  ]);
+  const server = createServer((req: IncomingMessage, res: ServerResponse) =>
+    dispatch.listener(req, res),
+  );
+  server.on('upgrade', (req, socket, head) => {
+    if (role?.upgrade?.(req, socket, head) !== true) socket.destroy();
+  });
+  const port = await listen(server, config.port, config.host);
+  const uninstall = installShutdown({
+    server,
+    dispatch,
+    logger,
+    timeoutMs: config.shutdownTimeoutMs,
+    drain: async () => role?.drain(config.drainWindowMs),
+    release: async () => role?.stop(),
+    exit: (code) => process.exit(code),
+  });
+  try {
+    role = await setup(logger, server);
+    for (const handler of role.handlers) dispatch.mount(handler.name, handler.handle);
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    announce(`http://${host}:${port}`, role);
+    logger.info({ role: name, port }, `vexil ${name} is running`);
+  } catch (e) {
+    uninstall();
+    server.closeAllConnections();
+    server.close();
+    await role?.stop();
+    throw e;
+  }
+}

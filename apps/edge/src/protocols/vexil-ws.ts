@@ -1,0 +1,124 @@
+import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { EdgeContext } from '../edge-context.js';
+import { EdgeError, header, unavailable } from '../http/respond.js';
+import type { EnvironmentState, StateEvent } from '../state/environment-state.js';
+import type { Credential } from '../state/registry.js';
+import { WsStream } from '../stream/ws-stream.js';
+import { changeMessage, putMessage, resumeFrom } from './vexil-messages.js';
+
+// The Vexil stream over WebSocket (docs/protocol.md section 6): `/vexil/v1/ws`, the same `put`
+// and `change` messages as the SSE stream, as JSON text frames. Streams are registered with the
+// hub (counted in the edge's `streams`, pinged every heartbeatMs by its shared timer, expired,
+// drained and revoked with close code 1001 or 1008); fan-out sends one pre-serialized buffer
+// per change to each socket of the environment.
+
+export const VEXIL_WS_PATH = '/vexil/v1/ws';
+
+/** Browsers cannot set headers on a WebSocket: they send the SDK key as `?key=`. */
+function authenticate(ctx: EdgeContext, req: IncomingMessage, url: URL): Credential {
+  const key = url.searchParams.get('key');
+  if (key === null || header(req, 'authorization') !== undefined)
+    return ctx.authenticate(req, 'sdk');
+  if (ctx.registry.directory === undefined)
+    throw unavailable('NOT_READY', 'the edge is starting and has no data yet');
+  const credential = ctx.registry.resolveKey(key, 'sdk');
+  if (credential === undefined) throw new EdgeError('UNAUTHORIZED', 'unknown or revoked SDK key');
+  return credential;
+}
+
+/** Answers a refused upgrade with the status and JSON body any other edge request would get. */
+function refuse(
+  socket: Duplex,
+  status: number,
+  error: { code: string; message: string },
+  extra: OutgoingHttpHeaders = {},
+): void {
+  const body = JSON.stringify({ code: error.code, message: error.message });
+  const headers = {
+    ...extra,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    connection: 'close',
+  };
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${String(value)}`);
+  const statusLine = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`;
+  socket.end(`${statusLine}\r\n${lines.join('\r\n')}\r\n\r\n${body}`);
+}
+
+export function vexilWebSockets(
+  ctx: EdgeContext,
+): (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean {
+  // Clients only answer pings: a small frame limit. No compression: it would be per socket,
+  // where fan-out sends each message's one serialized buffer to every socket.
+  const server = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    perMessageDeflate: false,
+    maxPayload: 4096,
+  });
+  const byEnvironment = new Map<string, Set<WsStream>>();
+
+  ctx.onStateEvent((state: EnvironmentState, event: StateEvent) => {
+    const streams = byEnvironment.get(state.id);
+    if (streams === undefined) return;
+    if (event.type === 'reset') {
+      const put = [putMessage(state, 'ws')];
+      for (const stream of streams) stream.sendFull(put);
+      return;
+    }
+    const message = changeMessage(event.change, 'ws', event.item.text);
+    for (const stream of streams) stream.send(message);
+  });
+
+  async function accept(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) {
+    const credential = authenticate(ctx, req, url);
+    ctx.admitStream();
+    const state = await ctx.readyState(credential.environment.id);
+    const missed = resumeFrom(state, url.searchParams.get('since'));
+    const release = missed === undefined ? ctx.acquirePayloadSlot() : () => {};
+    socket.once('close', release);
+    server.handleUpgrade(req, socket, head, (ws) => {
+      let streams = byEnvironment.get(state.id);
+      if (streams === undefined) byEnvironment.set(state.id, (streams = new Set()));
+      const members = streams;
+      const stream = ctx.hub.adopt({ credentialId: credential.id }, (onClose) => {
+        return new WsStream(ws, ctx.options.maxBufferBytes, (closed, reason) => {
+          members.delete(closed);
+          if (members.size === 0 && byEnvironment.get(state.id) === members)
+            byEnvironment.delete(state.id);
+          onClose(closed, reason);
+        });
+      });
+      members.add(stream);
+      stream.sendFull(
+        missed === undefined
+          ? [putMessage(state, 'ws')]
+          : missed.map((c) => changeMessage(c, 'ws')),
+        release,
+      );
+    });
+  }
+
+  return (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://edge');
+    if (url.pathname !== VEXIL_WS_PATH) return false;
+    // Until the upgrade completes nothing else listens: a reset peer must not crash the edge.
+    const ignore = () => socket.destroy();
+    socket.on('error', ignore);
+    accept(req, socket, head, url).then(
+      () => socket.off('error', ignore),
+      (e: unknown) => {
+        if (e instanceof EdgeError) {
+          refuse(socket, e.status, e, e.headers);
+          return;
+        }
+        ctx.logger.error({ err: e, path: url.pathname }, 'unhandled error in a WebSocket upgrade');
+        refuse(socket, 500, { code: 'INTERNAL', message: 'internal error' });
+      },
+    );
+    return true;
+  };
+}
