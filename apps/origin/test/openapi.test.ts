@@ -17,6 +17,7 @@ const ROUTES = [
   'GET /api/v1/projects/{projectKey}/flags',
   'POST /api/v1/projects/{projectKey}/flags',
   'GET /api/v1/projects/{projectKey}/flags/{flagKey}',
+  'GET /api/v1/projects/{projectKey}/flags/{flagKey}/insights',
   'PATCH /api/v1/projects/{projectKey}/flags/{flagKey}',
   'DELETE /api/v1/projects/{projectKey}/flags/{flagKey}',
   'GET /api/v1/projects/{projectKey}/environments/{environmentKey}/segments',
@@ -30,6 +31,9 @@ const ROUTES = [
   'GET /api/v1/tokens',
   'POST /api/v1/tokens',
   'DELETE /api/v1/tokens/{tokenId}',
+  'GET /api/v1/delivery/directory',
+  'GET /api/v1/delivery/environments/{environmentId}/snapshot',
+  'POST /api/v1/delivery/insights',
 ].sort();
 
 interface Operation {
@@ -96,7 +100,7 @@ describe('openapi.json', () => {
       for (const op of Object.values(ops)) {
         assert.ok(!ids.has(op.operationId), `duplicate operationId ${op.operationId}`);
         ids.add(op.operationId);
-        assert.ok(['reader', 'writer', 'admin'].includes(op['x-required-role']));
+        assert.ok(['edge', 'reader', 'writer', 'admin'].includes(op['x-required-role']));
         const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
         assert.deepEqual(
           op.parameters.filter((p) => p.in === 'path').map((p) => p.name),

@@ -150,6 +150,24 @@ if (skip !== undefined) {
         const expected = Array.from({ length: 60 - afterSeq }, (_, i) => afterSeq + i + 1);
         assert.deepEqual(await (await replay(afterSeq, expected.length)).seqs(), expected);
       }
+      // The consumer starts at 32's stream sequence: found by search, not by replaying 1..31.
+      const subject = `${options.subjectPrefix}.changes.${a}`;
+      await until('earlier consumers to be deleted', async () => !(await consumerExists(subject)));
+      const sub = bus.subscribe({ environmentId: a, afterSeq: 31 }, () => undefined);
+      let start: number | undefined;
+      await until('the consumer', async () => {
+        for await (const ci of jsm.consumers.list(options.streamName))
+          if (ci.config.filter_subject === subject) start = ci.config.opt_start_seq;
+        return start !== undefined;
+      });
+      sub.close();
+      const m32 = await jsm.streams.getMessage(options.streamName, {
+        seq: start ?? 0,
+      });
+      assert.equal((JSON.parse(m32?.string() ?? '{}') as { seq?: number }).seq, 32);
+      assert.equal(m32?.subject, subject);
+      await until('the consumer to be deleted', async () => !(await consumerExists(subject)));
+
       const upToDate = await replay(60, 1);
       await bus.publish(change(a, 61));
       assert.deepEqual(await upToDate.seqs(), [61]);

@@ -104,7 +104,10 @@ function readPart(o: JsonObject, kind: string, path: string): ContextPart {
   checkKind(kind, path === '' ? 'kind' : path);
   const key = o['key'];
   if (typeof key !== 'string' || key === '') {
-    throw new Invalid(at(path, 'key'), `a context needs a non-empty string key, got ${describe(key)}`);
+    throw new Invalid(
+      at(path, 'key'),
+      `a context needs a non-empty string key, got ${describe(key)}`,
+    );
   }
   // One pass over the properties: this runs for every request that carries a context.
   let name: string | undefined;
@@ -118,17 +121,20 @@ function readPart(o: JsonObject, kind: string, path: string): ContextPart {
       case 'key':
         break;
       case 'name':
-        if (v !== null && typeof v !== 'string') throw new Invalid(at(path, k), `expected a string, got ${describe(v)}`);
+        if (v !== null && typeof v !== 'string')
+          throw new Invalid(at(path, k), `expected a string, got ${describe(v)}`);
         if (v !== null) name = v;
         break;
       case 'anonymous':
-        if (v !== null && typeof v !== 'boolean') throw new Invalid(at(path, k), `expected true or false, got ${describe(v)}`);
+        if (v !== null && typeof v !== 'boolean')
+          throw new Invalid(at(path, k), `expected true or false, got ${describe(v)}`);
         anonymous = v === true;
         break;
       case '_meta':
         if (v !== null) {
           const meta = object(v, at(path, '_meta'));
-          privateAttributes = optArray(meta, 'privateAttributes', at(path, '_meta'), stringItem) ?? [];
+          privateAttributes =
+            optArray(meta, 'privateAttributes', at(path, '_meta'), stringItem) ?? [];
         }
         break;
       default:

@@ -72,6 +72,11 @@ export interface StoreTransaction extends StoreReader {
 
   /** Insert, or replace an existing project with the same key. */
   putProject(project: ProjectRecord): Promise<void>;
+  /**
+   * Insert only: ALREADY_EXISTS if the key is taken, even by a concurrent transaction that has
+   * not committed yet (the unique index decides), so two creates of one key cannot both win.
+   */
+  createProject(project: ProjectRecord): Promise<void>;
   /** Deletes the project with its environments, flags, segments, state and change logs. */
   deleteProject(projectKey: string): Promise<void>;
 
@@ -80,6 +85,8 @@ export interface StoreTransaction extends StoreReader {
   deleteEnvironment(projectKey: string, environmentKey: string): Promise<void>;
 
   putFlag(flag: FlagRecord): Promise<void>;
+  /** Insert only, like createProject. */
+  createFlag(flag: FlagRecord): Promise<void>;
   deleteFlag(projectKey: string, flagKey: string): Promise<void>;
 
   putSegment(segment: SegmentRecord): Promise<void>;

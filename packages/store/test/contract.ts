@@ -2,6 +2,7 @@ import { describe } from 'node:test';
 import { auditContract } from './contract/audit.js';
 import { cascadeContract } from './contract/cascade.js';
 import { changeContract } from './contract/changes.js';
+import { createContract } from './contract/creates.js';
 import { crudContract } from './contract/crud.js';
 import { insightsContract } from './contract/insights.js';
 import { useStore, type OpenStore } from './contract/harness.js';
@@ -18,6 +19,7 @@ export function runStoreContract(name: string, open: OpenStore): void {
   describe(`Store contract: ${name}`, () => {
     const ctx = useStore(open);
     crudContract(ctx);
+    createContract(ctx);
     cascadeContract(ctx);
     transactionContract(ctx);
     changeContract(ctx);

@@ -143,7 +143,6 @@ Options:
             logger,
           });
         }
-        let edge: Edge | undefined;
         const observers: StateObserver[] = [];
         const persistence =
           redisUrl === undefined
@@ -154,7 +153,7 @@ Options:
                 prefix: redisPrefix(prefixTemplate, (id) => edge?.environment(id)),
               });
         if (persistence !== undefined) observers.push(persistence.observer);
-        edge = createEdge({
+        const edge: Edge = createEdge({
           upstream,
           logger,
           options,

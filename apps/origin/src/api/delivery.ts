@@ -24,10 +24,14 @@ export function deliveryRoutes(deps: ApiDeps): Route[] {
     {
       method: 'GET',
       path: `${base}/environments/{environmentId}/snapshot`,
-      summary: "An environment's SDK data and the sequence number it is consistent with (for edges)",
+      summary:
+        "An environment's SDK data and the sequence number it is consistent with (for edges)",
       tag: 'delivery',
       role: 'edge',
-      responses: { 200: { description: '{environmentId, seq, items}' }, 404: { description: 'no such environment' } },
+      responses: {
+        200: { description: '{environmentId, seq, items}' },
+        404: { description: 'no such environment' },
+      },
       handle: async ({ params }) => {
         const snapshot = await read(() => deps.store.getSnapshot(params['environmentId']!));
         if (snapshot === undefined) throw notFound(`environment "${params['environmentId']!}"`);

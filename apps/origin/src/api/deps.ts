@@ -54,7 +54,13 @@ function storeToApiError(e: unknown): unknown {
   if (!(e instanceof StoreError)) return e;
   switch (e.code) {
     case 'ALREADY_EXISTS':
-      return new ApiError('CONFLICT', e.message);
+      // A unique index that caught a concurrent create speaks SQL; say it plainly instead.
+      return new ApiError(
+        'CONFLICT',
+        /^(PostgreSQL|SQLite):/.test(e.message)
+          ? 'that key already exists (a concurrent request just created it); choose another key, or GET the existing item'
+          : e.message,
+      );
     case 'VERSION_CONFLICT':
       return new ApiError(
         'CONFLICT',

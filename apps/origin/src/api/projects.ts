@@ -46,15 +46,13 @@ export function projectRoutes(deps: ApiDeps): Route[] {
       },
       handle: async ({ body, actor }) => {
         const input = body as ProjectInput;
+        const taken = () =>
+          new ApiError('CONFLICT', `project "${input.key}" already exists; choose another key`);
         const created = await write(deps, async (tx) => {
-          if ((await tx.getProject(input.key)) !== undefined) {
-            throw new ApiError(
-              'CONFLICT',
-              `project "${input.key}" already exists; choose another key`,
-            );
-          }
+          if ((await tx.getProject(input.key)) !== undefined) throw taken();
           const record: ProjectRecord = { key: input.key, name: input.name, createdAt: deps.now() };
-          await tx.putProject(record);
+          // Insert-only: of two concurrent creates of one key, the unique index lets one win.
+          await tx.createProject(record);
           await tx.appendAudit({
             at: record.createdAt,
             actor: actor.name,

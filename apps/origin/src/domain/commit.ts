@@ -89,7 +89,8 @@ export async function commitFlag(
   } else {
     after.version = (before?.version ?? 0) + 1;
     after.updatedAt = meta.now;
-    await tx.putFlag(after);
+    // A new flag is inserted (not upserted), so two concurrent creates of one key cannot both win.
+    await (before === undefined ? tx.createFlag(after) : tx.putFlag(after));
   }
   if (meta.skipAudit === true) return { environmentIds };
   await tx.appendAudit({

@@ -11,6 +11,10 @@ export function notFound(what: string): StoreError {
   return new StoreError('NOT_FOUND', `${what} does not exist; create it first`);
 }
 
+export function alreadyExists(what: string): StoreError {
+  return new StoreError('ALREADY_EXISTS', `${what} already exists`);
+}
+
 export function environmentKeyTaken(projectKey: string, key: string): StoreError {
   return new StoreError(
     'ALREADY_EXISTS',

@@ -1,4 +1,9 @@
-import { environmentKeyTaken, notFound, versionConflict } from '../internal/errors.js';
+import {
+  alreadyExists,
+  environmentKeyTaken,
+  notFound,
+  versionConflict,
+} from '../internal/errors.js';
 import { jsonCopy } from '../internal/json-copy.js';
 import type {
   InsightCount,
@@ -55,6 +60,11 @@ export class MemoryTransaction extends MemoryReader implements StoreTransaction 
     this.write('projects').set(project.key, jsonCopy(project));
   }
 
+  async createProject(project: ProjectRecord): Promise<void> {
+    if (this.view().projects.has(project.key)) throw alreadyExists(`project "${project.key}"`);
+    await this.putProject(project);
+  }
+
   async deleteProject(projectKey: string): Promise<void> {
     this.write('projects').delete(projectKey);
     for (const env of [...this.view().environments.values()]) {
@@ -81,6 +91,13 @@ export class MemoryTransaction extends MemoryReader implements StoreTransaction 
   async putFlag(flag: FlagRecord): Promise<void> {
     if (!this.view().projects.has(flag.projectKey)) throw notFound(`project "${flag.projectKey}"`);
     this.write('flags').set(flagId(flag.projectKey, flag.key), jsonCopy(flag));
+  }
+
+  async createFlag(flag: FlagRecord): Promise<void> {
+    if (this.view().flags.has(flagId(flag.projectKey, flag.key))) {
+      throw alreadyExists(`flag "${flag.key}" in project "${flag.projectKey}"`);
+    }
+    await this.putFlag(flag);
   }
 
   async deleteFlag(projectKey: string, flagKey: string): Promise<void> {

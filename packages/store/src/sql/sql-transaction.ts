@@ -65,6 +65,14 @@ export class SqlTransaction extends SqlReader implements StoreTransaction {
     );
   }
 
+  async createProject(project: ProjectRecord): Promise<void> {
+    await this.exec.query('INSERT INTO projects (key, name, created_at) VALUES ($1, $2, $3)', [
+      project.key,
+      project.name,
+      project.createdAt,
+    ]);
+  }
+
   async deleteProject(projectKey: string): Promise<void> {
     // Foreign keys cascade to environments, flags, segments, env_items and changes.
     await this.exec.query('DELETE FROM projects WHERE key = $1', [projectKey]);
@@ -102,6 +110,15 @@ export class SqlTransaction extends SqlReader implements StoreTransaction {
        ON CONFLICT (project_key, key) DO UPDATE SET doc = excluded.doc`,
       [flag.projectKey, flag.key, toJson(flag)],
     );
+  }
+
+  async createFlag(flag: FlagRecord): Promise<void> {
+    await this.requireProject(flag.projectKey);
+    await this.exec.query('INSERT INTO flags (project_key, key, doc) VALUES ($1, $2, $3)', [
+      flag.projectKey,
+      flag.key,
+      toJson(flag),
+    ]);
   }
 
   async deleteFlag(projectKey: string, flagKey: string): Promise<void> {
