@@ -21,6 +21,7 @@ import { relayFeedRoutes } from './protocols/relay-feed.js';
 import { vexilStreamRoutes, vexilStreamUpgrade } from './protocols/vexil-stream.js';
 import type { EnvironmentState, StateEvent } from './state/environment-state.js';
 import { Registry } from './state/registry.js';
+import type { FeedMessage } from './cluster/feed.js';
 import { InsightsCollector, type InsightsSink } from './insights/insights-collector.js';
 import { StreamHub } from './stream/stream-hub.js';
 import type { Upstream, UpstreamSink } from './upstream/upstream.js';
@@ -64,6 +65,14 @@ export interface Edge {
   /** WebSocket upgrades for the Vexil stream; false when the path is not the edge's. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   status(): EdgeStatus;
+  /**
+   * Mirrors this edge: `listener` gets the directory and a snapshot of every environment with
+   * data now, then every directory, snapshot, change and upstream status as they happen. The
+   * primary of a multi-process edge feeds its workers with it. Returns the unsubscribe function.
+   */
+  follow(listener: (message: FeedMessage) => void): () => void;
+  /** The current snapshot of an environment, if the edge has data for it. */
+  snapshot(environmentId: string): EnvironmentSnapshot | undefined;
   /** An environment of the directory (project and environment keys, for naming things). */
   environment(id: string): EnvironmentDescriptor | undefined;
   start(): Promise<void>;
@@ -99,6 +108,15 @@ export function createEdge(deps: EdgeDependencies): Edge {
     ...relayFeedRoutes(ctx),
   ];
   const router = new EdgeRouter(routes);
+  const followers = new Set<(message: FeedMessage) => void>();
+  ctx.onStateEvent((state, event) => {
+    if (followers.size === 0) return;
+    const message: FeedMessage =
+      event.type === 'reset'
+        ? { type: 'put', snapshot: state.snapshot() }
+        : { type: 'change', change: event.change };
+    for (const follower of followers) follower(message);
+  });
   // After the protocol modules: SDK streams get each change before persistence sees it.
   for (const observer of deps.observers ?? []) ctx.onStateEvent(observer);
   const upgrade = vexilStreamUpgrade(ctx);
@@ -119,6 +137,8 @@ export function createEdge(deps: EdgeDependencies): Edge {
     directory(directory: Directory) {
       const revoked = registry.applyDirectory(directory);
       ctx.emitDirectory(registry.directory!);
+      for (const follower of followers)
+        follower({ type: 'directory', directory: registry.directory! });
       if (revoked.length > 0)
         logger.info({ streams: hub.revoke(revoked) }, 'closed streams of revoked credentials');
       const known = new Set(directory.environments.map((e) => e.id));
@@ -139,9 +159,13 @@ export function createEdge(deps: EdgeDependencies): Edge {
       return attach(change.environmentId).applyChange(change, now());
     },
     connected(up: boolean, error?: unknown) {
+      const was = upstreamUp;
       upstreamUp = up;
-      if (up) logger.debug({}, 'upstream connected');
-      else logger.warn({ err: error }, 'upstream unreachable; serving the last known state');
+      for (const follower of followers) follower({ type: 'status', up });
+      // Log transitions only: not the initial "not yet connected".
+      if (up && !was) logger.info({}, 'upstream connected');
+      else if (!up && was)
+        logger.warn({ err: error }, 'upstream unreachable; serving the last known state');
     },
   };
 
@@ -207,6 +231,19 @@ export function createEdge(deps: EdgeDependencies): Edge {
         return { ...base, ready: false, reason: `${syncing.length} environment(s) still syncing` };
       if (ctx.draining) return { ...base, ready: false, reason: 'draining' };
       return { ...base, ready: true };
+    },
+    follow(listener) {
+      if (registry.directory !== undefined)
+        listener({ type: 'directory', directory: registry.directory });
+      for (const state of registry.allStates())
+        if (state.ready) listener({ type: 'put', snapshot: state.snapshot() });
+      listener({ type: 'status', up: upstreamUp });
+      followers.add(listener);
+      return () => followers.delete(listener);
+    },
+    snapshot(environmentId) {
+      const state = registry.state(environmentId);
+      return state?.ready === true ? state.snapshot() : undefined;
     },
     environment(id) {
       return registry.environment(id);

@@ -27,3 +27,6 @@ export {
 } from './upstream/http-delivery.js';
 export { relayUpstream, type RelayUpstreamOptions } from './upstream/relay-upstream.js';
 export type { SnapshotSource, Upstream, UpstreamSink } from './upstream/upstream.js';
+export type { FeedMessage, FeedRequest } from './cluster/feed.js';
+export { ipcUpstream, type IpcChannel } from './cluster/ipc-upstream.js';
+export { feedWorker, type WorkerChannel } from './cluster/primary-feed.js';

@@ -1,57 +1,20 @@
-import { createNatsBus } from '@vexil/bus/nats';
-import {
-  busUpstream,
-  createEdge,
-  httpInsightsSink,
-  httpSnapshotSource,
-  defaultRedisPrefixTemplate,
-  redisPersistence,
-  redisPrefix,
-  RedisPrefixError,
-  relayUpstream,
-  type Edge,
-  type EdgeOptions,
-  type StateObserver,
-  type Upstream,
-} from '@vexil/edge';
+import { createEdge, defaultRedisPrefixTemplate, ipcUpstream, type Edge } from '@vexil/edge';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { usageError } from '../cli-error.js';
 import { HELP_OPTION, type Command } from '../commands/command.js';
-import {
-  defaultNodeId,
-  positiveInt,
-  required,
-  seconds,
-  serveConfig,
-  source,
-  url,
-} from './role-config.js';
+import { EDGE_OPTIONS, loadEdgeConfig, type EdgeConfig } from './edge-config.js';
+import { isEdgeWorker, runEdgePrimary } from './edge-cluster.js';
+import { edgeSource, workerInsights } from './edge-source.js';
 import { serveRole, type RunningRole } from './serve-role.js';
 
 // `vexil edge`: a delivery node. Either fed by NATS JetStream (with snapshots from the origin's
-// delivery API), or in relay mode chained to another Vexil node over its relay feed.
-
-const OPTIONS = [
-  'bus',
-  'origin',
-  'upstream',
-  'token',
-  'redis',
-  'redis-prefix',
-  'lazy',
-  'max-streams',
-  'max-stream-lifetime',
-  'heartbeat',
-  'id',
-  'port',
-  'host',
-  'log-level',
-  'drain-seconds',
-] as const;
+// delivery API), or in relay mode chained to another Vexil node over its relay feed. With
+// several workers, one primary process holds the upstream and feeds the workers.
 
 export const edgeCommand: Command = {
   name: 'edge',
-  usage: '(--bus <nats://...> --origin <url> | --upstream <url>) --token <edge token> [--port]',
+  usage:
+    '(--bus <nats://...> --origin <url> | --upstream <url>) --token <edge token> [--port] [--workers N]',
   summary: 'Run a delivery node that serves every SDK protocol',
   details: `Upstream (one of):
   --bus, VEXIL_BUS              NATS servers (comma-separated nats:// URLs), with
@@ -60,11 +23,14 @@ export const edgeCommand: Command = {
   --token, VEXIL_EDGE_TOKEN     an API token with the edge role (vexil tokens create <name> --role edge)
 Options:
   --port, VEXIL_PORT            default 8030;  --host, VEXIL_HOST  default 127.0.0.1
+  --workers, VEXIL_WORKERS      processes sharing the port (default: one per core, more when the
+                                open-file limit cannot hold --max-streams)
+  --max-streams, VEXIL_MAX_STREAMS  streams the node accepts in all; beyond it, or beyond a worker's
+                                file budget, new streams get 503 + Retry-After
   --redis, VEXIL_REDIS          also write every environment to Redis for daemon-mode SDKs
   --redis-prefix                key prefix template: {project}, {environment}, {environmentId}
                                 (default ${defaultRedisPrefixTemplate})
   --lazy                        sync only environments that clients asked for
-  --max-streams                 refuse streams beyond this (503 + Retry-After)
   --max-stream-lifetime <s>     close streams after about this long, for rebalancing (default: never)
   --heartbeat <s>               heartbeat interval (default 30)
   --id                          name in the network view (default edge-<host>-<pid>)
@@ -73,121 +39,87 @@ Options:
   options: {
     ...HELP_OPTION,
     ...Object.fromEntries(
-      OPTIONS.map((o) => [o, { type: o === 'lazy' ? ('boolean' as const) : ('string' as const) }]),
+      EDGE_OPTIONS.map((o) => [
+        o,
+        { type: o === 'lazy' ? ('boolean' as const) : ('string' as const) },
+      ]),
     ),
   },
   async run(ctx) {
-    const flags = Object.fromEntries(
-      OPTIONS.filter((o) => o !== 'lazy').map((o) => [o, ctx.args.string(o)]),
-    );
-    const src = source(flags, ctx.env);
-    const token = required(
-      src.raw('token', 'VEXIL_EDGE_TOKEN')?.value,
-      'an edge needs --token (or VEXIL_EDGE_TOKEN): an API token with the edge role',
-    );
-    const upstreamUrl = url(
-      src.raw('upstream', 'VEXIL_UPSTREAM'),
-      ['http:', 'https:'],
-      'the upstream node',
-    );
-    const busRaw = src.raw('bus', 'VEXIL_BUS');
-    const originUrl = url(src.raw('origin', 'VEXIL_ORIGIN'), ['http:', 'https:'], 'the origin');
-    if ((upstreamUrl === undefined) === (busRaw === undefined)) {
-      throw usageError(
-        'choose one upstream: --bus <nats://...> with --origin <url>, or --upstream <url> (relay mode)',
+    const config = loadEdgeConfig(ctx);
+    const banner = (url: string, extra = '') =>
+      ctx.io.stdout(
+        `Vexil edge ${ctx.version}\n  URL          ${url}\n  Upstream     ${describe(config)}\n${extra}`,
+      );
+    if (isEdgeWorker()) {
+      await serveRole(
+        config,
+        'edge worker',
+        (logger, server) => serveEdge(config, logger, 'worker', server),
+        () => undefined,
+      );
+    } else if (config.workers > 1) {
+      await runEdgePrimary(config, (url, pids) =>
+        banner(
+          url,
+          `  Workers      ${pids.length} (pids ${pids.join(', ')}), ${config.streamsPerWorker} streams each\n`,
+        ),
+      );
+    } else {
+      await serveRole(
+        config,
+        'edge',
+        (logger, server) => serveEdge(config, logger, 'single', server),
+        (url) => banner(url),
       );
     }
-    if (busRaw !== undefined && originUrl === undefined) {
-      throw usageError('--bus needs --origin <url>: the edge fetches snapshots from the origin');
-    }
-    const lifetime = seconds(src.raw('max-stream-lifetime', 'VEXIL_MAX_STREAM_LIFETIME'), 0);
-    const options: Partial<EdgeOptions> = {
-      edgeId: src.raw('id', 'VEXIL_EDGE_ID')?.value ?? defaultNodeId('edge'),
-      eagerEnvironments: !ctx.args.boolean('lazy'),
-      heartbeatMs: seconds(src.raw('heartbeat', 'VEXIL_HEARTBEAT'), 30) * 1000,
-      maxStreamLifetimeMs: lifetime * 1000,
-      ...(positiveInt(src.raw('max-streams', 'VEXIL_MAX_STREAMS'), 'the stream cap') === undefined
-        ? {}
-        : { maxStreams: Number(src.raw('max-streams', 'VEXIL_MAX_STREAMS')!.value) }),
-    };
-    const redisUrl = url(src.raw('redis', 'VEXIL_REDIS'), ['redis:', 'rediss:'], 'Redis');
-    const prefixTemplate =
-      src.raw('redis-prefix', 'VEXIL_REDIS_PREFIX')?.value ?? defaultRedisPrefixTemplate;
-    if (redisUrl !== undefined) {
-      try {
-        redisPrefix(prefixTemplate, () => undefined);
-      } catch (e) {
-        if (e instanceof RedisPrefixError) throw usageError(`--redis-prefix: ${e.message}`);
-        throw e;
-      }
-    }
-    const config = Object.freeze({ ...serveConfig(src, 8030) });
-
-    await serveRole(
-      config,
-      'edge',
-      async (logger: Logger): Promise<RunningRole> => {
-        let upstream: Upstream;
-        let bus: Awaited<ReturnType<typeof createNatsBus>> | undefined;
-        if (upstreamUrl !== undefined) {
-          upstream = relayUpstream({ url: upstreamUrl, token, logger });
-        } else {
-          bus = await createNatsBus({
-            servers: busRaw!.value.split(',').map((s) => s.trim()),
-            logger,
-            name: options.edgeId!,
-          });
-          upstream = busUpstream({
-            bus,
-            snapshots: httpSnapshotSource({ url: originUrl!, token }),
-            logger,
-          });
-        }
-        const observers: StateObserver[] = [];
-        const persistence =
-          redisUrl === undefined
-            ? undefined
-            : redisPersistence({
-                url: redisUrl,
-                logger,
-                prefix: redisPrefix(prefixTemplate, (id) => edge?.environment(id)),
-              });
-        if (persistence !== undefined) observers.push(persistence.observer);
-        const edge: Edge = createEdge({
-          upstream,
-          logger,
-          options,
-          observers,
-          ...(originUrl === undefined
-            ? {}
-            : { insights: httpInsightsSink({ url: originUrl, token }) }),
-        });
-        await edge.start();
-        const running = edge;
-        return {
-          handlers: [{ name: 'edge', handle: (req, res) => running.handle(req, res) }],
-          upgrade: (req, socket, head) => running.handleUpgrade(req, socket, head),
-          readiness: () => {
-            const status = running.status();
-            if (!status.ready)
-              return { ready: false, body: { status: 'starting', reason: status.reason } };
-            return {
-              ready: true,
-              body: { status: status.stale ? 'stale' : 'ready', streams: status.streams },
-            };
-          },
-          drain: (windowMs) => running.drain(windowMs),
-          async stop() {
-            await running.close();
-            await persistence?.close();
-            await bus?.close();
-          },
-        };
-      },
-      (address) =>
-        ctx.io.stdout(
-          `Vexil edge ${ctx.version}\n  URL          ${address}\n  Upstream     ${upstreamUrl ?? `${busRaw!.value} + ${originUrl!}`}\n`,
-        ),
-    );
   },
 };
+
+function describe(config: EdgeConfig): string {
+  return config.upstream.kind === 'relay'
+    ? `relay of ${config.upstream.url}`
+    : `${config.upstream.servers.join(',')} + ${config.upstream.origin}`;
+}
+
+/** The edge that serves HTTP: on its own upstream (one process), or fed by the primary (worker). */
+async function serveEdge(
+  config: EdgeConfig,
+  logger: Logger,
+  mode: 'single' | 'worker',
+  server: Server,
+): Promise<RunningRole> {
+  // A hard ceiling below the file limit: past the stream cap, requests still get their 503,
+  // and beyond this the server closes new connections instead of failing to accept them.
+  server.maxConnections = config.streamsPerWorker + 256;
+  const source = mode === 'single' ? edgeSource(config, logger) : undefined;
+  const edge: Edge = createEdge({
+    ...(source?.deps ?? { upstream: ipcUpstream(process, logger), ...workerInsights(config) }),
+    logger,
+    options: config.edge,
+  });
+  source?.attach(edge);
+  await edge.start();
+  return {
+    handlers: [{ name: 'edge', handle: (req, res) => edge.handle(req, res) }],
+    upgrade: (req, socket, head) => edge.handleUpgrade(req, socket, head),
+    readiness: () => {
+      const status = edge.status();
+      if (!status.ready)
+        return { ready: false, body: { status: 'starting', reason: status.reason } };
+      return {
+        ready: true,
+        body: {
+          status: status.stale ? 'stale' : 'ready',
+          streams: status.streams,
+          pid: process.pid,
+        },
+      };
+    },
+    drain: (windowMs) => edge.drain(windowMs),
+    async stop() {
+      await edge.close();
+      await source?.close();
+    },
+  };
+}

@@ -109,6 +109,16 @@ export class EnvironmentState {
     return 'applied';
   }
 
+  /** The state as a snapshot (tombstones included), to hand to another edge or process. */
+  snapshot(): EnvironmentSnapshot {
+    const items = [];
+    for (const map of [this.flags, this.segments]) {
+      for (const item of map.values())
+        items.push({ kind: item.kind, key: item.key, version: item.version, item: item.json });
+    }
+    return { environmentId: this.id, seq: this.seq, items };
+  }
+
   /** Changes after `seq` up to now, or undefined when the history no longer reaches back. */
   changesSince(seq: number): readonly Change[] | undefined {
     if (seq > this.seq || seq < this.historyBase) return undefined;

@@ -1,0 +1,80 @@
+import cluster, { type Worker } from 'node:cluster';
+import { createEdge, feedWorker } from '@vexil/edge';
+import type { Logger } from 'pino';
+import { createLogger } from '../start/logger.js';
+import type { EdgeConfig } from './edge-config.js';
+import { edgeSource } from './edge-source.js';
+
+// The primary of a multi-process edge (`vexil edge --workers N`). It holds the node's one
+// upstream (one NATS subscription and one snapshot per environment), and feeds every worker
+// over IPC; the workers share the listening port (the cluster module spreads connections over
+// them round-robin) and each holds at most its file budget of streams. A worker that dies is
+// replaced; the others keep serving. SIGTERM is passed to every worker, which drains its streams.
+
+export async function runEdgePrimary(
+  config: EdgeConfig,
+  announce: (url: string, pids: number[]) => void,
+): Promise<void> {
+  const logger: Logger = createLogger(config.logLevel);
+  const source = edgeSource(config, logger);
+  const { insights: _workersReportInsights, ...deps } = source.deps;
+  const edge = createEdge({ ...deps, logger, options: config.edge });
+  source.attach(edge);
+  await edge.start();
+
+  cluster.setupPrimary({ serialization: 'advanced' });
+  const workers = new Set<Worker>();
+  const listening = new Set<Worker>();
+  let stopping = false;
+  let announced = false;
+  let url = '';
+
+  const fork = () => {
+    const worker = cluster.fork({ VEXIL_EDGE_WORKER: '1' });
+    workers.add(worker);
+    feedWorker(edge, worker);
+    worker.on('listening', (address) => {
+      listening.add(worker);
+      url = `http://${address.address ?? config.host}:${address.port}`;
+      if (!announced && [...workers].every((w) => w.isConnected() && listening.has(w))) {
+        announced = true;
+        announce(
+          url,
+          [...workers].map((w) => w.process.pid ?? 0),
+        );
+      }
+    });
+    worker.on('exit', (code, signal) => {
+      workers.delete(worker);
+      listening.delete(worker);
+      if (stopping) return;
+      logger.error({ pid: worker.process.pid, code, signal }, 'edge worker died; starting another');
+      fork();
+    });
+  };
+  for (let i = 0; i < config.workers; i++) fork();
+
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info({ signal, workers: workers.size }, 'stopping edge workers');
+    const exited = [...workers].map(
+      (w) => new Promise<void>((resolve) => w.once('exit', () => resolve())),
+    );
+    for (const worker of workers) worker.process.kill('SIGTERM');
+    const hardStop = setTimeout(() => {
+      for (const worker of workers) worker.process.kill('SIGKILL');
+    }, config.shutdownTimeoutMs * 2);
+    await Promise.all(exited);
+    clearTimeout(hardStop);
+    await edge.close();
+    await source.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', (s) => void stop(s));
+  process.on('SIGINT', (s) => void stop(s));
+}
+
+export function isEdgeWorker(): boolean {
+  return cluster.isWorker;
+}

@@ -1,0 +1,140 @@
+import { availableParallelism } from 'node:os';
+import { readFileSync } from 'node:fs';
+import {
+  defaultRedisPrefixTemplate,
+  redisPrefix,
+  RedisPrefixError,
+  type EdgeOptions,
+} from '@vexil/edge';
+import { usageError } from '../cli-error.js';
+import type { CommandContext } from '../commands/command.js';
+import {
+  defaultNodeId,
+  positiveInt,
+  required,
+  seconds,
+  serveConfig,
+  source,
+  url,
+  type ServeConfig,
+} from './role-config.js';
+
+// `vexil edge` configuration, read and validated once.
+
+export const EDGE_OPTIONS = [
+  'bus',
+  'origin',
+  'upstream',
+  'token',
+  'redis',
+  'redis-prefix',
+  'lazy',
+  'workers',
+  'max-streams',
+  'max-stream-lifetime',
+  'heartbeat',
+  'id',
+  'port',
+  'host',
+  'log-level',
+  'drain-seconds',
+] as const;
+
+export type EdgeUpstreamConfig =
+  | { readonly kind: 'bus'; readonly servers: readonly string[]; readonly origin: string }
+  | { readonly kind: 'relay'; readonly url: string };
+
+export interface EdgeConfig extends ServeConfig {
+  readonly token: string;
+  readonly upstream: EdgeUpstreamConfig;
+  readonly redis?: { readonly url: string; readonly prefixTemplate: string };
+  /** Processes serving streams on the shared port (1: no cluster). */
+  readonly workers: number;
+  /** Streams each worker may hold: its share of --max-streams, within its file budget. */
+  readonly streamsPerWorker: number;
+  readonly edge: Partial<EdgeOptions>;
+}
+
+/** Files a process may open, from /proc (the soft RLIMIT_NOFILE); 1024 if unknown. */
+export function openFileLimit(): number {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m === null ? 1024 : Number(m[1]);
+  } catch {
+    return 1024;
+  }
+}
+
+/** Descriptors kept free for the listening socket, upstream, logs and 503 answers at the cap. */
+const FILE_RESERVE = 512;
+
+export function loadEdgeConfig(ctx: CommandContext): EdgeConfig {
+  const flags = Object.fromEntries(
+    EDGE_OPTIONS.filter((o) => o !== 'lazy').map((o) => [o, ctx.args.string(o)]),
+  );
+  const src = source(flags, ctx.env);
+  const token = required(
+    src.raw('token', 'VEXIL_EDGE_TOKEN')?.value,
+    'an edge needs --token (or VEXIL_EDGE_TOKEN): an API token with the edge role',
+  );
+  const upstreamUrl = url(
+    src.raw('upstream', 'VEXIL_UPSTREAM'),
+    ['http:', 'https:'],
+    'the upstream node',
+  );
+  const busRaw = src.raw('bus', 'VEXIL_BUS');
+  const origin = url(src.raw('origin', 'VEXIL_ORIGIN'), ['http:', 'https:'], 'the origin');
+  if ((upstreamUrl === undefined) === (busRaw === undefined)) {
+    throw usageError(
+      'choose one upstream: --bus <nats://...> with --origin <url>, or --upstream <url> (relay mode)',
+    );
+  }
+  let upstream: EdgeUpstreamConfig;
+  if (busRaw !== undefined) {
+    if (origin === undefined)
+      throw usageError('--bus needs --origin <url>: the edge fetches snapshots from the origin');
+    const servers = busRaw.value.split(',').map((s) => s.trim());
+    for (const s of servers)
+      url({ value: s, source: busRaw.source }, ['nats:', 'tls:'], 'the NATS servers');
+    upstream = { kind: 'bus', servers, origin };
+  } else {
+    upstream = { kind: 'relay', url: upstreamUrl! };
+  }
+  const redisUrl = url(src.raw('redis', 'VEXIL_REDIS'), ['redis:', 'rediss:'], 'Redis');
+  const prefixTemplate =
+    src.raw('redis-prefix', 'VEXIL_REDIS_PREFIX')?.value ?? defaultRedisPrefixTemplate;
+  if (redisUrl !== undefined) {
+    try {
+      redisPrefix(prefixTemplate, () => undefined);
+    } catch (e) {
+      if (e instanceof RedisPrefixError) throw usageError(`--redis-prefix: ${e.message}`);
+      throw e;
+    }
+  }
+  // Workers: one per core by default, more when the file limit cannot hold --max-streams.
+  const budget = Math.max(1, openFileLimit() - FILE_RESERVE);
+  const maxStreams = positiveInt(src.raw('max-streams', 'VEXIL_MAX_STREAMS'), 'the stream cap');
+  const workers =
+    positiveInt(src.raw('workers', 'VEXIL_WORKERS'), 'the number of worker processes') ??
+    Math.max(availableParallelism(), maxStreams === undefined ? 1 : Math.ceil(maxStreams / budget));
+  const streamsPerWorker = Math.min(
+    budget,
+    maxStreams === undefined ? budget : Math.ceil(maxStreams / workers),
+  );
+  return Object.freeze({
+    ...serveConfig(src, 8030),
+    token,
+    upstream,
+    ...(redisUrl === undefined ? {} : { redis: { url: redisUrl, prefixTemplate } }),
+    workers,
+    streamsPerWorker,
+    edge: {
+      edgeId: src.raw('id', 'VEXIL_EDGE_ID')?.value ?? defaultNodeId('edge'),
+      eagerEnvironments: !ctx.args.boolean('lazy'),
+      heartbeatMs: seconds(src.raw('heartbeat', 'VEXIL_HEARTBEAT'), 30) * 1000,
+      maxStreamLifetimeMs:
+        seconds(src.raw('max-stream-lifetime', 'VEXIL_MAX_STREAM_LIFETIME'), 0) * 1000,
+      maxStreams: streamsPerWorker,
+    },
+  });
+}

@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { serviceSkip, services } from '@vexil/testkit';
+import { startRole, type RoleProcess } from './support/role-process.js';
+
+// The multi-process edge: workers share the port, each capped at its share of --max-streams;
+// every worker receives every change in order; at the cap new streams get 503 + Retry-After
+// while existing streams, health checks and the change path keep working; a dead worker is
+// replaced.
+
+const ADMIN = 'admin-token-for-edge-workers-test';
+const WORKERS = 3;
+const CAP = 30;
+
+interface Stream {
+  readonly status: number;
+  readonly ids: number[];
+  close(): void;
+}
+
+/** An SSE reader that records the `id:` of every event. */
+async function openStream(url: string, sdkKey: string): Promise<Stream> {
+  const controller = new AbortController();
+  const res = await fetch(`${url}/all`, {
+    headers: { authorization: sdkKey },
+    signal: controller.signal,
+  });
+  const ids: number[] = [];
+  if (res.status === 200) {
+    void (async () => {
+      let buffer = '';
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          buffer += decoder.decode(chunk, { stream: true });
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const m = /^id: (\d+)$/m.exec(buffer.slice(0, end));
+            if (m !== null) ids.push(Number(m[1]));
+            buffer = buffer.slice(end + 2);
+          }
+        }
+      } catch {
+        // aborted
+      }
+    })();
+  } else {
+    await res.body?.cancel();
+  }
+  return { status: res.status, ids, close: () => controller.abort() };
+}
+
+async function until(check: () => boolean, ms: number, what: string) {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('vexil edge --workers', () => {
+  let skip: string | undefined;
+  let dir = '';
+  let origin: RoleProcess | undefined;
+  let edge: RoleProcess | undefined;
+  let sdkKey = '';
+  let project = '';
+  const streams: Stream[] = [];
+  const api = (method: string, path: string, body?: unknown) =>
+    fetch(`${origin!.url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }).then(async (r) => ({
+      status: r.status,
+      body: (await r.json().catch(() => undefined)) as Record<string, string>,
+    }));
+
+  before(async () => {
+    skip = await serviceSkip('nats');
+    if (skip !== undefined) return;
+    dir = await mkdtemp(join(tmpdir(), 'vexil-workers-'));
+    origin = await startRole(
+      ['origin', '--store', `sqlite:${join(dir, 'o.db')}`, '--bus', services.nats, '--port', '0'],
+      {
+        VEXIL_ADMIN_TOKEN: ADMIN,
+      },
+    );
+    project = `w${Date.now().toString(36)}`;
+    assert.equal((await api('POST', '/projects', { key: project, name: 'Workers' })).status, 201);
+    sdkKey = (await api('POST', `/projects/${project}/environments`, { key: 'prod', name: 'Prod' }))
+      .body.sdkKey!;
+    assert.equal(
+      (
+        await api('POST', `/projects/${project}/flags`, {
+          key: 'f',
+          variations: [{ value: 0 }, { value: 1 }],
+        })
+      ).status,
+      201,
+    );
+    const token = (await api('POST', '/tokens', { name: 'edge', role: 'edge' })).body.token!;
+    edge = await startRole([
+      'edge',
+      '--bus',
+      services.nats,
+      '--origin',
+      origin.url,
+      '--token',
+      token,
+      '--port',
+      '0',
+      '--workers',
+      String(WORKERS),
+      '--max-streams',
+      String(CAP),
+    ]);
+  });
+
+  after(async () => {
+    for (const s of streams) s.close();
+    await edge?.stop();
+    await origin?.stop();
+    if (dir !== '') await rm(dir, { recursive: true, force: true });
+  });
+
+  test('holds its cap of streams over the workers, then answers 503 + Retry-After', async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    assert.match(
+      edge!.stdout(),
+      new RegExp(`Workers\\s+${WORKERS} \\(pids [\\d, ]+\\), ${CAP / WORKERS} streams each`),
+    );
+    for (let attempt = 0; streams.length < CAP && attempt < CAP * 3; attempt++) {
+      const s = await openStream(edge!.url, sdkKey);
+      if (s.status === 200) streams.push(s);
+      else assert.equal(s.status, 503);
+    }
+    assert.equal(streams.length, CAP);
+    await until(() => streams.every((s) => s.ids.length >= 1), 10_000, 'every initial put');
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(`${edge!.url}/all`, { headers: { authorization: sdkKey } });
+      assert.equal(res.status, 503);
+      assert.ok(Number(res.headers.get('retry-after')) > 0);
+      await res.body?.cancel();
+    }
+    const ready = await fetch(`${edge!.url}/readyz`);
+    assert.equal(ready.status, 200, 'health checks still answer at the cap');
+  });
+
+  test('every worker delivers every change, in order', async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    const start = Math.max(...streams.map((s) => s.ids[0]!));
+    for (let i = 0; i < 10; i++) {
+      const res = await api('PATCH', `/projects/${project}/flags/f`, [
+        { op: 'replace', path: '/environments/prod/on', value: i % 2 === 0 },
+      ]);
+      assert.equal(res.status, 200);
+    }
+    await until(
+      () => streams.every((s) => s.ids[s.ids.length - 1]! >= start + 10),
+      10_000,
+      'every change on every stream',
+    );
+    for (const s of streams) {
+      const ids = s.ids.slice(1);
+      assert.deepEqual(
+        ids,
+        Array.from({ length: ids.length }, (_, i) => s.ids[0]! + i + 1),
+        'consecutive seqs',
+      );
+    }
+  });
+
+  test('closing streams makes room again; a killed worker is replaced', async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    for (const s of streams.splice(0, 3)) s.close();
+    let reopened = 0;
+    for (let attempt = 0; reopened < 3 && attempt < 30; attempt++) {
+      const s = await openStream(edge!.url, sdkKey);
+      if (s.status === 200) {
+        streams.push(s);
+        reopened++;
+      } else {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    assert.equal(reopened, 3);
+    const pid = Number(/pids (\d+)/.exec(edge!.stdout())![1]);
+    process.kill(pid, 'SIGKILL');
+    // Its streams end; the primary starts a replacement and the node keeps serving.
+    await until(() => false === isAlive(pid), 5_000, 'the worker to die');
+    let served = false;
+    for (let attempt = 0; !served && attempt < 100; attempt++) {
+      const res = await fetch(`${edge!.url}/readyz`).catch(() => undefined);
+      served = res?.status === 200;
+      if (!served) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(served);
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,28 @@
+import type { Edge } from '../edge.js';
+import { isFeedRequest, type FeedMessage } from './feed.js';
+
+/** A worker as the primary sees it: `cluster.Worker`. */
+export interface WorkerChannel {
+  send(message: FeedMessage): boolean;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  on(event: 'exit', listener: () => void): unknown;
+}
+
+/**
+ * Feeds one worker from the primary's edge: everything when the worker asks (`sync`, at its
+ * start), then every change as it happens; one environment again when the worker saw a gap.
+ */
+export function feedWorker(edge: Edge, worker: WorkerChannel): void {
+  let unfollow: (() => void) | undefined;
+  worker.on('message', (request: unknown) => {
+    if (!isFeedRequest(request)) return;
+    if (request.type === 'sync') {
+      unfollow?.();
+      unfollow = edge.follow((message) => worker.send(message));
+    } else {
+      const snapshot = edge.snapshot(request.environmentId);
+      if (snapshot !== undefined) worker.send({ type: 'put', snapshot });
+    }
+  });
+  worker.on('exit', () => unfollow?.());
+}
