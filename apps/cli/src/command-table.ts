@@ -3,6 +3,7 @@ import type { Command, CommandGroup } from './commands/command.js';
 import { exportCommand, importCommand } from './commands/data.js';
 import { envsGroup } from './commands/envs.js';
 import { flagsGroup } from './commands/flags.js';
+import { networkCommand } from './commands/network.js';
 import { projectsGroup } from './commands/projects.js';
 import { segmentsGroup } from './commands/segments.js';
 import { tokensGroup } from './commands/tokens.js';
@@ -22,6 +23,7 @@ export const COMMANDS: readonly (Command | CommandGroup)[] = [
   importCommand,
   exportCommand,
   auditCommand,
+  networkCommand,
   tokensGroup,
 ];
 

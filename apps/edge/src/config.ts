@@ -26,6 +26,12 @@ export interface EdgeOptions {
   readonly insightsFlushMs: number;
   /** Reported in /readyz and the network view. */
   readonly edgeId: string;
+  /** Region label in the network view. */
+  readonly region: string;
+  /** Program version in the network view. */
+  readonly version: string;
+  /** How the node gets its data, for the network view: `bus`, `relay`, `embedded`. */
+  readonly upstreamKind: string;
 }
 
 export const defaultEdgeOptions: EdgeOptions = {
@@ -42,4 +48,7 @@ export const defaultEdgeOptions: EdgeOptions = {
   eagerEnvironments: true,
   insightsFlushMs: 10_000,
   edgeId: 'edge',
+  region: 'default',
+  version: '0.0.0',
+  upstreamKind: 'bus',
 };

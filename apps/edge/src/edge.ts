@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type {
   Change,
   Directory,
+  EdgeReport,
   EnvironmentDescriptor,
   EnvironmentSnapshot,
 } from '@vexil/protocol';
@@ -22,6 +23,8 @@ import { vexilStreamRoutes, vexilStreamUpgrade } from './protocols/vexil-stream.
 import type { EnvironmentState, StateEvent } from './state/environment-state.js';
 import { Registry } from './state/registry.js';
 import type { FeedMessage } from './cluster/feed.js';
+import { PropagationSamples } from './report/propagation-samples.js';
+import type { StreamCount } from './stream/stream-hub.js';
 import { InsightsCollector, type InsightsSink } from './insights/insights-collector.js';
 import { StreamHub } from './stream/stream-hub.js';
 import type { Upstream, UpstreamSink } from './upstream/upstream.js';
@@ -71,6 +74,12 @@ export interface Edge {
    * primary of a multi-process edge feeds its workers with it. Returns the unsubscribe function.
    */
   follow(listener: (message: FeedMessage) => void): () => void;
+  /** The node's report for the network view (propagation percentiles since the last call). */
+  report(): EdgeReport;
+  /** Streams held elsewhere (a multi-process edge's workers), counted in `report()`. */
+  setExternalStreams(counts: readonly StreamCount[]): void;
+  /** The streams this process holds, by environment and protocol. */
+  streamCounts(): StreamCount[];
   /** The current snapshot of an environment, if the edge has data for it. */
   snapshot(environmentId: string): EnvironmentSnapshot | undefined;
   /** An environment of the directory (project and environment keys, for naming things). */
@@ -121,6 +130,10 @@ export function createEdge(deps: EdgeDependencies): Edge {
   for (const observer of deps.observers ?? []) ctx.onStateEvent(observer);
   const upgrade = vexilStreamUpgrade(ctx);
   let upstreamUp = false;
+  const startedAt = now();
+  const propagation = new PropagationSamples();
+  /** Streams held by other processes of the node (workers), by environment and protocol. */
+  let externalStreams: readonly StreamCount[] = [];
   let clock: NodeJS.Timeout | undefined;
 
   const attached = new Set<string>();
@@ -156,7 +169,10 @@ export function createEdge(deps: EdgeDependencies): Edge {
       attach(snapshot.environmentId).applySnapshot(snapshot, now());
     },
     change(change: Change) {
-      return attach(change.environmentId).applyChange(change, now());
+      const applied = now();
+      const result = attach(change.environmentId).applyChange(change, applied);
+      if (result === 'applied') propagation.add(applied - change.committedAt);
+      return result;
     },
     connected(up: boolean, error?: unknown) {
       const was = upstreamUp;
@@ -240,6 +256,36 @@ export function createEdge(deps: EdgeDependencies): Edge {
       listener({ type: 'status', up: upstreamUp });
       followers.add(listener);
       return () => followers.delete(listener);
+    },
+    report() {
+      const counts = [...hub.countBy(), ...externalStreams];
+      const status = this.status();
+      const taken = propagation.take();
+      return {
+        id: options.edgeId,
+        region: options.region,
+        version: options.version,
+        startedAt,
+        reportedAt: now(),
+        upstream: options.upstreamKind,
+        upstreamConnected: upstreamUp,
+        stale: !upstreamUp,
+        streams: counts.reduce((n, c) => n + c.streams, 0),
+        environments: status.environments.map((env) => {
+          const streams: Record<string, number> = {};
+          for (const c of counts)
+            if (c.environmentId === env.id)
+              streams[c.format] = (streams[c.format] ?? 0) + c.streams;
+          return { id: env.id, seq: env.seq, ready: env.ready, streams };
+        }),
+        ...(taken === undefined ? {} : { propagation: taken }),
+      };
+    },
+    setExternalStreams(counts) {
+      externalStreams = counts;
+    },
+    streamCounts() {
+      return hub.countBy();
     },
     snapshot(environmentId) {
       const state = registry.state(environmentId);

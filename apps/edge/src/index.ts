@@ -21,6 +21,7 @@ export {
 } from './persistence/redis-persistence.js';
 export { busUpstream, type BusUpstreamOptions } from './upstream/bus-upstream.js';
 export {
+  httpEdgeReportSink,
   httpInsightsSink,
   httpSnapshotSource,
   type OriginEndpoint,
@@ -28,5 +29,7 @@ export {
 export { relayUpstream, type RelayUpstreamOptions } from './upstream/relay-upstream.js';
 export type { SnapshotSource, Upstream, UpstreamSink } from './upstream/upstream.js';
 export type { FeedMessage, FeedRequest } from './cluster/feed.js';
-export { ipcUpstream, type IpcChannel } from './cluster/ipc-upstream.js';
+export { ipcUpstream, reportWorkerStreams, type IpcChannel } from './cluster/ipc-upstream.js';
 export { feedWorker, type WorkerChannel } from './cluster/primary-feed.js';
+export { startReporting } from './report/reporter.js';
+export type { StreamCount } from './stream/stream-hub.js';

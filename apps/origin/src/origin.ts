@@ -7,6 +7,7 @@ import type { ApiDeps } from './api/deps.js';
 import { environmentRoutes } from './api/environments.js';
 import { flagRoutes } from './api/flags.js';
 import { insightsRoutes } from './api/insights.js';
+import { networkRoutes } from './api/network.js';
 import { projectRoutes } from './api/projects.js';
 import { components } from './api/schemas.js';
 import { segmentRoutes } from './api/segments.js';
@@ -62,6 +63,7 @@ export function createOrigin(options: OriginOptions): Origin {
     ...auditRoutes(deps),
     ...tokenRoutes(deps),
     ...deliveryRoutes(deps),
+    ...networkRoutes(deps),
   ];
   const router = new Router(routes);
   const openApi = JSON.stringify(openApiDocument(routes, components, options.version ?? '0.1.0'));

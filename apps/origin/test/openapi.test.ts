@@ -34,6 +34,8 @@ const ROUTES = [
   'GET /api/v1/delivery/directory',
   'GET /api/v1/delivery/environments/{environmentId}/snapshot',
   'POST /api/v1/delivery/insights',
+  'POST /api/v1/delivery/edges/{edgeId}/report',
+  'GET /api/v1/network',
 ].sort();
 
 interface Operation {

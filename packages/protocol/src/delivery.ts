@@ -21,6 +21,8 @@ export interface Change {
   item: JsonValue;
   /** Unix ms at commit, carried to the edges to measure propagation. */
   committedAt: number;
+  /** W3C traceparent of the write that made the change, when tracing is on. */
+  trace?: string;
 }
 
 export interface SnapshotItem {
@@ -66,4 +68,33 @@ export interface Directory {
   environments: EnvironmentDescriptor[];
   /** SHA-256 hashes of the API tokens with the `edge` role (relay edges authenticate with them). */
   edgeTokens: string[];
+}
+
+/** An edge's report of itself, sent every few seconds: the delivery network view. */
+export interface EdgeReport {
+  /** Stable name of the edge node (`--id`). */
+  id: string;
+  region: string;
+  version: string;
+  /** Unix ms when the node started. */
+  startedAt: number;
+  /** Unix ms when this report was made. */
+  reportedAt: number;
+  /** How the node gets its data: `bus`, `relay` or `embedded`. */
+  upstream: string;
+  upstreamConnected: boolean;
+  /** Serving its last known state because the upstream is unreachable. */
+  stale: boolean;
+  streams: number;
+  environments: EdgeEnvironmentReport[];
+  /** Commit -> apply on this edge over the last interval, in ms (absent without changes). */
+  propagation?: { samples: number; p50: number; p99: number; max: number };
+}
+
+export interface EdgeEnvironmentReport {
+  id: string;
+  seq: number;
+  ready: boolean;
+  /** Streams by protocol. */
+  streams: Record<string, number>;
 }

@@ -23,6 +23,8 @@ export type {
   ChangeKind,
   CredentialHash,
   Directory,
+  EdgeEnvironmentReport,
+  EdgeReport,
   EnvironmentDescriptor,
   EnvironmentSnapshot,
   SnapshotItem,

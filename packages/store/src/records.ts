@@ -182,6 +182,8 @@ export interface NewChange {
   key: string;
   version: number;
   item: JsonValue;
+  /** W3C traceparent of the write, carried to the edges when tracing is on. */
+  trace?: string;
 }
 
 export type { ChangeKind, EnvironmentSnapshot };

@@ -1,3 +1,4 @@
+import type { EdgeReport } from '@vexil/protocol';
 import type {
   AuditEntry,
   AuditQuery,
@@ -52,6 +53,8 @@ export interface StoreReader {
   listChanges(environmentId: string, afterSeq: number, limit: number): Promise<ChangeRecord[]>;
   /** The environment's SDK data and the seq it is consistent with, read atomically. */
   getSnapshot(environmentId: string): Promise<EnvironmentSnapshot | undefined>;
+  /** Edge reports made at or after `since` (Unix ms), newest report per edge. */
+  listEdgeReports(since: number): Promise<EdgeReport[]>;
   /** Insight buckets of one flag, by bucket start then variation (nulls first). */
   listInsights(query: InsightQuery): Promise<InsightCount[]>;
   /** Version of the latest item (tombstones included), 0 if the key never existed. */
@@ -95,6 +98,9 @@ export interface StoreTransaction extends StoreReader {
   putToken(token: TokenRecord): Promise<void>;
 
   appendAudit(entry: NewAuditEntry): Promise<number>;
+
+  /** Replaces the edge's report (by its id). */
+  putEdgeReport(report: EdgeReport): Promise<void>;
 
   /** Adds counts to their buckets (creating them as needed). */
   addInsights(counts: readonly InsightCount[]): Promise<void>;

@@ -1,9 +1,9 @@
 import cluster, { type Worker } from 'node:cluster';
-import { createEdge, feedWorker } from '@vexil/edge';
+import { createEdge, feedWorker, type StreamCount } from '@vexil/edge';
 import type { Logger } from 'pino';
 import { createLogger } from '../start/logger.js';
 import type { EdgeConfig } from './edge-config.js';
-import { edgeSource } from './edge-source.js';
+import { edgeSource, reportToOrigin } from './edge-source.js';
 
 // The primary of a multi-process edge (`vexil edge --workers N`). It holds the node's one
 // upstream (one NATS subscription and one snapshot per environment), and feeds every worker
@@ -21,6 +21,8 @@ export async function runEdgePrimary(
   const edge = createEdge({ ...deps, logger, options: config.edge });
   source.attach(edge);
   await edge.start();
+  const workerStreams = new Map<Worker, readonly StreamCount[]>();
+  const stopReporting = reportToOrigin(config, edge, logger);
 
   cluster.setupPrimary({ serialization: 'advanced' });
   const workers = new Set<Worker>();
@@ -32,7 +34,10 @@ export async function runEdgePrimary(
   const fork = () => {
     const worker = cluster.fork({ VEXIL_EDGE_WORKER: '1' });
     workers.add(worker);
-    feedWorker(edge, worker);
+    feedWorker(edge, worker, (counts) => {
+      workerStreams.set(worker, counts);
+      edge.setExternalStreams([...workerStreams.values()].flat());
+    });
     worker.on('listening', (address) => {
       listening.add(worker);
       url = `http://${address.address ?? config.host}:${address.port}`;
@@ -67,6 +72,7 @@ export async function runEdgePrimary(
     }, config.shutdownTimeoutMs * 2);
     await Promise.all(exited);
     clearTimeout(hardStop);
+    stopReporting();
     await edge.close();
     await source.close();
     process.exit(0);

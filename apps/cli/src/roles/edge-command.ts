@@ -1,10 +1,17 @@
-import { createEdge, defaultRedisPrefixTemplate, ipcUpstream, type Edge } from '@vexil/edge';
+import {
+  createEdge,
+  defaultRedisPrefixTemplate,
+  ipcUpstream,
+  reportWorkerStreams,
+  type Edge,
+} from '@vexil/edge';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { HELP_OPTION, type Command } from '../commands/command.js';
+import { REPORT_INTERVAL_MS } from '../start/delivery.js';
 import { EDGE_OPTIONS, loadEdgeConfig, type EdgeConfig } from './edge-config.js';
 import { isEdgeWorker, runEdgePrimary } from './edge-cluster.js';
-import { edgeSource, workerInsights } from './edge-source.js';
+import { edgeSource, reportToOrigin, workerInsights } from './edge-source.js';
 import { serveRole, type RunningRole } from './serve-role.js';
 
 // `vexil edge`: a delivery node. Either fed by NATS JetStream (with snapshots from the origin's
@@ -100,6 +107,11 @@ async function serveEdge(
   });
   source?.attach(edge);
   await edge.start();
+  // A single process reports itself; a worker tells its primary, which reports the node.
+  const stopReporting =
+    mode === 'single'
+      ? reportToOrigin(config, edge, logger)
+      : reportWorkerStreams(edge, process, REPORT_INTERVAL_MS);
   return {
     handlers: [{ name: 'edge', handle: (req, res) => edge.handle(req, res) }],
     upgrade: (req, socket, head) => edge.handleUpgrade(req, socket, head),
@@ -118,6 +130,7 @@ async function serveEdge(
     },
     drain: (windowMs) => edge.drain(windowMs),
     async stop() {
+      stopReporting();
       await edge.close();
       await source?.close();
     },

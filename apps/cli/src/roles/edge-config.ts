@@ -34,6 +34,7 @@ export const EDGE_OPTIONS = [
   'max-stream-lifetime',
   'heartbeat',
   'id',
+  'region',
   'port',
   'host',
   'log-level',
@@ -42,7 +43,8 @@ export const EDGE_OPTIONS = [
 
 export type EdgeUpstreamConfig =
   | { readonly kind: 'bus'; readonly servers: readonly string[]; readonly origin: string }
-  | { readonly kind: 'relay'; readonly url: string };
+  /** `origin`, when given, receives the relay's reports and flag insights. */
+  | { readonly kind: 'relay'; readonly url: string; readonly origin?: string };
 
 export interface EdgeConfig extends ServeConfig {
   readonly token: string;
@@ -98,7 +100,10 @@ export function loadEdgeConfig(ctx: CommandContext): EdgeConfig {
       url({ value: s, source: busRaw.source }, ['nats:', 'tls:'], 'the NATS servers');
     upstream = { kind: 'bus', servers, origin };
   } else {
-    upstream = { kind: 'relay', url: upstreamUrl! };
+    upstream =
+      origin === undefined
+        ? { kind: 'relay', url: upstreamUrl! }
+        : { kind: 'relay', url: upstreamUrl!, origin };
   }
   const redisUrl = url(src.raw('redis', 'VEXIL_REDIS'), ['redis:', 'rediss:'], 'Redis');
   const prefixTemplate =
@@ -130,6 +135,9 @@ export function loadEdgeConfig(ctx: CommandContext): EdgeConfig {
     streamsPerWorker,
     edge: {
       edgeId: src.raw('id', 'VEXIL_EDGE_ID')?.value ?? defaultNodeId('edge'),
+      region: src.raw('region', 'VEXIL_REGION')?.value ?? 'default',
+      upstreamKind: upstream.kind,
+      version: ctx.version,
       eagerEnvironments: !ctx.args.boolean('lazy'),
       heartbeatMs: seconds(src.raw('heartbeat', 'VEXIL_HEARTBEAT'), 30) * 1000,
       maxStreamLifetimeMs:

@@ -1,16 +1,19 @@
+import type { Logger } from 'pino';
 import { createNatsBus, type NatsBus } from '@vexil/bus/nats';
 import {
   busUpstream,
+  httpEdgeReportSink,
   httpInsightsSink,
   httpSnapshotSource,
   redisPersistence,
   redisPrefix,
   relayUpstream,
+  startReporting,
   type Edge,
   type EdgeDependencies,
   type RedisPersistence,
 } from '@vexil/edge';
-import type { Logger } from 'pino';
+import { REPORT_INTERVAL_MS } from '../start/delivery.js';
 import type { EdgeConfig } from './edge-config.js';
 
 /**
@@ -36,6 +39,9 @@ export function edgeSource(config: EdgeConfig, logger: Logger): EdgeSource {
             servers: [...config.upstream.servers],
             logger,
             name: config.edge.edgeId ?? 'edge',
+            // Edges only read: the origin owns the streams and their settings. An edge managing
+            // them would reset a 3-replica stream to the default of 1 replica on every connect.
+            manageStreams: false,
           })),
           snapshots: httpSnapshotSource({ url: config.upstream.origin, token: config.token }),
           logger,
@@ -52,9 +58,7 @@ export function edgeSource(config: EdgeConfig, logger: Logger): EdgeSource {
     deps: {
       upstream,
       observers: persistence === undefined ? [] : [persistence.observer],
-      ...(config.upstream.kind === 'bus'
-        ? { insights: httpInsightsSink({ url: config.upstream.origin, token: config.token }) }
-        : {}),
+      ...workerInsights(config),
     },
     attach(e) {
       edge = e;
@@ -66,9 +70,18 @@ export function edgeSource(config: EdgeConfig, logger: Logger): EdgeSource {
   };
 }
 
-/** Flag insights from a worker go straight to the origin (bus mode); relays drop them. */
+/** Flag insights go straight to the origin when the edge knows it; otherwise they are dropped. */
 export function workerInsights(config: EdgeConfig): Pick<EdgeDependencies, 'insights'> {
-  return config.upstream.kind === 'bus'
-    ? { insights: httpInsightsSink({ url: config.upstream.origin, token: config.token }) }
-    : {};
+  const origin = config.upstream.origin;
+  return origin === undefined
+    ? {}
+    : { insights: httpInsightsSink({ url: origin, token: config.token }) };
+}
+
+/** Sends the node's report to the origin every few seconds, when the edge knows the origin. */
+export function reportToOrigin(config: EdgeConfig, edge: Edge, logger: Logger): () => void {
+  const origin = config.upstream.origin;
+  if (origin === undefined) return () => undefined;
+  const send = httpEdgeReportSink({ url: origin, token: config.token });
+  return startReporting(() => edge.report(), send, REPORT_INTERVAL_MS, logger);
 }

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { createNatsBus } from '@vexil/bus/nats';
-import { busUpstream, createEdge } from '@vexil/edge';
+import { busUpstream, createEdge, startReporting } from '@vexil/edge';
+import { REPORT_INTERVAL_MS } from '../start/delivery.js';
 import { createOrigin, ensureAdminToken, newApiToken, startPublisher } from '@vexil/origin';
 import type { Logger } from 'pino';
 import { HELP_OPTION, type Command } from '../commands/command.js';
@@ -100,9 +101,15 @@ ordered and once per sequence number.
           }),
           insights: { record: (counts) => store.transaction((tx) => tx.addInsights(counts)) },
           logger,
-          options: { edgeId: defaultNodeId('origin') },
+          options: { edgeId: defaultNodeId('origin'), upstreamKind: 'bus', version: ctx.version },
         });
         await edge.start();
+        const stopReporting = startReporting(
+          () => edge.report(),
+          (report) => store.transaction((tx) => tx.putEdgeReport(report)),
+          REPORT_INTERVAL_MS,
+          logger,
+        );
         return {
           handlers: [
             { name: 'api', handle: apiHandler(() => origin) },
@@ -122,6 +129,7 @@ ordered and once per sequence number.
           },
           drain: (windowMs) => edge.drain(windowMs),
           async stop() {
+            stopReporting();
             await edge.close();
             await publisher.close();
             await bus.close();

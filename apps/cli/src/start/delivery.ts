@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { createInProcessBus, type ChangeBus } from '@vexil/bus';
-import { busUpstream, createEdge, type Edge } from '@vexil/edge';
+import { hostname } from 'node:os';
+import { busUpstream, createEdge, startReporting, type Edge } from '@vexil/edge';
 import { startPublisher, type ChangePublisher, type Logger } from '@vexil/origin';
 import type { Store } from '@vexil/store';
 
@@ -18,10 +19,14 @@ export interface Delivery {
   stop(windowMs: number): Promise<void>;
 }
 
+/** How often edges report themselves for the network view. */
+export const REPORT_INTERVAL_MS = 5_000;
+
 export async function startDelivery(
   store: Store,
   server: Server,
   logger: Logger,
+  version: string,
 ): Promise<Delivery> {
   const bus = createInProcessBus();
   const publisher = startPublisher({ store, bus, logger });
@@ -29,8 +34,15 @@ export async function startDelivery(
     upstream: busUpstream({ bus, snapshots: { snapshot: (id) => store.getSnapshot(id) }, logger }),
     insights: { record: (counts) => store.transaction((tx) => tx.addInsights(counts)) },
     logger,
+    options: { edgeId: `start-${hostname()}`, upstreamKind: 'embedded', version },
   });
   await edge.start();
+  const stopReporting = startReporting(
+    () => edge.report(),
+    (report) => store.transaction((tx) => tx.putEdgeReport(report)),
+    REPORT_INTERVAL_MS,
+    logger,
+  );
   server.on('upgrade', (req, socket, head) => {
     if (!edge.handleUpgrade(req, socket, head)) socket.destroy();
   });
@@ -39,6 +51,7 @@ export async function startDelivery(
     publisher,
     edge,
     async stop(windowMs) {
+      stopReporting();
       await edge.drain(windowMs);
       await edge.close();
       await publisher.close();

@@ -52,7 +52,7 @@ export async function startServer(config: StartConfig, io: Io, version: string):
   });
   try {
     store = await openStore(config);
-    delivery = await startDelivery(store, server, logger);
+    delivery = await startDelivery(store, server, logger, version);
     const { publisher, edge } = delivery;
     const ready = createOrigin({
       store,

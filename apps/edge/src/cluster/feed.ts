@@ -1,4 +1,5 @@
 import type { Change, Directory, EnvironmentSnapshot } from '@vexil/protocol';
+import type { StreamCount } from '../stream/stream-hub.js';
 
 /**
  * Everything an edge needs to mirror another one, as messages: the directory, an environment
@@ -11,9 +12,14 @@ export type FeedMessage =
   | { readonly type: 'change'; readonly change: Change }
   | { readonly type: 'status'; readonly up: boolean };
 
-/** What a worker asks its primary: everything (on start), or one environment again (a gap). */
+/** What a worker tells its primary. */
 export type FeedRequest =
-  { readonly type: 'sync' } | { readonly type: 'resync'; readonly environmentId: string };
+  /** Send everything (at the worker's start). */
+  | { readonly type: 'sync' }
+  /** Send one environment again (the worker saw a gap). */
+  | { readonly type: 'resync'; readonly environmentId: string }
+  /** The worker's open streams, every few seconds, for the node's report. */
+  | { readonly type: 'streams'; readonly counts: readonly StreamCount[] };
 
 export function isFeedMessage(value: unknown): value is FeedMessage {
   const type = (value as { type?: unknown } | null)?.type;
@@ -22,5 +28,5 @@ export function isFeedMessage(value: unknown): value is FeedMessage {
 
 export function isFeedRequest(value: unknown): value is FeedRequest {
   const type = (value as { type?: unknown } | null)?.type;
-  return type === 'sync' || type === 'resync';
+  return type === 'sync' || type === 'resync' || type === 'streams';
 }

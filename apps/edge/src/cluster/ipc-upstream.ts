@@ -1,3 +1,4 @@
+import type { Edge } from '../edge.js';
 import type { Logger } from '../logger.js';
 import type { Upstream, UpstreamSink } from '../upstream/upstream.js';
 import { isFeedMessage, type FeedRequest } from './feed.js';
@@ -55,4 +56,18 @@ export function ipcUpstream(channel: IpcChannel, logger: Logger): Upstream {
       channel.off('message', onMessage);
     },
   };
+}
+
+/** A worker tells its primary how many streams it holds, every `intervalMs`. */
+export function reportWorkerStreams(
+  edge: Pick<Edge, 'streamCounts'>,
+  channel: IpcChannel,
+  intervalMs: number,
+): () => void {
+  const timer = setInterval(
+    () => channel.send?.({ type: 'streams', counts: edge.streamCounts() }),
+    intervalMs,
+  );
+  timer.unref();
+  return () => clearInterval(timer);
 }

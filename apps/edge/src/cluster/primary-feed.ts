@@ -1,4 +1,5 @@
 import type { Edge } from '../edge.js';
+import type { StreamCount } from '../stream/stream-hub.js';
 import { isFeedRequest, type FeedMessage } from './feed.js';
 
 /** A worker as the primary sees it: `cluster.Worker`. */
@@ -11,18 +12,28 @@ export interface WorkerChannel {
 /**
  * Feeds one worker from the primary's edge: everything when the worker asks (`sync`, at its
  * start), then every change as it happens; one environment again when the worker saw a gap.
+ * `onStreams` receives the worker's stream counts (empty once it exited).
  */
-export function feedWorker(edge: Edge, worker: WorkerChannel): void {
+export function feedWorker(
+  edge: Edge,
+  worker: WorkerChannel,
+  onStreams: (counts: readonly StreamCount[]) => void,
+): void {
   let unfollow: (() => void) | undefined;
   worker.on('message', (request: unknown) => {
     if (!isFeedRequest(request)) return;
     if (request.type === 'sync') {
       unfollow?.();
       unfollow = edge.follow((message) => worker.send(message));
-    } else {
+    } else if (request.type === 'resync') {
       const snapshot = edge.snapshot(request.environmentId);
       if (snapshot !== undefined) worker.send({ type: 'put', snapshot });
+    } else {
+      onStreams(request.counts);
     }
   });
-  worker.on('exit', () => unfollow?.());
+  worker.on('exit', () => {
+    unfollow?.();
+    onStreams([]);
+  });
 }

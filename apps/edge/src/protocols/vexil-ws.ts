@@ -84,14 +84,17 @@ export function vexilWebSockets(
       let streams = byEnvironment.get(state.id);
       if (streams === undefined) byEnvironment.set(state.id, (streams = new Set()));
       const members = streams;
-      const stream = ctx.hub.adopt({ credentialId: credential.id }, (onClose) => {
-        return new WsStream(ws, ctx.options.maxBufferBytes, (closed, reason) => {
-          members.delete(closed);
-          if (members.size === 0 && byEnvironment.get(state.id) === members)
-            byEnvironment.delete(state.id);
-          onClose(closed, reason);
-        });
-      });
+      const stream = ctx.hub.adopt(
+        { credentialId: credential.id, environmentId: state.id, format: 'vexil-ws' },
+        (onClose) => {
+          return new WsStream(ws, ctx.options.maxBufferBytes, (closed, reason) => {
+            members.delete(closed);
+            if (members.size === 0 && byEnvironment.get(state.id) === members)
+              byEnvironment.delete(state.id);
+            onClose(closed, reason);
+          });
+        },
+      );
       members.add(stream);
       stream.sendFull(
         missed === undefined

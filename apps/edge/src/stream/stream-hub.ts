@@ -14,6 +14,13 @@ export interface StreamHubOptions {
   readonly now: () => number;
 }
 
+/** Streams of one environment in one wire format. */
+export interface StreamCount {
+  readonly environmentId: string;
+  readonly format: string;
+  readonly streams: number;
+}
+
 export interface OpenStream {
   readonly environmentId: string;
   /** Wire format, e.g. `fdv1-all`, `fdv2`, `client`, `vexil`: one group per environment and format. */
@@ -30,6 +37,9 @@ export interface OpenStream {
 export interface AdoptStream {
   readonly credentialId: string;
   readonly farewell?: Buffer;
+  /** For counting streams by environment and wire format (`*` for all environments). */
+  readonly environmentId: string;
+  readonly format: string;
 }
 
 const SECOND = 1000;
@@ -40,6 +50,8 @@ const SECOND = 1000;
  */
 export class StreamHub {
   readonly closes = new Map<CloseReason, number>();
+  private readonly counts = new Map<string, number>();
+  private readonly countKeys = new WeakMap<StreamMember, string>();
   private readonly groups = new Map<string, StreamGroup>();
   private readonly farewells = new WeakMap<StreamMember, Buffer>();
   private readonly groupOf = new WeakMap<StreamMember, StreamGroup>();
@@ -92,6 +104,9 @@ export class StreamHub {
     const member = create((m, reason) => this.forget(m, reason));
     member.credentialId = spec.credentialId;
     this.all.add(member);
+    const countKey = `${spec.environmentId}|${spec.format}`;
+    this.countKeys.set(member, countKey);
+    this.counts.set(countKey, (this.counts.get(countKey) ?? 0) + 1);
     let holders = this.byCredential.get(spec.credentialId);
     if (holders === undefined) this.byCredential.set(spec.credentialId, (holders = new Set()));
     holders.add(member);
@@ -184,18 +199,24 @@ export class StreamHub {
     }
   }
 
-  countBy(): { environmentId: string; format: string; streams: number }[] {
+  /** Every open stream (grouped, solo and WebSocket), by environment and format. */
+  countBy(): StreamCount[] {
     const out = [];
-    for (const [key, group] of this.groups) {
-      if (group.size === 0) continue;
+    for (const [key, streams] of this.counts) {
       const [environmentId, format] = key.split('|') as [string, string];
-      out.push({ environmentId, format, streams: group.size });
+      out.push({ environmentId, format, streams });
     }
     return out;
   }
 
   private forget(connection: StreamMember, reason: CloseReason): void {
     this.all.delete(connection);
+    const countKey = this.countKeys.get(connection);
+    if (countKey !== undefined) {
+      const left = (this.counts.get(countKey) ?? 1) - 1;
+      if (left > 0) this.counts.set(countKey, left);
+      else this.counts.delete(countKey);
+    }
     const holders = this.byCredential.get(connection.credentialId);
     holders?.delete(connection);
     if (holders?.size === 0) this.byCredential.delete(connection.credentialId);

@@ -1,4 +1,4 @@
-import type { EnvironmentSnapshot } from '@vexil/protocol';
+import type { EdgeReport, EnvironmentSnapshot } from '@vexil/protocol';
 import type { InsightCount, InsightsSink } from '../insights/insights-collector.js';
 import type { SnapshotSource } from './upstream.js';
 
@@ -58,5 +58,21 @@ export function httpInsightsSink(origin: OriginEndpoint): InsightsSink {
       if (!res.ok)
         throw new Error(`insights: the origin answered ${res.status} ${await res.text()}`);
     },
+  };
+}
+
+export function httpEdgeReportSink(origin: OriginEndpoint): (report: EdgeReport) => Promise<void> {
+  return async (report) => {
+    const res = await call(
+      origin,
+      `/api/v1/delivery/edges/${encodeURIComponent(report.id)}/report`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(report),
+      },
+    );
+    if (!res.ok)
+      throw new Error(`edge report: the origin answered ${res.status} ${await res.text()}`);
   };
 }

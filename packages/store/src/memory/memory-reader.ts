@@ -1,6 +1,7 @@
 import { compareStrings } from '../internal/compare-strings.js';
 import { jsonCopy } from '../internal/json-copy.js';
 import { auditLimit, changeLimit } from '../internal/limits.js';
+import type { EdgeReport } from '@vexil/protocol';
 import type {
   InsightCount,
   InsightQuery,
@@ -95,6 +96,11 @@ export class MemoryReader implements StoreReader {
       if (entry !== undefined && matchesAudit(entry, query)) found.push(entry);
     }
     return jsonCopy(found);
+  }
+
+  async listEdgeReports(since: number): Promise<EdgeReport[]> {
+    const reports = [...this.view().edgeReports.values()].filter((r) => r.reportedAt >= since);
+    return jsonCopy(reports.sort((a, b) => compareStrings(a.id, b.id)));
   }
 
   async listInsights(query: InsightQuery): Promise<InsightCount[]> {

@@ -1,4 +1,5 @@
 import { transactionFinished } from '../internal/errors.js';
+import type { EdgeReport } from '@vexil/protocol';
 import type {
   AuditEntry,
   ChangeRecord,
@@ -34,6 +35,8 @@ export interface Tables {
   changes: Map<string, ChangeRecord[]>;
   /** By insightId(environmentId, flagKey, bucketStart, variation). */
   insights: Map<string, InsightCount>;
+  /** By edge id. */
+  edgeReports: Map<string, EdgeReport>;
 }
 
 export function emptyTables(): Tables {
@@ -47,6 +50,7 @@ export function emptyTables(): Tables {
     items: new Map(),
     changes: new Map(),
     insights: new Map(),
+    edgeReports: new Map(),
   };
 }
 

@@ -5,6 +5,7 @@ import {
   versionConflict,
 } from '../internal/errors.js';
 import { jsonCopy } from '../internal/json-copy.js';
+import type { EdgeReport } from '@vexil/protocol';
 import type {
   InsightCount,
   ChangeRecord,
@@ -128,6 +129,10 @@ export class MemoryTransaction extends MemoryReader implements StoreTransaction 
     return id;
   }
 
+  async putEdgeReport(report: EdgeReport): Promise<void> {
+    this.write('edgeReports').set(report.id, jsonCopy(report));
+  }
+
   async addInsights(counts: readonly InsightCount[]): Promise<void> {
     const insights = this.write('insights');
     for (const c of counts) {
@@ -148,6 +153,7 @@ export class MemoryTransaction extends MemoryReader implements StoreTransaction 
     this.write('environments').set(environmentId, { ...env, seq });
     this.write('items').set(itemId(environmentId, kind, key), { kind, key, version, item });
     const record: ChangeRecord = { environmentId, seq, kind, key, version, item, committedAt };
+    if (change.trace !== undefined) record.trace = change.trace;
     this.draft.changeLog(environmentId).push(record);
     return jsonCopy(record);
   }

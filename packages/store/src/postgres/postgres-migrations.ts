@@ -89,4 +89,15 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    statements: [
+      'ALTER TABLE changes ADD COLUMN trace TEXT',
+      `CREATE TABLE edge_reports (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        reported_at BIGINT NOT NULL,
+        doc JSONB NOT NULL
+      )`,
+    ],
+  },
 ];

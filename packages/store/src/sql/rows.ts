@@ -1,3 +1,4 @@
+import type { EdgeReport } from '@vexil/protocol';
 import type {
   AuditEntry,
   ChangeKind,
@@ -83,7 +84,7 @@ export function auditFromRow(row: SqlRow): AuditEntry {
   return { ...json<Omit<AuditEntry, 'id'>>(row.doc), id: int(row.id) };
 }
 
-export const CHANGE_COLUMNS = 'environment_id, seq, kind, key, version, item, committed_at';
+export const CHANGE_COLUMNS = 'environment_id, seq, kind, key, version, item, committed_at, trace';
 
 export function changeFromRow(row: SqlRow): ChangeRecord {
   return {
@@ -94,6 +95,7 @@ export function changeFromRow(row: SqlRow): ChangeRecord {
     version: int(row.version),
     item: json(row.item),
     committedAt: int(row.committed_at),
+    ...(row.trace === null || row.trace === undefined ? {} : { trace: text(row.trace) }),
   };
 }
 
@@ -104,4 +106,8 @@ export function itemFromRow(row: SqlRow): EnvironmentSnapshot['items'][number] {
     version: int(row.version),
     item: json(row.item),
   };
+}
+
+export function edgeReportFromRow(row: SqlRow): EdgeReport {
+  return json<EdgeReport>(row.doc);
 }

@@ -14,12 +14,14 @@ import type {
   TokenRecord,
 } from '../records.js';
 import type { StoreReader } from '../store.js';
+import type { EdgeReport } from '@vexil/protocol';
 import { auditSelect } from './audit-query.js';
 import { selectInsights } from './insights-sql.js';
 import {
   auditFromRow,
   CHANGE_COLUMNS,
   changeFromRow,
+  edgeReportFromRow,
   ENVIRONMENT_COLUMNS,
   environmentFromRow,
   flagFromRow,
@@ -111,6 +113,14 @@ export class SqlReader implements StoreReader {
   async listAudit(query: AuditQuery): Promise<AuditEntry[]> {
     const { sql, params } = auditSelect(query);
     return (await this.exec.query(sql, params)).map(auditFromRow);
+  }
+
+  async listEdgeReports(since: number): Promise<EdgeReport[]> {
+    const rows = await this.exec.query(
+      'SELECT doc FROM edge_reports WHERE reported_at >= $1 ORDER BY id',
+      [since],
+    );
+    return rows.map(edgeReportFromRow);
   }
 
   listInsights(query: InsightQuery): Promise<InsightCount[]> {

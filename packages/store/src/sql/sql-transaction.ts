@@ -1,4 +1,5 @@
 import { environmentKeyTaken, notFound, versionConflict } from '../internal/errors.js';
+import type { EdgeReport } from '@vexil/protocol';
 import type {
   InsightCount,
   ChangeRecord,
@@ -175,6 +176,14 @@ export class SqlTransaction extends SqlReader implements StoreTransaction {
     return addInsights(this.exec, counts);
   }
 
+  async putEdgeReport(report: EdgeReport): Promise<void> {
+    await this.exec.query(
+      `INSERT INTO edge_reports (id, reported_at, doc) VALUES ($1, $2, $3)
+       ON CONFLICT (id) DO UPDATE SET reported_at = excluded.reported_at, doc = excluded.doc`,
+      [report.id, report.reportedAt, toJson(report)],
+    );
+  }
+
   async appendChange(environmentId: string, change: NewChange): Promise<ChangeRecord> {
     const { kind, key, version } = change;
     const committedAt = this.now();
@@ -199,12 +208,23 @@ export class SqlTransaction extends SqlReader implements StoreTransaction {
        DO UPDATE SET version = excluded.version, item = excluded.item`,
       [environmentId, kind, key, version, item],
     );
+    const trace = change.trace ?? null;
     await this.exec.query(
-      `INSERT INTO changes (environment_id, seq, kind, key, version, item, committed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [environmentId, seq, kind, key, version, item, committedAt],
+      `INSERT INTO changes (environment_id, seq, kind, key, version, item, committed_at, trace)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [environmentId, seq, kind, key, version, item, committedAt, trace],
     );
-    return { environmentId, seq, kind, key, version, item: JSON.parse(item), committedAt };
+    const record: ChangeRecord = {
+      environmentId,
+      seq,
+      kind,
+      key,
+      version,
+      item: JSON.parse(item),
+      committedAt,
+    };
+    if (change.trace !== undefined) record.trace = change.trace;
+    return record;
   }
 
   private async requireProject(projectKey: string): Promise<void> {

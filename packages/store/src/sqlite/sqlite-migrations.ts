@@ -89,4 +89,15 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT`,
     ],
   },
+  {
+    version: 3,
+    statements: [
+      'ALTER TABLE changes ADD COLUMN trace TEXT',
+      `CREATE TABLE edge_reports (
+        id TEXT PRIMARY KEY,
+        reported_at INTEGER NOT NULL,
+        doc TEXT NOT NULL
+      ) STRICT`,
+    ],
+  },
 ];
