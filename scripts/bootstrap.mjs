@@ -63,3 +63,27 @@ if (!existsSync(CHROMIUM)) {
     );
   }
 }
+
+// The deploy tests check the Prometheus rules and the dashboard's queries with promtool, which
+// Debian ships in its `prometheus` package (the server comes along; nothing starts it). Installed
+// once with apt-get, about ten seconds; without it those checks are skipped, and fail under CI.
+const PROMTOOL = '/usr/bin/promtool';
+if (!existsSync(PROMTOOL)) {
+  const apt = (...args) =>
+    execFileSync('apt-get', args, {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  const install = ['install', '-y', '-q', '--no-install-recommends', 'prometheus'];
+  try {
+    console.log('bootstrap: installing promtool with apt-get (for the deploy tests)');
+    try {
+      apt(...install);
+    } catch {
+      apt('update', '-q');
+      apt(...install);
+    }
+  } catch (e) {
+    console.warn(`bootstrap: could not install promtool (${e.message}); rule checks will skip`);
+  }
+}

@@ -39,17 +39,20 @@ function findTests(dir, out) {
 }
 
 run('build (tsc -b)', bin('tsc'), ['-b']);
+run('build (dashboard)', process.execPath, [join(root, 'apps/dashboard/scripts/build.mjs')]);
 if (!testsOnly) {
   run('lint (eslint)', bin('eslint'), ['--max-warnings', '0', '.']);
   run('format (prettier --check)', bin('prettier'), ['--check', '--log-level', 'warn', '.']);
 }
 
-const workspaces = ['packages', 'apps', 'benchmarks'];
+// `packages/*` and `apps/*` hold one package per directory; the others are a package each.
+const workspaces = ['packages', 'apps', 'benchmarks', 'system-tests', 'deploy'];
+const single = new Set(['benchmarks', 'system-tests', 'deploy']);
 const files = [];
 for (const ws of workspaces) {
   if (!existsSync(join(root, ws))) continue;
   const names = readdirSync(join(root, ws));
-  const dirs = ws === 'benchmarks' ? [join(root, ws)] : names.map((n) => join(root, ws, n));
+  const dirs = single.has(ws) ? [join(root, ws)] : names.map((n) => join(root, ws, n));
   for (const dir of dirs) {
     const testDir = join(dir, 'dist', 'test');
     try {

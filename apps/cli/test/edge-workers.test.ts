@@ -129,16 +129,19 @@ describe('vexil edge --workers', () => {
 
   test('holds its cap of streams over the workers, then answers 503 + Retry-After', async (t) => {
     if (skip !== undefined) return t.skip(skip);
+    // Each worker's share of --max-streams, with 25% slack for an uneven spread.
+    const perWorker = Math.ceil((CAP / WORKERS) * 1.25);
     assert.match(
       edge!.stdout(),
-      new RegExp(`Workers\\s+${WORKERS} \\(pids [\\d, ]+\\), ${CAP / WORKERS} streams each`),
+      new RegExp(`Workers\\s+${WORKERS} \\(pids [\\d, ]+\\), ${perWorker} streams each`),
     );
-    for (let attempt = 0; streams.length < CAP && attempt < CAP * 3; attempt++) {
+    const capacity = perWorker * WORKERS;
+    for (let attempt = 0; streams.length < capacity && attempt < capacity * 3; attempt++) {
       const s = await openStream(edge!.url, sdkKey);
       if (s.status === 200) streams.push(s);
       else assert.equal(s.status, 503);
     }
-    assert.equal(streams.length, CAP);
+    assert.equal(streams.length, capacity);
     await until(() => streams.every((s) => s.ids.length >= 1), 10_000, 'every initial put');
     for (let i = 0; i < 6; i++) {
       const res = await fetch(`${edge!.url}/all`, { headers: { authorization: sdkKey } });
@@ -178,7 +181,7 @@ describe('vexil edge --workers', () => {
     if (skip !== undefined) return t.skip(skip);
     for (const s of streams.splice(0, 3)) s.close();
     let reopened = 0;
-    for (let attempt = 0; reopened < 3 && attempt < 30; attempt++) {
+    for (let attempt = 0; reopened < 3 && attempt < 200; attempt++) {
       const s = await openStream(edge!.url, sdkKey);
       if (s.status === 200) {
         streams.push(s);

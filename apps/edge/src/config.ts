@@ -32,6 +32,10 @@ export interface EdgeOptions {
   readonly version: string;
   /** How the node gets its data, for the network view: `bus`, `relay`, `embedded`. */
   readonly upstreamKind: string;
+  /** Distinct flag keys with their own label in `vexil_edge_evaluations_total`; the rest are `_other`. */
+  readonly metricsFlagLabels: number;
+  /** How often the upstream head is read for `vexil_edge_bus_lag_changes`. */
+  readonly busLagIntervalMs: number;
 }
 
 export const defaultEdgeOptions: EdgeOptions = {
@@ -51,4 +55,6 @@ export const defaultEdgeOptions: EdgeOptions = {
   region: 'default',
   version: '0.0.0',
   upstreamKind: 'bus',
+  metricsFlagLabels: 200,
+  busLagIntervalMs: 5_000,
 };

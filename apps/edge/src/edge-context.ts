@@ -3,7 +3,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Directory } from '@vexil/protocol';
 import type { EdgeOptions } from './config.js';
 import { EdgeError, header, unavailable } from './http/respond.js';
+import type { EdgeRoute } from './http/routes.js';
 import type { Logger } from './logger.js';
+import type { EdgeMetrics } from './metrics/edge-metrics.js';
 import type { EnvironmentState, StateEvent } from './state/environment-state.js';
 import type { Credential, Registry } from './state/registry.js';
 import type { StreamHub } from './stream/stream-hub.js';
@@ -23,6 +25,7 @@ export class EdgeContext {
     readonly logger: Logger,
     readonly now: () => number,
     private readonly want: (environmentId: string) => void,
+    readonly metrics?: EdgeMetrics,
   ) {}
 
   /** Protocol modules fan out from here: called for every snapshot and change of any environment. */
@@ -31,7 +34,9 @@ export class EdgeContext {
   }
 
   emit(state: EnvironmentState, event: StateEvent): void {
+    this.metrics?.beginFanout(event);
     for (const listener of this.stateListeners) listener(state, event);
+    this.metrics?.endFanout();
     const waiters = this.waiters.get(state.id);
     this.waiters.delete(state.id);
     for (const wake of waiters ?? []) wake();
@@ -130,14 +135,34 @@ export class EdgeContext {
   /** Refuses new streams while draining or at the stream cap. */
   admitStream(): void {
     if (this.draining)
-      throw unavailable('OVERLOADED', 'this edge is shutting down; reconnect to another', 1);
+      throw unavailable(
+        'OVERLOADED',
+        'this edge is shutting down; reconnect to another',
+        1,
+        'draining',
+      );
     if (this.hub.size >= this.options.maxStreams) {
       throw unavailable(
         'OVERLOADED',
-        `this edge holds its maximum of ${this.options.maxStreams} streams`,
+        `this edge process holds its maximum of ${this.options.maxStreams} streams; retry, or connect to another edge`,
         5,
+        'cap',
       );
     }
+  }
+
+  /** A stream route's handler that also counts its refusals (errors), when metrics are on. */
+  streamRoute(handle: EdgeRoute['handle']): EdgeRoute['handle'] {
+    const metrics = this.metrics;
+    if (metrics === undefined) return handle;
+    return async (request) => {
+      try {
+        await handle(request);
+      } catch (e) {
+        metrics.refused(e);
+        throw e;
+      }
+    };
   }
 
   /**
@@ -146,7 +171,12 @@ export class EdgeContext {
    */
   acquirePayloadSlot(): () => void {
     if (this.inFlight >= this.options.maxInitialPayloadsInFlight) {
-      throw unavailable('OVERLOADED', 'too many clients are connecting at once; retry shortly', 1);
+      throw unavailable(
+        'OVERLOADED',
+        'too many clients are connecting at once; retry shortly',
+        1,
+        'overloaded',
+      );
     }
     this.inFlight++;
     let released = false;

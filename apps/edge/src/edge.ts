@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Registry as MetricsRegistry } from 'prom-client';
 import type {
   Change,
   Directory,
@@ -12,6 +13,7 @@ import { EdgeContext } from './edge-context.js';
 import { EdgeError, sendError, sendJson } from './http/respond.js';
 import { EdgeRouter, type EdgeRoute } from './http/routes.js';
 import { silentLogger, type Logger } from './logger.js';
+import { EdgeMetrics } from './metrics/edge-metrics.js';
 import { clientSideRoutes } from './protocols/client-side.js';
 import { eventsRoutes } from './protocols/events.js';
 import { fdv1Routes } from './protocols/fdv1.js';
@@ -24,6 +26,7 @@ import type { EnvironmentState, StateEvent } from './state/environment-state.js'
 import { Registry } from './state/registry.js';
 import type { FeedMessage } from './cluster/feed.js';
 import { PropagationSamples } from './report/propagation-samples.js';
+import { traceApply } from './tracing.js';
 import type { StreamCount } from './stream/stream-hub.js';
 import { InsightsCollector, type InsightsSink } from './insights/insights-collector.js';
 import { StreamHub } from './stream/stream-hub.js';
@@ -44,6 +47,8 @@ export interface EdgeDependencies {
   readonly logger?: Logger;
   readonly now?: () => number;
   readonly options?: Partial<EdgeOptions>;
+  /** Where the edge's Prometheus metrics go (one edge per registry); without it none are kept. */
+  readonly metrics?: MetricsRegistry;
 }
 
 export interface EdgeStatus {
@@ -97,15 +102,32 @@ export function createEdge(deps: EdgeDependencies): Edge {
   const now = deps.now ?? Date.now;
   const { upstream } = deps;
   const registry = new Registry(options.historySize, now);
+  const metrics =
+    deps.metrics === undefined
+      ? undefined
+      : new EdgeMetrics(deps.metrics, {
+          flagLabelLimit: options.metricsFlagLabels,
+          busLagIntervalMs: options.busLagIntervalMs,
+          now,
+        });
   const hub = new StreamHub({
     maxBufferBytes: options.maxBufferBytes,
     heartbeatMs: options.heartbeatMs,
     maxLifetimeMs: options.maxStreamLifetimeMs,
     lifetimeJitter: options.lifetimeJitter,
     now,
+    meter: metrics?.streams,
   });
   const collector = new InsightsCollector(deps.insights, options.insightsFlushMs, logger);
-  const ctx = new EdgeContext(registry, hub, options, logger, now, (id) => upstream.want(id));
+  const ctx = new EdgeContext(
+    registry,
+    hub,
+    options,
+    logger,
+    now,
+    (id) => upstream.want(id),
+    metrics,
+  );
   const routes: EdgeRoute[] = [
     ...fdv1Routes(ctx),
     ...fdv2Routes(ctx),
@@ -130,6 +152,14 @@ export function createEdge(deps: EdgeDependencies): Edge {
   for (const observer of deps.observers ?? []) ctx.onStateEvent(observer);
   const upgrade = vexilStreamUpgrade(ctx);
   let upstreamUp = false;
+  let everConnected = false;
+  metrics?.bind({
+    streamCounts: () => hub.countBy(),
+    payloadsInFlight: () => ctx.payloadsInFlight,
+    environments: () => registry.allStates(),
+    upstreamUp: () => upstreamUp,
+    head: upstream.head?.bind(upstream),
+  });
   const startedAt = now();
   const propagation = new PropagationSamples();
   /** Streams held by other processes of the node (workers), by environment and protocol. */
@@ -170,7 +200,9 @@ export function createEdge(deps: EdgeDependencies): Edge {
     },
     change(change: Change) {
       const applied = now();
-      const result = attach(change.environmentId).applyChange(change, applied);
+      const result = traceApply(change, () =>
+        attach(change.environmentId).applyChange(change, applied),
+      );
       if (result === 'applied') propagation.add(applied - change.committedAt);
       return result;
     },
@@ -179,7 +211,9 @@ export function createEdge(deps: EdgeDependencies): Edge {
       upstreamUp = up;
       for (const follower of followers) follower({ type: 'status', up });
       // Log transitions only: not the initial "not yet connected".
-      if (up && !was) logger.info({}, 'upstream connected');
+      // The first connection is routine; a reconnection after an outage is news.
+      if (up && !was) logger[everConnected ? 'info' : 'debug']({}, 'upstream connected');
+      if (up) everConnected = true;
       else if (!up && was)
         logger.warn({ err: error }, 'upstream unreachable; serving the last known state');
     },
@@ -302,6 +336,7 @@ export function createEdge(deps: EdgeDependencies): Edge {
       }, 1000);
       clock.unref();
       collector.start();
+      metrics?.start();
       await upstream.start(sink);
     },
     async drain(windowMs = 10_000) {
@@ -310,6 +345,7 @@ export function createEdge(deps: EdgeDependencies): Edge {
     },
     async close() {
       clearInterval(clock);
+      metrics?.stop();
       ctx.draining = true;
       hub.closeWhere(() => true, 'shutdown');
       await collector.close();

@@ -33,3 +33,14 @@ export { ipcUpstream, reportWorkerStreams, type IpcChannel } from './cluster/ipc
 export { feedWorker, type WorkerChannel } from './cluster/primary-feed.js';
 export { startReporting } from './report/reporter.js';
 export type { StreamCount } from './stream/stream-hub.js';
+export { startProbe, type Probe, type ProbeOptions } from './probe/probe.js';
+export { EDGE_METRICS } from './metrics/edge-metric-catalogue.js';
+export {
+  ClusterMetrics,
+  workerMetrics,
+  type ClusterMetricsOptions,
+  type PrimaryChannel,
+  type WorkerMetrics,
+  type WorkerPort,
+} from './metrics/cluster-metrics.js';
+export { probeMetrics } from './probe/probe-metrics.js';

@@ -9,3 +9,4 @@ export {
   type PublisherOptions,
 } from './publisher.js';
 export { createOrigin, SYSTEM_ACTOR, type Origin, type OriginOptions } from './origin.js';
+export { ORIGIN_METRICS } from './metrics/origin-metric-catalogue.js';

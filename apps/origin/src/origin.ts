@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Store } from '@vexil/store';
+import type { Registry as MetricsRegistry } from 'prom-client';
 import { auditRoutes } from './api/audit.js';
 import { dataRoutes } from './api/data.js';
 import { deliveryRoutes } from './api/delivery.js';
@@ -19,6 +20,8 @@ import { openApiDocument } from './http/openapi.js';
 import { Router, type Actor } from './http/router.js';
 import { SchemaRegistry } from './http/validation.js';
 import { silentLogger, type Logger } from './logger.js';
+import { countStoreErrors } from './metrics/counted-store.js';
+import { OriginMetrics } from './metrics/origin-metrics.js';
 
 export interface OriginOptions {
   readonly store: Store;
@@ -29,6 +32,8 @@ export interface OriginOptions {
   /** Called after environments, their keys, or edge tokens changed. */
   readonly onDirectoryChange?: () => void;
   readonly version?: string;
+  /** Where the API's Prometheus metrics go; without it none are kept. */
+  readonly metrics?: MetricsRegistry;
 }
 
 export interface Origin {
@@ -44,7 +49,11 @@ export interface Origin {
 export const SYSTEM_ACTOR: Actor = { id: 'system', name: 'system', role: 'admin' };
 
 export function createOrigin(options: OriginOptions): Origin {
-  const { store } = options;
+  const metrics = options.metrics === undefined ? undefined : OriginMetrics.of(options.metrics);
+  const store =
+    metrics === undefined
+      ? options.store
+      : countStoreErrors(options.store, (operation) => metrics.storeError(operation));
   const logger = options.logger ?? silentLogger;
   const deps: ApiDeps = {
     store,
@@ -75,7 +84,18 @@ export function createOrigin(options: OriginOptions): Origin {
     if (token === undefined || token.revokedAt !== undefined) return undefined;
     return { id: token.id, name: token.name, role: token.role };
   };
-  const handleApi = createApiHandler({ router, schemas, authenticate, logger });
+  const handleApi = createApiHandler({
+    router,
+    schemas,
+    authenticate,
+    logger,
+    ...(metrics === undefined
+      ? {}
+      : {
+          observe: (route, method, status, seconds) =>
+            metrics.request(route, method, status, seconds),
+        }),
+  });
 
   return {
     async handle(req, res) {

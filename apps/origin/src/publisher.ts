@@ -1,8 +1,14 @@
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ChangeBus } from '@vexil/bus';
-import type { Directory } from '@vexil/protocol';
+import type { Change, Directory } from '@vexil/protocol';
 import type { Store } from '@vexil/store';
+import type { Registry as MetricsRegistry } from 'prom-client';
 import { sha256Hex } from './domain/secrets.js';
 import type { Logger } from './logger.js';
+import { countBusErrors } from './metrics/counted-bus.js';
+import { countStoreErrors } from './metrics/counted-store.js';
+import { OriginMetrics } from './metrics/origin-metrics.js';
+import { OutboxLag } from './metrics/outbox-lag.js';
 
 // The transactional outbox (DESIGN.md section 3): changes are committed to the store's change
 // log first, and published to the bus afterwards, in seq order per environment. If the bus is
@@ -18,6 +24,8 @@ export interface PublisherOptions {
   /** First retry delay after a failure; doubles up to 10 s. Default 200 ms. */
   readonly retryDelayMs?: number;
   readonly batchSize?: number;
+  /** Where bus errors, store errors and the outbox lag are reported; without it, nowhere. */
+  readonly metrics?: MetricsRegistry;
 }
 
 export interface ChangePublisher {
@@ -68,8 +76,41 @@ export async function buildDirectory(store: Store, now = Date.now()): Promise<Di
   };
 }
 
+const tracer = trace.getTracer('vexil-origin');
+
+/** Publication continues the trace of the write that made the change, when it has one. */
+async function tracePublish(change: Change, publish: () => Promise<void>): Promise<void> {
+  if (change.trace === undefined) return publish();
+  const parent = propagation.extract(ROOT_CONTEXT, { traceparent: change.trace });
+  const span = tracer.startSpan(
+    'bus.publish',
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: { 'vexil.environment_id': change.environmentId, 'vexil.seq': change.seq },
+    },
+    parent,
+  );
+  try {
+    await publish();
+  } catch (e) {
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw e;
+  } finally {
+    span.end();
+  }
+}
+
 export function startPublisher(options: PublisherOptions): ChangePublisher {
-  const { store, bus, logger } = options;
+  const { logger } = options;
+  const metrics = options.metrics === undefined ? undefined : OriginMetrics.of(options.metrics);
+  const store =
+    metrics === undefined
+      ? options.store
+      : countStoreErrors(options.store, (operation) => metrics.storeError(operation));
+  const bus =
+    metrics === undefined ? options.bus : countBusErrors(options.bus, () => metrics.busError());
+  const lag = metrics === undefined ? undefined : new OutboxLag();
+  const forgetLag = lag === undefined ? undefined : metrics?.addOutboxLag(() => lag.total());
   const batchSize = options.batchSize ?? 500;
   const baseDelay = options.retryDelayMs ?? 200;
   /** Last seq known to be on the bus, per environment. */
@@ -86,12 +127,15 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
 
   async function publishEnvironment(environmentId: string): Promise<void> {
     let last = published.get(environmentId) ?? (await bus.lastPublishedSeq(environmentId));
+    lag?.publish(environmentId, last);
     for (;;) {
       const changes = await store.listChanges(environmentId, last, batchSize);
+      if (changes.length > 0) lag?.commit(environmentId, changes[changes.length - 1]!.seq);
       for (const change of changes) {
-        await bus.publish(change);
+        await tracePublish(change, () => bus.publish(change));
         last = change.seq;
         published.set(environmentId, last);
+        lag?.publish(environmentId, last);
       }
       if (changes.length < batchSize) return;
     }
@@ -101,7 +145,9 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
     while (pending() && !closed) {
       if (checkAll) {
         checkAll = false;
-        for (const env of await store.listEnvironments()) {
+        const environments = await store.listEnvironments();
+        lag?.environments(environments);
+        for (const env of environments) {
           if (env.seq > (published.get(env.id) ?? -1)) dirty.add(env.id);
         }
       }
@@ -125,6 +171,12 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
     if (running !== undefined || timer !== undefined || closed) return;
     timer = setTimeout(() => {
       timer = undefined;
+      // While the bus is known to be down, wait for it quietly: nothing to publish fails then,
+      // and the change log keeps everything meanwhile.
+      if (!bus.connected) {
+        schedule(Math.min(Math.max(delay * 2, baseDelay), 1_000));
+        return;
+      }
       let failed = false;
       running = drain()
         .then(() => {
@@ -175,6 +227,7 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
     },
     async close() {
       closed = true;
+      forgetLag?.();
       clearInterval(sweep);
       clearTimeout(timer);
       await running;

@@ -8,9 +8,8 @@ import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jet
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Directory } from '@vexil/protocol';
 import { createNatsBus, type NatsBus, type NatsBusOptions } from '@vexil/bus/nats';
-import { serviceSkip, services } from '@vexil/testkit';
+import { serviceSkip, services, until } from '@vexil/testkit';
 import { change, collect, runBusContract } from './contract.js';
-import { until } from './nats-servers.js';
 
 const skip = await serviceSkip('nats');
 

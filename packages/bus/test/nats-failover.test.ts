@@ -5,7 +5,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Change } from '@vexil/protocol';
 import { BusError, createNatsBus, type NatsBus, type NatsBusOptions } from '@vexil/bus/nats';
 import { change } from './contract.js';
-import { NatsServers, natsServerSkip, until, type NatsServerProcess } from './nats-servers.js';
+import { NatsServers, natsServerSkip, until, type NatsServerProcess } from '@vexil/testkit';
 
 // Outages with real nats-server processes of our own on loopback ports: a server stopped and
 // restarted on the same store dir, and a 3-node cluster losing its stream leader.

@@ -12,3 +12,44 @@ export { generateFlags } from './ld-data/flags.js';
 export { createRandom, type Random } from './ld-data/random.js';
 export { generateSegments } from './ld-data/segments.js';
 export { serviceSkip, services } from './services.js';
+export { until } from './until.js';
+export { accepts, freePort } from './ports.js';
+export {
+  NATS_SERVER_BINARY,
+  NatsServerProcess,
+  NatsServers,
+  natsServerSkip,
+  type ClusterPeer,
+  type NatsServerOptions,
+} from './processes/nats-servers.js';
+export {
+  RoleProcess,
+  VEXIL_MAIN,
+  type RoleExit,
+  type RoleLogLine,
+  type RoleOptions,
+} from './processes/role-process.js';
+export { AdminApi, type ApiResult } from './distributed/admin-api.js';
+export {
+  Fdv1Client,
+  type Fdv1ClientOptions,
+  type Fdv1ClientStats,
+  type HeldItem,
+  type ItemKind,
+  type ItemReceived,
+  type Violation,
+} from './distributed/fdv1-client.js';
+export { dropSchema, freshSchemaName, postgresStoreUrl } from './distributed/postgres-schema.js';
+export {
+  fetchTransport,
+  httpTransport,
+  type SseResponse,
+  type SseTransport,
+} from './distributed/sse-transport.js';
+export {
+  flagKey,
+  inParallel,
+  startTopology,
+  type Topology,
+  type TopologyOptions,
+} from './distributed/topology.js';

@@ -1,9 +1,12 @@
 import cluster, { type Worker } from 'node:cluster';
-import { createEdge, feedWorker, type StreamCount } from '@vexil/edge';
+import { ClusterMetrics, createEdge, feedWorker, type StreamCount } from '@vexil/edge';
 import type { Logger } from 'pino';
 import { createLogger } from '../start/logger.js';
+import { processMetrics } from '../start/metrics-handler.js';
 import type { EdgeConfig } from './edge-config.js';
+import { startEdgeProbe } from './edge-probe.js';
 import { edgeSource, reportToOrigin } from './edge-source.js';
+import { flushTracing } from '../start/tracing.js';
 
 // The primary of a multi-process edge (`vexil edge --workers N`). It holds the node's one
 // upstream (one NATS subscription and one snapshot per environment), and feeds every worker
@@ -18,7 +21,10 @@ export async function runEdgePrimary(
   const logger: Logger = createLogger(config.logLevel);
   const source = edgeSource(config, logger);
   const { insights: _workersReportInsights, ...deps } = source.deps;
-  const edge = createEdge({ ...deps, logger, options: config.edge });
+  // The primary's own metrics (process, upstream, bus lag) join its workers' on every scrape.
+  const metrics = processMetrics();
+  const nodeMetrics = new ClusterMetrics(metrics);
+  const edge = createEdge({ ...deps, logger, metrics, options: config.edge });
   source.attach(edge);
   await edge.start();
   const workerStreams = new Map<Worker, readonly StreamCount[]>();
@@ -34,6 +40,7 @@ export async function runEdgePrimary(
   const fork = () => {
     const worker = cluster.fork({ VEXIL_EDGE_WORKER: '1' });
     workers.add(worker);
+    nodeMetrics.add(worker);
     feedWorker(edge, worker, (counts) => {
       workerStreams.set(worker, counts);
       edge.setExternalStreams([...workerStreams.values()].flat());
@@ -43,6 +50,13 @@ export async function runEdgePrimary(
       url = `http://${address.address ?? config.host}:${address.port}`;
       if (!announced && [...workers].every((w) => w.isConnected() && listening.has(w))) {
         announced = true;
+        stopProbe = startEdgeProbe(
+          config.probe,
+          `http://127.0.0.1:${address.port}`,
+          config.edge.edgeId ?? 'edge',
+          metrics,
+          logger,
+        );
         announce(
           url,
           [...workers].map((w) => w.process.pid ?? 0),
@@ -51,12 +65,14 @@ export async function runEdgePrimary(
     });
     worker.on('exit', (code, signal) => {
       workers.delete(worker);
+      nodeMetrics.remove(worker);
       listening.delete(worker);
       if (stopping) return;
       logger.error({ pid: worker.process.pid, code, signal }, 'edge worker died; starting another');
       fork();
     });
   };
+  let stopProbe = (): void => undefined;
   for (let i = 0; i < config.workers; i++) fork();
 
   const stop = async (signal: NodeJS.Signals) => {
@@ -72,9 +88,11 @@ export async function runEdgePrimary(
     }, config.shutdownTimeoutMs * 2);
     await Promise.all(exited);
     clearTimeout(hardStop);
+    stopProbe();
     stopReporting();
     await edge.close();
     await source.close();
+    await flushTracing();
     process.exit(0);
   };
   process.on('SIGTERM', (s) => void stop(s));

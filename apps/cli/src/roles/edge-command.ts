@@ -3,16 +3,20 @@ import {
   defaultRedisPrefixTemplate,
   ipcUpstream,
   reportWorkerStreams,
+  workerMetrics,
   type Edge,
 } from '@vexil/edge';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { HELP_OPTION, type Command } from '../commands/command.js';
 import { REPORT_INTERVAL_MS } from '../start/delivery.js';
 import { EDGE_OPTIONS, loadEdgeConfig, type EdgeConfig } from './edge-config.js';
 import { isEdgeWorker, runEdgePrimary } from './edge-cluster.js';
+import { startEdgeProbe } from './edge-probe.js';
 import { edgeSource, reportToOrigin, workerInsights } from './edge-source.js';
 import { serveRole, type RunningRole } from './serve-role.js';
+import { setupTracing } from '../start/tracing.js';
 
 // `vexil edge`: a delivery node. Either fed by NATS JetStream (with snapshots from the origin's
 // delivery API), or in relay mode chained to another Vexil node over its relay feed. With
@@ -53,6 +57,7 @@ Options:
     ),
   },
   async run(ctx) {
+    setupTracing('edge', ctx.env);
     const config = loadEdgeConfig(ctx);
     const banner = (url: string, extra = '') =>
       ctx.io.stdout(
@@ -62,7 +67,7 @@ Options:
       await serveRole(
         config,
         'edge worker',
-        (logger, server) => serveEdge(config, logger, 'worker', server),
+        (logger, server, metrics) => serveEdge(config, logger, 'worker', server, metrics),
         () => undefined,
       );
     } else if (config.workers > 1) {
@@ -76,7 +81,7 @@ Options:
       await serveRole(
         config,
         'edge',
-        (logger, server) => serveEdge(config, logger, 'single', server),
+        (logger, server, metrics) => serveEdge(config, logger, 'single', server, metrics),
         (url) => banner(url),
       );
     }
@@ -95,6 +100,7 @@ async function serveEdge(
   logger: Logger,
   mode: 'single' | 'worker',
   server: Server,
+  metrics: Registry,
 ): Promise<RunningRole> {
   // A hard ceiling below the file limit: past the stream cap, requests still get their 503,
   // and beyond this the server closes new connections instead of failing to accept them.
@@ -103,15 +109,25 @@ async function serveEdge(
   const edge: Edge = createEdge({
     ...(source?.deps ?? { upstream: ipcUpstream(process, logger), ...workerInsights(config) }),
     logger,
+    metrics,
     options: config.edge,
   });
   source?.attach(edge);
   await edge.start();
+  // The probe runs where the node reports from: here for a single process, in the primary else.
+  const address = server.address();
+  const ownUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+  const stopProbe =
+    mode === 'single'
+      ? startEdgeProbe(config.probe, ownUrl, config.edge.edgeId ?? 'edge', metrics, logger)
+      : () => undefined;
   // A single process reports itself; a worker tells its primary, which reports the node.
   const stopReporting =
     mode === 'single'
       ? reportToOrigin(config, edge, logger)
       : reportWorkerStreams(edge, process, REPORT_INTERVAL_MS);
+  // A scrape that lands on a worker gets the whole node's metrics, summed by the primary.
+  const node = mode === 'worker' ? workerMetrics(metrics, process) : undefined;
   return {
     handlers: [{ name: 'edge', handle: (req, res) => edge.handle(req, res) }],
     upgrade: (req, socket, head) => edge.handleUpgrade(req, socket, head),
@@ -129,7 +145,10 @@ async function serveEdge(
       };
     },
     drain: (windowMs) => edge.drain(windowMs),
+    ...(node === undefined ? {} : { scrapeMetrics: () => node.scrape() }),
     async stop() {
+      node?.close();
+      stopProbe();
       stopReporting();
       await edge.close();
       await source?.close();

@@ -17,6 +17,7 @@ import {
   source,
   url,
   type ServeConfig,
+  type Source,
 } from './role-config.js';
 
 // `vexil edge` configuration, read and validated once.
@@ -35,6 +36,9 @@ export const EDGE_OPTIONS = [
   'heartbeat',
   'id',
   'region',
+  'probe',
+  'probe-token',
+  'probe-interval',
   'port',
   'host',
   'log-level',
@@ -52,9 +56,44 @@ export interface EdgeConfig extends ServeConfig {
   readonly redis?: { readonly url: string; readonly prefixTemplate: string };
   /** Processes serving streams on the shared port (1: no cluster). */
   readonly workers: number;
-  /** Streams each worker may hold: its share of --max-streams, within its file budget. */
+  /**
+   * Streams each worker may hold: its share of --max-streams with slack (connections do not
+   * spread exactly evenly over workers), within its file budget.
+   */
   readonly streamsPerWorker: number;
   readonly edge: Partial<EdgeOptions>;
+  /** The synthetic propagation probe, when configured. */
+  readonly probe?: ProbeConfig;
+}
+
+export interface ProbeConfig {
+  readonly project: string;
+  readonly environment: string;
+  readonly flag: string;
+  /** A writer token for the canary project. */
+  readonly token: string;
+  /** The origin's REST API. */
+  readonly apiUrl: string;
+  readonly intervalMs: number;
+}
+
+/** `--probe <project>/<environment>/<flag>` with its token and interval; undefined without --probe. */
+export function probeConfig(src: Source, apiUrl: string | undefined): ProbeConfig | undefined {
+  const raw = src.raw('probe', 'VEXIL_PROBE');
+  if (raw === undefined) return undefined;
+  const m = /^([^/\s]+)\/([^/\s]+)\/([^/\s]+)$/.exec(raw.value);
+  if (m === null)
+    throw usageError(
+      `${raw.source} must be <project>/<environment>/<flag>, the canary flag to write (got "${raw.value}")`,
+    );
+  if (apiUrl === undefined)
+    throw usageError(`${raw.source} needs the origin's URL (--origin) to write the canary flag`);
+  const token = required(
+    src.raw('probe-token', 'VEXIL_PROBE_TOKEN')?.value,
+    `${raw.source} needs --probe-token (or VEXIL_PROBE_TOKEN): a writer token for the canary project`,
+  );
+  const intervalMs = seconds(src.raw('probe-interval', 'VEXIL_PROBE_INTERVAL'), 10) * 1000;
+  return { project: m[1]!, environment: m[2]!, flag: m[3]!, token, apiUrl, intervalMs };
 }
 
 /** Files a process may open, from /proc (the soft RLIMIT_NOFILE); 1024 if unknown. */
@@ -66,6 +105,9 @@ export function openFileLimit(): number {
     return 1024;
   }
 }
+
+/** The round-robin spread of connections over workers is within a few percent; allow 25%. */
+const SPREAD_SLACK = 1.25;
 
 /** Descriptors kept free for the listening socket, upstream, logs and 503 answers at the cap. */
 const FILE_RESERVE = 512;
@@ -122,9 +164,10 @@ export function loadEdgeConfig(ctx: CommandContext): EdgeConfig {
   const workers =
     positiveInt(src.raw('workers', 'VEXIL_WORKERS'), 'the number of worker processes') ??
     Math.max(availableParallelism(), maxStreams === undefined ? 1 : Math.ceil(maxStreams / budget));
+  const probe = probeConfig(src, upstream.origin);
   const streamsPerWorker = Math.min(
     budget,
-    maxStreams === undefined ? budget : Math.ceil(maxStreams / workers),
+    maxStreams === undefined ? budget : Math.ceil((maxStreams / workers) * SPREAD_SLACK),
   );
   return Object.freeze({
     ...serveConfig(src, 8030),
@@ -133,6 +176,7 @@ export function loadEdgeConfig(ctx: CommandContext): EdgeConfig {
     ...(redisUrl === undefined ? {} : { redis: { url: redisUrl, prefixTemplate } }),
     workers,
     streamsPerWorker,
+    ...(probe === undefined ? {} : { probe }),
     edge: {
       edgeId: src.raw('id', 'VEXIL_EDGE_ID')?.value ?? defaultNodeId('edge'),
       region: src.raw('region', 'VEXIL_REGION')?.value ?? 'default',

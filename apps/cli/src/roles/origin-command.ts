@@ -4,12 +4,15 @@ import { busUpstream, createEdge, startReporting } from '@vexil/edge';
 import { REPORT_INTERVAL_MS } from '../start/delivery.js';
 import { createOrigin, ensureAdminToken, newApiToken, startPublisher } from '@vexil/origin';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { HELP_OPTION, type Command } from '../commands/command.js';
 import { checkAdminToken } from '../start/start-config.js';
 import { apiHandler } from '../start/api-handler.js';
+import { dashboardHandler } from '../start/dashboard-handler.js';
 import { openStore, storeLocation } from './open-store.js';
 import { defaultNodeId, positiveInt, serveConfig, source, url } from './role-config.js';
 import { serveRole, type RunningRole } from './serve-role.js';
+import { setupTracing } from '../start/tracing.js';
 
 // `vexil origin`: the control plane of a distributed deployment. The REST API on PostgreSQL (or
 // SQLite), the outbox publisher to NATS JetStream, and an edge fed from the bus, so that relay
@@ -42,6 +45,7 @@ ordered and once per sequence number.
     'drain-seconds': { type: 'string' },
   },
   async run(ctx) {
+    setupTracing('origin', ctx.env);
     const src = source(
       Object.fromEntries(
         ['store', 'bus', 'nats-replicas', 'port', 'host', 'log-level', 'drain-seconds'].map((k) => [
@@ -69,7 +73,7 @@ ordered and once per sequence number.
     await serveRole(
       config,
       'origin',
-      async (logger: Logger, _server: Server): Promise<RunningRole> => {
+      async (logger: Logger, _server: Server, metrics: Registry): Promise<RunningRole> => {
         const store = await openStore(config.store);
         const bus = await createNatsBus({
           servers: config.bus,
@@ -77,10 +81,11 @@ ordered and once per sequence number.
           logger,
           name: defaultNodeId('origin'),
         });
-        const publisher = startPublisher({ store, bus, logger });
+        const publisher = startPublisher({ store, bus, logger, metrics });
         const origin = createOrigin({
           store,
           logger,
+          metrics,
           version: ctx.version,
           onCommit: (ids) => publisher.kick(ids),
           onDirectoryChange: () => publisher.directoryChanged(),
@@ -101,6 +106,7 @@ ordered and once per sequence number.
           }),
           insights: { record: (counts) => store.transaction((tx) => tx.addInsights(counts)) },
           logger,
+          metrics,
           options: { edgeId: defaultNodeId('origin'), upstreamKind: 'bus', version: ctx.version },
         });
         await edge.start();
@@ -113,6 +119,7 @@ ordered and once per sequence number.
         return {
           handlers: [
             { name: 'api', handle: apiHandler(() => origin) },
+            { name: 'dashboard', handle: dashboardHandler() },
             { name: 'edge', handle: (req, res) => edge.handle(req, res) },
           ],
           upgrade: (req, socket, head) => edge.handleUpgrade(req, socket, head),

@@ -1,12 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { healthHandler } from '../start/health.js';
 import { createDispatch, type RequestHandler } from '../start/http-dispatch.js';
 import { listen } from '../start/listen.js';
 import { createLogger } from '../start/logger.js';
+import { metricsHandler, processMetrics } from '../start/metrics-handler.js';
 import { installShutdown } from '../start/shutdown.js';
 import type { ServeConfig } from './role-config.js';
+import { flushTracing } from '../start/tracing.js';
 
 /** What a role (`vexil origin`, `vexil edge`) runs once its port is bound. */
 export interface RunningRole {
@@ -17,6 +20,8 @@ export interface RunningRole {
   drain(windowMs: number): Promise<void>;
   /** Releases everything (bus, store) once connections are closed. */
   stop(): Promise<void>;
+  /** The metrics /metrics serves, when they are not just this process's registry (a worker's). */
+  scrapeMetrics?(): Promise<string>;
 }
 
 /**
@@ -27,17 +32,22 @@ export interface RunningRole {
 export async function serveRole(
   config: ServeConfig,
   name: string,
-  setup: (logger: Logger, server: Server) => Promise<RunningRole>,
+  setup: (logger: Logger, server: Server, metrics: Registry) => Promise<RunningRole>,
   announce: (url: string, role: RunningRole) => void,
 ): Promise<void> {
   const logger = createLogger(config.logLevel);
   let role: RunningRole | undefined;
+  const metrics = processMetrics();
   const dispatch = createDispatch(logger, [
     {
       name: 'health',
       handle: healthHandler(
         () => role?.readiness() ?? { ready: false, body: { status: 'starting' } },
       ),
+    },
+    {
+      name: 'metrics',
+      handle: metricsHandler(() => role?.scrapeMetrics?.() ?? metrics.metrics()),
     },
   ]);
   const server = createServer((req: IncomingMessage, res: ServerResponse) =>
@@ -54,10 +64,10 @@ export async function serveRole(
     timeoutMs: config.shutdownTimeoutMs,
     drain: async () => role?.drain(config.drainWindowMs),
     release: async () => role?.stop(),
-    exit: (code) => process.exit(code),
+    exit: (code) => void flushTracing().finally(() => process.exit(code)),
   });
   try {
-    role = await setup(logger, server);
+    role = await setup(logger, server, metrics);
     for (const handler of role.handlers) dispatch.mount(handler.name, handler.handle);
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     announce(`http://${host}:${port}`, role);

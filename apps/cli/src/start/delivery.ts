@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { busUpstream, createEdge, startReporting, type Edge } from '@vexil/edge';
 import { startPublisher, type ChangePublisher, type Logger } from '@vexil/origin';
 import type { Store } from '@vexil/store';
+import type { Registry } from 'prom-client';
 
 /**
  * The delivery side of `vexil start`: an in-process bus fed by the origin's outbox publisher,
@@ -27,14 +28,21 @@ export async function startDelivery(
   server: Server,
   logger: Logger,
   version: string,
+  metrics?: Registry,
 ): Promise<Delivery> {
   const bus = createInProcessBus();
-  const publisher = startPublisher({ store, bus, logger });
+  const publisher = startPublisher({
+    store,
+    bus,
+    logger,
+    ...(metrics === undefined ? {} : { metrics }),
+  });
   const edge = createEdge({
     upstream: busUpstream({ bus, snapshots: { snapshot: (id) => store.getSnapshot(id) }, logger }),
     insights: { record: (counts) => store.transaction((tx) => tx.addInsights(counts)) },
     logger,
     options: { edgeId: `start-${hostname()}`, upstreamKind: 'embedded', version },
+    ...(metrics === undefined ? {} : { metrics }),
   });
   await edge.start();
   const stopReporting = startReporting(

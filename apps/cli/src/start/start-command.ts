@@ -2,6 +2,7 @@ import type { Command } from '../commands/command.js';
 import { HELP_OPTION } from '../commands/command.js';
 import { LOG_LEVELS, loadStartConfig, START_DEFAULTS } from './start-config.js';
 import { startServer } from './start-server.js';
+import { setupTracing } from './tracing.js';
 
 export const startCommand: Command = {
   name: 'start',
@@ -27,6 +28,7 @@ SIGTERM or Ctrl-C stops it gracefully.
     'log-level': { type: 'string' },
   },
   async run(ctx) {
+    setupTracing('start', ctx.env);
     const config = loadStartConfig(
       {
         port: ctx.args.string('port'),

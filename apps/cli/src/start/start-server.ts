@@ -7,6 +7,7 @@ import { CliError, oneLine } from '../cli-error.js';
 import type { Io } from '../io.js';
 import { resolveAdminToken } from './admin-token.js';
 import { apiHandler } from './api-handler.js';
+import { dashboardHandler } from './dashboard-handler.js';
 import { displayUrl, formatBanner } from './banner.js';
 import { prepareDemoProject } from './demo-project.js';
 import { healthHandler } from './health.js';
@@ -14,8 +15,10 @@ import { startDelivery, type Delivery } from './delivery.js';
 import { createDispatch } from './http-dispatch.js';
 import { listen } from './listen.js';
 import { createLogger } from './logger.js';
+import { metricsHandler, processMetrics } from './metrics-handler.js';
 import { installShutdown } from './shutdown.js';
 import type { StartConfig } from './start-config.js';
+import { flushTracing } from './tracing.js';
 
 /**
  * `vexil start`: every role in one process on one port. The port is bound first, so a port
@@ -26,10 +29,13 @@ export async function startServer(config: StartConfig, io: Io, version: string):
   const logger = createLogger(config.logLevel);
   let origin: Origin | undefined;
   let delivery: Delivery | undefined;
-  // The dispatch table, tried in order: health, the REST API, then the SDK-facing edge.
+  const metrics = processMetrics();
+  // The dispatch table, tried in order: health, metrics, the REST API, then the SDK-facing edge.
   const dispatch = createDispatch(logger, [
     { name: 'health', handle: healthHandler(() => readiness(origin, delivery)) },
+    { name: 'metrics', handle: metricsHandler(() => metrics.metrics()) },
     { name: 'api', handle: apiHandler(() => origin) },
+    { name: 'dashboard', handle: dashboardHandler() },
   ]);
   const server = createServer(dispatch.listener);
 
@@ -48,16 +54,17 @@ export async function startServer(config: StartConfig, io: Io, version: string):
       await delivery?.stop(0);
       await store?.close();
     },
-    exit: (code) => process.exit(code),
+    exit: (code) => void flushTracing().finally(() => process.exit(code)),
   });
   try {
     store = await openStore(config);
-    delivery = await startDelivery(store, server, logger, version);
+    delivery = await startDelivery(store, server, logger, version, metrics);
     const { publisher, edge } = delivery;
     const ready = createOrigin({
       store,
       logger,
       version,
+      metrics,
       onCommit: (environmentIds) => publisher.kick(environmentIds),
       onDirectoryChange: () => publisher.directoryChanged(),
     });

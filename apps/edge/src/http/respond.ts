@@ -25,11 +25,16 @@ const STATUS: Record<EdgeErrorCode, number> = {
   OVERLOADED: 503,
 };
 
+/** Why an edge is OVERLOADED: its stream cap, a drain, or too many initial payloads at once. */
+export type Overload = 'cap' | 'draining' | 'overloaded';
+
 export class EdgeError extends Error {
   constructor(
     readonly code: EdgeErrorCode,
     message: string,
     readonly headers: OutgoingHttpHeaders = {},
+    /** For OVERLOADED: which limit refused the request (metrics tell them apart). */
+    readonly overload?: Overload,
   ) {
     super(message);
   }
@@ -44,9 +49,10 @@ export function unavailable(
   code: 'NOT_READY' | 'OVERLOADED',
   message: string,
   retryAfterSeconds = 2,
+  overload?: Overload,
 ): EdgeError {
   const jittered = retryAfterSeconds + Math.floor(Math.random() * retryAfterSeconds);
-  return new EdgeError(code, message, { 'retry-after': String(jittered) });
+  return new EdgeError(code, message, { 'retry-after': String(jittered) }, overload);
 }
 
 export function sendJson(

@@ -1,5 +1,6 @@
 import { evaluate, isExperiment, type EvalResult, type Reason } from '@vexil/evaluation';
 import { clientSideAvailability, type Context, type Flag } from '@vexil/protocol';
+import type { CountEvaluation } from '../metrics/evaluation-counts.js';
 import type { EnvironmentState, StoredItem } from '../state/environment-state.js';
 
 // The evaluated-flag payload of LaunchDarkly's client-side endpoints (docs/protocol.md section
@@ -69,8 +70,10 @@ export function evaluatedCore(
   flag: Flag,
   context: Context,
   withReasons: boolean,
+  count?: CountEvaluation,
 ): string {
   const result = evaluate(flag, context, state.lookup);
+  count?.(flag.key, result.variationIndex);
   const cores = state.derived('client-cores', () => new Map<string, string>());
   // Everything a core depends on besides the flag version (`derived` is per state version):
   // the evaluated prerequisites are always a prefix of the flag's list, so their count will do.
@@ -88,11 +91,12 @@ export function evaluateAll(
   context: Context,
   audience: Audience,
   withReasons: boolean,
+  count?: CountEvaluation,
 ): Map<string, string> {
   const out = new Map<string, string>();
   for (const [key, item] of state.flags) {
     const flag = visibleFlag(item, audience);
-    if (flag !== undefined) out.set(key, evaluatedCore(state, flag, context, withReasons));
+    if (flag !== undefined) out.set(key, evaluatedCore(state, flag, context, withReasons, count));
   }
   return out;
 }

@@ -46,15 +46,20 @@ export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
       const credential = authenticate(request);
       const context = await readContext(request);
       const state = await ctx.readyState(credential.environment.id);
-      const cores = evaluateAll(state, context, audience, withReasons(request));
+      const cores = evaluateAll(
+        state,
+        context,
+        audience,
+        withReasons(request),
+        ctx.metrics?.countEvaluation,
+      );
       sendJson(request.res, 200, evaluatedMapText(cores, state.seq), {
         'cache-control': 'no-cache, no-store',
       });
     };
 
-  const evalStream =
-    (authenticate: Authenticate, audience: Audience, readContext: ReadContext) =>
-    async (request: EdgeRequest) => {
+  const evalStream = (authenticate: Authenticate, audience: Audience, readContext: ReadContext) =>
+    ctx.streamRoute(async (request: EdgeRequest) => {
       const credential = authenticate(request);
       const context = await readContext(request);
       ctx.admitStream();
@@ -73,20 +78,21 @@ export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
         withReasons: withReasons(request),
       });
       sendInitialPayload(connection, put, release);
-    };
-
-  const pingStream = (authenticate: Authenticate) => async (request: EdgeRequest) => {
-    const credential = authenticate(request);
-    ctx.admitStream();
-    const state = await ctx.readyState(credential.environment.id);
-    const connection = ctx.hub.open(request.req, request.res, {
-      environmentId: state.id,
-      format: PING_FORMAT,
-      credentialId: credential.id,
-      headers: sseHeaders(state.id),
     });
-    connection.write(PING);
-  };
+
+  const pingStream = (authenticate: Authenticate) =>
+    ctx.streamRoute(async (request: EdgeRequest) => {
+      const credential = authenticate(request);
+      ctx.admitStream();
+      const state = await ctx.readyState(credential.environment.id);
+      const connection = ctx.hub.open(request.req, request.res, {
+        environmentId: state.id,
+        format: PING_FORMAT,
+        credentialId: credential.id,
+        headers: sseHeaders(state.id),
+      });
+      connection.write(PING);
+    });
 
   return [
     // Browsers: client-side ID, flags available to it, CORS.

@@ -1,5 +1,6 @@
 import type { Context } from '@vexil/protocol';
 import type { EdgeContext } from '../edge-context.js';
+import type { EdgeMetrics } from '../metrics/edge-metrics.js';
 import type { EnvironmentState, StateEvent, StoredItem } from '../state/environment-state.js';
 import type { StreamConnection } from '../stream/stream-connection.js';
 import type { StreamMember } from '../stream/stream-member.js';
@@ -38,6 +39,8 @@ interface ClientStream extends ClientStreamSpec {
   sent: Map<string, string>;
 }
 
+const FORMAT = 'client-eval';
+
 interface EnvironmentStreams {
   readonly streams: Set<ClientStream>;
   readonly dependencies: FlagDependencies;
@@ -46,8 +49,10 @@ interface EnvironmentStreams {
 export class ClientStreams {
   private readonly environments = new Map<string, EnvironmentStreams>();
   private readonly byConnection = new Map<StreamMember, ClientStream>();
+  private readonly metrics: EdgeMetrics | undefined;
 
   constructor(ctx: EdgeContext) {
+    this.metrics = ctx.metrics;
     ctx.onStateEvent((state, event) => this.onStateEvent(state, event));
     ctx.hub.onClose((connection) => this.forget(connection));
   }
@@ -63,7 +68,13 @@ export class ClientStreams {
       environment = { streams: new Set(), dependencies: new FlagDependencies(state) };
       this.environments.set(state.id, environment);
     }
-    const sent = evaluateAll(state, spec.context, spec.audience, spec.withReasons);
+    const sent = evaluateAll(
+      state,
+      spec.context,
+      spec.audience,
+      spec.withReasons,
+      this.metrics?.countEvaluation,
+    );
     const stream: ClientStream = { ...spec, environmentId: state.id, connection, sent };
     environment.streams.add(stream);
     this.byConnection.set(connection, stream);
@@ -87,10 +98,21 @@ export class ClientStreams {
         streams: environment.streams,
         dependencies: new FlagDependencies(state),
       });
+      const count = this.metrics?.countEvaluation;
+      let bytes = 0;
       for (const stream of environment.streams) {
-        stream.sent = evaluateAll(state, stream.context, stream.audience, stream.withReasons);
-        stream.connection.write(sseEvent('put', evaluatedMapText(stream.sent, state.seq)));
+        stream.sent = evaluateAll(
+          state,
+          stream.context,
+          stream.audience,
+          stream.withReasons,
+          count,
+        );
+        const put = sseEvent('put', evaluatedMapText(stream.sent, state.seq));
+        stream.connection.write(put);
+        bytes += put.length;
       }
+      this.metrics?.wrote(FORMAT, environment.streams.size, bytes);
       return;
     }
     environment.dependencies.update(event.previous, event.item);
@@ -123,6 +145,9 @@ export class ClientStreams {
         deletes.set(key, (buffer = sseEvent('delete', deleteText(key, state.seq))));
       return buffer;
     };
+    const count = this.metrics?.countEvaluation;
+    let messages = 0;
+    let bytes = 0;
     for (const stream of streams) {
       const chunks: Buffer[] = [];
       for (const [key, item] of items) {
@@ -130,7 +155,7 @@ export class ClientStreams {
         const core =
           flag === undefined
             ? undefined
-            : evaluatedCore(state, flag, stream.context, stream.withReasons);
+            : evaluatedCore(state, flag, stream.context, stream.withReasons, count);
         const previous = stream.sent.get(key);
         if (core === previous) continue;
         if (core === undefined) {
@@ -141,8 +166,12 @@ export class ClientStreams {
           chunks.push(patch(key, core));
         }
       }
-      if (chunks.length > 0)
-        stream.connection.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      if (chunks.length === 0) continue;
+      const chunk = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      stream.connection.write(chunk);
+      messages += chunks.length;
+      bytes += chunk.length;
     }
+    this.metrics?.wrote(FORMAT, messages, bytes);
   }
 }

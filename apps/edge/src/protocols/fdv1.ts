@@ -73,7 +73,7 @@ export function fdv1Routes(ctx: EdgeContext): EdgeRoute[] {
     sendInitialPayload(connection, format === ALL ? putAll(state) : putFlags(state), release);
   };
   return [
-    { method: 'GET', path: '/all', handle: stream(ALL) },
-    { method: 'GET', path: '/flags', handle: stream(FLAGS) },
+    { method: 'GET', path: '/all', handle: ctx.streamRoute(stream(ALL)) },
+    { method: 'GET', path: '/flags', handle: ctx.streamRoute(stream(FLAGS)) },
   ];
 }

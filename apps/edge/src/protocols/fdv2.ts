@@ -72,7 +72,7 @@ export function fdv2Routes(ctx: EdgeContext): EdgeRoute[] {
   }
 
   return [
-    { method: 'GET', path: '/sdk/stream', handle: stream },
+    { method: 'GET', path: '/sdk/stream', handle: ctx.streamRoute(stream) },
     { method: 'GET', path: '/sdk/poll', handle: poll },
   ];
 }

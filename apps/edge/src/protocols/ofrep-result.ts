@@ -1,5 +1,6 @@
 import { evaluate, type Reason } from '@vexil/evaluation';
 import type { Context, Flag, JsonObject } from '@vexil/protocol';
+import type { CountEvaluation } from '../metrics/evaluation-counts.js';
 import type { EnvironmentState } from '../state/environment-state.js';
 
 // One OFREP evaluation result (docs/protocol.md section 4.6; OFREP OpenAPI `evaluationSuccess`,
@@ -83,7 +84,12 @@ function metadata(flag: Flag, reason: Reason): JsonObject {
 }
 
 /** Evaluates flag `key` of the environment for an OFREP request. */
-export function ofrepEvaluate(state: EnvironmentState, key: string, context: Context): OfrepResult {
+export function ofrepEvaluate(
+  state: EnvironmentState,
+  key: string,
+  context: Context,
+  count?: CountEvaluation,
+): OfrepResult {
   const item = state.flags.get(key);
   if (item === undefined || item.deleted)
     return ofrepFailure(key, 'FLAG_NOT_FOUND', `no flag "${key}" in this environment`);
@@ -96,6 +102,7 @@ export function ofrepEvaluate(state: EnvironmentState, key: string, context: Con
     );
   }
   const result = evaluate(flag, context, state.lookup);
+  count?.(key, result.variationIndex);
   const { reason } = result;
   if (reason.kind === 'ERROR') {
     return ofrepFailure(

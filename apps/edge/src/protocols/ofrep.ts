@@ -77,7 +77,7 @@ export function ofrepRoutes(ctx: EdgeContext): EdgeRoute[] {
       return;
     }
     const state = await ctx.readyState(credential.environment.id);
-    const result = ofrepEvaluate(state, key, context);
+    const result = ofrepEvaluate(state, key, context, ctx.metrics?.countEvaluation);
     sendJson(res, result.ok ? 200 : result.status, result.body, { 'cache-control': 'no-store' });
   }
 
@@ -91,7 +91,8 @@ export function ofrepRoutes(ctx: EdgeContext): EdgeRoute[] {
     const state = await ctx.readyState(credential.environment.id);
     const flags: JsonObject[] = [];
     for (const [key, item] of state.flags)
-      if (!item.deleted) flags.push(ofrepEvaluate(state, key, context).body);
+      if (!item.deleted)
+        flags.push(ofrepEvaluate(state, key, context, ctx.metrics?.countEvaluation).body);
     const body = JSON.stringify({ flags });
     // The ETag names the content, so it changes only when some result for this context does.
     const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;

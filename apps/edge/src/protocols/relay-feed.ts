@@ -76,5 +76,5 @@ export function relayFeedRoutes(ctx: EdgeContext): EdgeRoute[] {
     }
     sendInitialPayload(connection, Buffer.concat(parts), release);
   };
-  return [{ method: 'GET', path: '/vexil/v1/relay', handle }];
+  return [{ method: 'GET', path: '/vexil/v1/relay', handle: ctx.streamRoute(handle) }];
 }

@@ -49,7 +49,7 @@ export function vexilStreamRoutes(ctx: EdgeContext): EdgeRoute[] {
     sendInitialPayload(connection, payload, release);
   }
 
-  return [{ method: 'GET', path: '/vexil/v1/stream', handle: stream }];
+  return [{ method: 'GET', path: '/vexil/v1/stream', handle: ctx.streamRoute(stream) }];
 }
 
 /** WebSocket upgrades of the Vexil stream; false when the request is not for it. */

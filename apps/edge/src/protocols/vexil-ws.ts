@@ -67,10 +67,12 @@ export function vexilWebSockets(
     if (event.type === 'reset') {
       const put = [putMessage(state, 'ws')];
       for (const stream of streams) stream.sendFull(put);
+      ctx.metrics?.wrote('vexil-ws', streams.size, streams.size * put[0]!.length);
       return;
     }
     const message = changeMessage(event.change, 'ws', event.item.text);
     for (const stream of streams) stream.send(message);
+    ctx.metrics?.wrote('vexil-ws', streams.size, streams.size * message.length);
   });
 
   async function accept(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) {
@@ -114,6 +116,7 @@ export function vexilWebSockets(
     accept(req, socket, head, url).then(
       () => socket.off('error', ignore),
       (e: unknown) => {
+        ctx.metrics?.refused(e);
         if (e instanceof EdgeError) {
           refuse(socket, e.status, e, e.headers);
           return;

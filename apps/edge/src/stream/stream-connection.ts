@@ -27,6 +27,8 @@ export class StreamConnection implements StreamMember {
    * resync) is on its way out: only what piles up beyond it makes a slow consumer.
    */
   private allowance = 0;
+  /** The response head waits for the first message. */
+  private headPending = false;
 
   constructor(
     readonly req: IncomingMessage,
@@ -40,11 +42,15 @@ export class StreamConnection implements StreamMember {
     this.socket.on('error', () => this.finish('error'));
   }
 
-  /** Sends the response head now (status 200 with `headers`), without chunked framing. */
+  /**
+   * Prepares the response head (status 200 with `headers`), without chunked framing. It leaves
+   * with the first message (the initial payload), in one write: one segment and one client
+   * wake-up per connect rather than two.
+   */
   open(headers: OutgoingHttpHeaders): void {
     this.res.removeHeader('transfer-encoding');
     this.res.writeHead(200, headers);
-    this.res.flushHeaders();
+    this.headPending = true;
     this.socket.setNoDelay(true);
     this.socket.setKeepAlive(true, 60_000);
   }
@@ -53,7 +59,12 @@ export class StreamConnection implements StreamMember {
     if (this.closed) return false;
     const size = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
     if (size > this.maxBuffer / 4) this.allow(size);
-    this.socket.write(chunk);
+    if (this.headPending) {
+      this.headPending = false;
+      this.res.write(chunk);
+    } else {
+      this.socket.write(chunk);
+    }
     if (this.socket.writableLength > this.maxBuffer + this.allowance) {
       this.close('slow-consumer');
       return false;
@@ -80,6 +91,7 @@ export class StreamConnection implements StreamMember {
       this.socket.destroy();
       return;
     }
+    if (this.headPending) this.res.flushHeaders();
     if (last !== undefined) this.socket.write(last);
     this.socket.end();
     // A peer that never reads would hold the socket half-open: bound the wait.

@@ -1,4 +1,5 @@
 import type { StreamConnection } from './stream-connection.js';
+import type { GroupMeter } from './stream-meter.js';
 
 /**
  * The streams of one environment and one wire format. A message is serialized once and written
@@ -13,6 +14,8 @@ export class StreamGroup {
    * at that moment (`skip`), but not those broadcast after they joined, in the same tick.
    */
   private late: { connection: StreamConnection; skip: number }[] = [];
+
+  constructor(private readonly meter?: GroupMeter) {}
 
   get size(): number {
     return this.members.size + this.late.length;
@@ -32,6 +35,7 @@ export class StreamGroup {
 
   broadcast(message: Buffer): void {
     this.pending.push(message);
+    this.meter?.queued();
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => this.flush());
@@ -48,6 +52,7 @@ export class StreamGroup {
       for (const connection of this.members) {
         if (connection.write(chunk)) written++;
       }
+      this.meter?.flushed(written * pending.length, written * chunk.length);
     }
     for (const { connection, skip } of this.late) {
       if (connection.closed) continue;

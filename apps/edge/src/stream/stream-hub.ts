@@ -2,6 +2,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { StreamConnection, type CloseReason } from './stream-connection.js';
 import { StreamGroup } from './stream-group.js';
 import type { StreamMember } from './stream-member.js';
+import type { StreamMeter } from './stream-meter.js';
 
 export interface StreamHubOptions {
   /** Unsent bytes per connection before it is cut as a slow consumer. */
@@ -12,6 +13,8 @@ export interface StreamHubOptions {
   readonly maxLifetimeMs: number;
   readonly lifetimeJitter: number;
   readonly now: () => number;
+  /** Metrics; absent, nothing is counted. */
+  readonly meter?: StreamMeter | undefined;
 }
 
 /** Streams of one environment in one wire format. */
@@ -102,6 +105,7 @@ export class StreamHub {
     create: (onClose: (member: StreamMember, reason: CloseReason) => void) => T,
   ): T {
     const member = create((m, reason) => this.forget(m, reason));
+    this.options.meter?.opened(spec.format);
     member.credentialId = spec.credentialId;
     this.all.add(member);
     const countKey = `${spec.environmentId}|${spec.format}`;
@@ -126,7 +130,8 @@ export class StreamHub {
   group(environmentId: string, format: string): StreamGroup {
     const key = `${environmentId}|${format}`;
     let group = this.groups.get(key);
-    if (group === undefined) this.groups.set(key, (group = new StreamGroup()));
+    if (group === undefined)
+      this.groups.set(key, (group = new StreamGroup(this.options.meter?.group(format))));
     return group;
   }
 
@@ -223,6 +228,7 @@ export class StreamHub {
     if (Number.isFinite(connection.deadline))
       this.wheel.get(Math.floor(connection.deadline / SECOND))?.delete(connection);
     this.closes.set(reason, (this.closes.get(reason) ?? 0) + 1);
+    this.options.meter?.closed(reason);
     if (connection instanceof StreamConnection) {
       this.groupOf.get(connection)?.delete(connection);
       for (const listener of this.listeners) listener(connection, reason);

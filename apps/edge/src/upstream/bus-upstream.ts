@@ -83,6 +83,9 @@ export function busUpstream(options: BusUpstreamOptions): Upstream {
       clearTimeout(retries.get(environmentId));
       retries.delete(environmentId);
     },
+    head(environmentId) {
+      return bus.lastPublishedSeq(environmentId);
+    },
     async close() {
       closed = true;
       clearInterval(statusTimer);

@@ -8,6 +8,8 @@ export interface Upstream {
   want(environmentId: string): void;
   /** Stop syncing an environment (it left the directory). */
   drop(environmentId: string): void;
+  /** The newest seq the upstream has for an environment, when it can tell (bus lag metrics). */
+  head?(environmentId: string): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -10,6 +10,7 @@ import {
   type EdgeOptions,
   type InsightsSink,
 } from '@vexil/edge';
+import type { Registry } from 'prom-client';
 import { FakeOrigin } from './fake-origin.js';
 
 export interface EdgeServer {
@@ -25,7 +26,7 @@ export interface EdgeServer {
 export async function startEdgeServer(
   options: Partial<EdgeOptions> = {},
   port = 0,
-  extra: { insights?: InsightsSink } = {},
+  extra: { insights?: InsightsSink; metrics?: Registry } = {},
 ): Promise<EdgeServer> {
   const bus = createInProcessBus();
   const origin = new FakeOrigin(bus);

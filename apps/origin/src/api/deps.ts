@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   StoreError,
   type EnvironmentRecord,
@@ -30,17 +31,25 @@ export async function write<T>(
   work: (tx: StoreTransaction, changed: Set<string>) => Promise<T>,
 ): Promise<T> {
   let changed = new Set<string>();
-  try {
-    const result = await deps.store.transaction(async (tx) => {
-      changed = new Set<string>();
-      return work(tx, changed);
-    });
-    if (changed.size > 0) deps.committed([...changed]);
-    return result;
-  } catch (e) {
-    throw storeToApiError(e);
-  }
+  return tracer.startActiveSpan('store.commit', async (span) => {
+    try {
+      const result = await deps.store.transaction(async (tx) => {
+        changed = new Set<string>();
+        return work(tx, changed);
+      });
+      span.setAttribute('vexil.environments_changed', changed.size);
+      if (changed.size > 0) deps.committed([...changed]);
+      return result;
+    } catch (e) {
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw storeToApiError(e);
+    } finally {
+      span.end();
+    }
+  });
 }
+
+const tracer = trace.getTracer('vexil-origin');
 
 export async function read<T>(work: () => Promise<T>): Promise<T> {
   try {

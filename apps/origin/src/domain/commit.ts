@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { context, propagation } from '@opentelemetry/api';
 import type { JsonObject } from '@vexil/protocol';
 import type { EnvironmentRecord, FlagRecord, SegmentRecord, StoreTransaction } from '@vexil/store';
 import { flagRepresentation, sdkFlag, tombstone } from './flag-model.js';
@@ -7,6 +8,13 @@ import { segmentRepresentation, sdkSegment } from './segment-model.js';
 // Writing a flag or segment: the record, one change-log entry per environment whose SDK item
 // actually changed (with the next version of that item), and the audit entry, all in the
 // caller's transaction (DESIGN.md section 3: commit = row + change-log entry).
+
+/** The active span's W3C traceparent, carried on the change to the edges (when tracing is on). */
+function currentTrace(): { trace?: string } {
+  const carrier: { traceparent?: string } = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent === undefined ? {} : { trace: carrier.traceparent };
+}
 
 export interface CommitMeta {
   readonly actor: string;
@@ -39,7 +47,7 @@ async function publishItem(
   // An imported item keeps its own version when that is higher: an SDK may have seen it.
   const version = Math.max((await tx.getItemVersion(env.id, kind, key)) + 1, options.floor ?? 0);
   const item = build === undefined ? tombstone(key, version) : build(version);
-  await tx.appendChange(env.id, { kind, key, version, item });
+  await tx.appendChange(env.id, { kind, key, version, item, ...currentTrace() });
   return version;
 }
 

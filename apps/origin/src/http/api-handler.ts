@@ -1,4 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import {
+  context,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Span,
+} from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TokenRole } from '@vexil/store';
 import { ApiError } from './api-error.js';
@@ -22,13 +30,35 @@ export interface ApiHandlerOptions {
   readonly schemas: SchemaRegistry;
   readonly authenticate: (authorization: string | undefined) => Promise<Actor | undefined>;
   readonly logger: Logger;
+  /** Sees every request once answered: its route template (or `unmatched`), status and time. */
+  readonly observe?: (route: string, method: string, status: number, seconds: number) => void;
 }
 
 /** Serves the routes of `router`: auth, body parsing and validation, JSON replies, errors. */
-export function createApiHandler(options: ApiHandlerOptions) {
-  const { router, schemas, authenticate, logger } = options;
+const tracer = trace.getTracer('vexil-origin');
 
-  return async function handleApi(req: IncomingMessage, res: ServerResponse): Promise<void> {
+export function createApiHandler(options: ApiHandlerOptions) {
+  const { router, schemas, authenticate, logger, observe } = options;
+
+  return function handleApi(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // A server span per request, continuing the caller's trace if it sent a traceparent; the
+    // commit and the changes it publishes continue this one (docs/operations.md, "Tracing").
+    const parent = propagation.extract(context.active(), req.headers);
+    return tracer.startActiveSpan(
+      'api request',
+      { kind: SpanKind.SERVER },
+      parent,
+      async (span) => {
+        try {
+          await handle(req, res, span);
+        } finally {
+          span.end();
+        }
+      },
+    );
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse, span: Span): Promise<void> {
     const started = process.hrtime.bigint();
     const requestId = headerValue(req, 'x-request-id') ?? randomUUID();
     res.setHeader('x-request-id', requestId);
@@ -48,6 +78,8 @@ export function createApiHandler(options: ApiHandlerOptions) {
       }
       const { route, params } = match;
       routePath = route.path;
+      span.updateName(`${route.method} ${route.path}`);
+      span.setAttribute('http.route', route.path);
       const actor = await authorize(route, req);
       const query = readQuery(route, url.searchParams, schemas);
       const body = await readRequestBody(route, req, schemas);
@@ -63,8 +95,14 @@ export function createApiHandler(options: ApiHandlerOptions) {
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       logger.debug({ requestId, method: req.method, route: routePath, status, ms }, 'api request');
+      observe?.(routePath, req.method ?? 'GET', status, ms / 1000);
+      span.setAttributes({
+        'http.request.method': req.method ?? 'GET',
+        'http.response.status_code': status,
+      });
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     }
-  };
+  }
 
   async function authorize(route: Route, req: IncomingMessage): Promise<Actor> {
     const authorization = headerValue(req, 'authorization');

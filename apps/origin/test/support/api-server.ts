@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openMemoryStore, type Store } from '@vexil/store';
 import { createOrigin, ensureAdminToken, type Origin } from '@vexil/origin';
+import type { Registry } from 'prom-client';
 
 export const ADMIN_TOKEN = 'vxl_test-admin-token';
 
@@ -31,6 +32,10 @@ export interface ApiResponse {
 export interface ApiServerOptions {
   /** The origin's clock (audit times, key expiry); default Date.now. */
   readonly now?: () => number;
+  /** Where the origin's metrics go. */
+  readonly metrics?: Registry;
+  /** Also told of every commit (e.g. an outbox publisher's kick). */
+  readonly onCommit?: (environmentIds: readonly string[]) => void;
 }
 
 /** An origin on a real socket (port 0) over the given store (default: in-memory). */
@@ -42,8 +47,12 @@ export async function startApiServer(
   const commits: (readonly string[])[] = [];
   const origin = createOrigin({
     store: s,
-    onCommit: (ids) => commits.push(ids),
+    onCommit: (ids) => {
+      commits.push(ids);
+      options.onCommit?.(ids);
+    },
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
   });
   await ensureAdminToken(s, ADMIN_TOKEN, 'test admin', options.now?.());
   const server: Server = createServer((req, res) => void origin.handle(req, res));

@@ -4,8 +4,10 @@ import { until } from '../until.js';
 
 // A Vexil role (`vexil origin`, `vexil edge`, `vexil start`) as a real process of the built CLI:
 // spawned, awaited on its banner (the `URL` line), signalled by PID (SIGKILL, SIGTERM, SIGSTOP,
-// SIGCONT) and restarted on the same port. Every process still alive when the test process
-// exits is killed, even if an `after` hook never ran.
+// SIGCONT) and restarted on the same port. Each role runs in its own process group, so that a
+// multi-process edge (a primary and its workers) is killed or paused as one node, the way a
+// machine or container fails. Every group still alive when the test process exits is killed,
+// even if an `after` hook never ran.
 
 /** The built CLI, `apps/cli/dist/src/main.js`, from this file's place in the repository. */
 export const VEXIL_MAIN = fileURLToPath(
@@ -14,8 +16,18 @@ export const VEXIL_MAIN = fileURLToPath(
 
 const alive = new Set<ChildProcess>();
 process.once('exit', () => {
-  for (const child of alive) child.kill('SIGKILL');
+  for (const child of alive) killGroup(child.pid, 'SIGKILL');
 });
+
+/** Signals the process group led by `pid` (the role and any workers it forked). */
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is gone
+  }
+}
 
 /** Output kept per process: enough for the logs of a test, bounded for a long benchmark. */
 const MAX_OUTPUT = 4 * 1024 * 1024;
@@ -123,6 +135,7 @@ export class RoleProcess {
     const child = spawn(process.execPath, [main, ...args, '--port', String(this.port)], {
       env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     this.child = child;
     alive.add(child);
@@ -132,6 +145,8 @@ export class RoleProcess {
     this.exit = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
         alive.delete(child);
+        // Workers outlive a primary that was killed alone; they are part of the node.
+        killGroup(child.pid, 'SIGKILL');
         if (this.child === child) this.child = undefined;
         resolve({ code, signal });
       }),
@@ -149,7 +164,7 @@ export class RoleProcess {
         startTimeoutMs,
       );
     } catch (e) {
-      child.kill('SIGKILL');
+      killGroup(child.pid, 'SIGKILL');
       throw e;
     }
     this.address = url!;
@@ -158,7 +173,25 @@ export class RoleProcess {
 
   /** Polls `GET /readyz` until it answers 200. */
   async waitReady(timeoutMs = 30_000): Promise<void> {
-    await until(`${this.name} to be ready`, () => this.ready(), timeoutMs, 50);
+    let last: unknown;
+    try {
+      await until(
+        `${this.name} to be ready`,
+        async () => {
+          const { status, body } = await this.readiness();
+          last = body;
+          return status === 200;
+        },
+        timeoutMs,
+        50,
+      );
+    } catch (e) {
+      const tail = this.out.split('\n').slice(-15).join('\n');
+      throw new Error(
+        `${(e as Error).message}; /readyz said ${JSON.stringify(last)}; last output:\n${tail}`,
+        { cause: e },
+      );
+    }
   }
 
   /** Whether `GET /readyz` answers 200 now. */
@@ -176,11 +209,15 @@ export class RoleProcess {
     }
   }
 
-  /** Sends a signal by PID; SIGSTOP and SIGCONT pause and resume the process. */
+  /**
+   * Sends a signal to the whole node (the process group): SIGKILL, or SIGSTOP and SIGCONT to
+   * pause and resume it. SIGTERM goes to `stop`, which signals the role's main process only
+   * (a multi-process edge passes it on to its workers itself).
+   */
   signal(signal: NodeJS.Signals): void {
     const pid = this.child?.pid;
     if (pid === undefined) throw new Error(`${this.name} is not running`);
-    process.kill(pid, signal);
+    killGroup(pid, signal);
   }
 
   /**
@@ -191,9 +228,13 @@ export class RoleProcess {
     const child = this.child;
     if (child === undefined) return this.exit;
     const exited = this.exit;
-    if (signal !== 'SIGKILL') process.kill(child.pid!, 'SIGCONT');
-    process.kill(child.pid!, signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    if (signal === 'SIGKILL') {
+      killGroup(child.pid, 'SIGKILL');
+    } else {
+      killGroup(child.pid, 'SIGCONT');
+      process.kill(child.pid!, signal);
+    }
+    const timer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), timeoutMs);
     try {
       return await exited;
     } finally {
@@ -209,6 +250,6 @@ export class RoleProcess {
 
   /** Synchronous SIGKILL, for `after` hooks: whatever is still running. */
   killNow(): void {
-    this.child?.kill('SIGKILL');
+    killGroup(this.child?.pid, 'SIGKILL');
   }
 }

@@ -1,0 +1,76 @@
+// Copy-paste snippets that connect an application to this server: the LaunchDarkly Node
+// server SDK, the LaunchDarkly browser SDK, and an OpenFeature OFREP provider. Every URL an
+// SDK uses points at `baseUrl` (streaming, polling and events are all served there).
+
+export interface SnippetKeys {
+  readonly baseUrl: string;
+  readonly sdkKey: string;
+  readonly clientSideId: string;
+  /** A flag to show in the example; a placeholder when the project has none. */
+  readonly flagKey?: string;
+}
+
+export type SnippetKind = 'node-server' | 'browser' | 'ofrep';
+
+export interface Snippet {
+  readonly kind: SnippetKind;
+  readonly title: string;
+  readonly install: string;
+  readonly code: string;
+}
+
+const q = (s: string) => JSON.stringify(s);
+
+export function snippets(keys: SnippetKeys): Snippet[] {
+  const url = q(keys.baseUrl.replace(/\/+$/, ''));
+  const flag = q(keys.flagKey ?? 'my-flag');
+  return [
+    {
+      kind: 'node-server',
+      title: 'LaunchDarkly Node.js server SDK',
+      install: 'npm install @launchdarkly/node-server-sdk',
+      code: `import { init } from '@launchdarkly/node-server-sdk';
+
+const client = init(${q(keys.sdkKey)}, {
+  baseUri: ${url},
+  streamUri: ${url},
+  eventsUri: ${url},
+});
+await client.waitForInitialization({ timeout: 10 });
+
+const context = { kind: 'user', key: 'user-123' };
+const value = await client.variation(${flag}, context, false);
+client.on('update:' + ${flag}, () => console.log('flag changed'));`,
+    },
+    {
+      kind: 'browser',
+      title: 'LaunchDarkly browser SDK',
+      install: 'npm install launchdarkly-js-client-sdk',
+      code: `import { initialize } from 'launchdarkly-js-client-sdk';
+
+// Only flags marked "available to client-side SDKs" are sent to browsers.
+const client = initialize(${q(keys.clientSideId)}, { kind: 'user', key: 'user-123' }, {
+  baseUrl: ${url},
+  streamUrl: ${url},
+  eventsUrl: ${url},
+});
+await client.waitForInitialization(5);
+
+const value = client.variation(${flag}, false);
+client.on('change:' + ${flag}, (current) => console.log('now', current));`,
+    },
+    {
+      kind: 'ofrep',
+      title: 'OpenFeature (OFREP provider)',
+      install: 'npm install @openfeature/server-sdk @openfeature/ofrep-provider',
+      code: `import { OpenFeature } from '@openfeature/server-sdk';
+import { OFREPProvider } from '@openfeature/ofrep-provider';
+
+await OpenFeature.setProviderAndWait(
+  new OFREPProvider({ baseUrl: ${url}, headers: [['Authorization', ${q(keys.sdkKey)}]] }),
+);
+const client = OpenFeature.getClient();
+const value = await client.getBooleanValue(${flag}, false, { targetingKey: 'user-123' });`,
+    },
+  ];
+}

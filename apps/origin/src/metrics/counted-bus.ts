@@ -1,0 +1,24 @@
+import type { ChangeBus } from '@vexil/bus';
+
+/** The bus as the outbox publisher uses it, counting the calls that failed. */
+export function countBusErrors(bus: ChangeBus, count: () => void): ChangeBus {
+  const counted = <T>(call: Promise<T>): Promise<T> =>
+    call.catch((e: unknown) => {
+      count();
+      throw e;
+    });
+  return {
+    get kind() {
+      return bus.kind;
+    },
+    get connected() {
+      return bus.connected;
+    },
+    publish: (change) => counted(bus.publish(change)),
+    publishDirectory: (directory) => counted(bus.publishDirectory(directory)),
+    lastPublishedSeq: (environmentId) => counted(bus.lastPublishedSeq(environmentId)),
+    subscribe: (options, onChange) => bus.subscribe(options, onChange),
+    subscribeDirectory: (onDirectory) => bus.subscribeDirectory(onDirectory),
+    close: () => bus.close(),
+  };
+}

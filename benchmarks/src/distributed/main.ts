@@ -1,0 +1,125 @@
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { startTopology } from '@vexil/testkit';
+import { machine } from '../support/machine.js';
+import { ms, summary } from '../support/stats.js';
+import { ClientPool } from './client-pool.js';
+import { monotonicMs } from './stream-set.js';
+
+// Propagation in the distributed topology: origin on PostgreSQL, a 3-node NATS JetStream
+// cluster (stream replicas 3) and 3 edges, all on loopback, with N FDv1 streams spread over the
+// edges and held by a few client processes. Changes are made through the REST API one at a time
+// (the next is sent once every stream has the previous one), each a PATCH of one flag's
+// targeting. Each sample runs from the moment the PATCH is sent to the first and to the last of
+// the N streams receiving the patch:
+// HTTP -> validation -> PostgreSQL commit -> outbox -> JetStream (R3) -> edges -> SSE -> client.
+
+const { values } = parseArgs({
+  options: {
+    streams: { type: 'string', default: '1000' },
+    changes: { type: 'string', default: '1000' },
+    warmup: { type: 'string', default: '50' },
+    flags: { type: 'string', default: '20' },
+    edges: { type: 'string', default: '3' },
+    'edge-workers': { type: 'string' },
+    'client-processes': { type: 'string', default: '2' },
+    'timeout-ms': { type: 'string', default: '10000' },
+  },
+});
+const streams = Number(values.streams);
+const changes = Number(values.changes);
+const warmup = Number(values.warmup);
+const timeoutMs = Number(values['timeout-ms']);
+const processes = Number(values['client-processes']);
+const workers =
+  values['edge-workers'] === undefined
+    ? `${availableParallelism()} workers each, the default`
+    : `${values['edge-workers']} worker(s) each`;
+
+const started = Date.now();
+const topology = await startTopology({
+  flags: Number(values.flags),
+  edges: Number(values.edges),
+  ...(values['edge-workers'] === undefined ? {} : { edgeWorkers: Number(values['edge-workers']) }),
+  relay: false,
+  logLevel: 'warn',
+  heartbeatSeconds: 15,
+});
+const pool = new ClientPool(processes);
+try {
+  await pool.start(
+    topology.sdkKey,
+    topology.edges.map((e) => e.url),
+    streams,
+  );
+  const { api, projectKey, environmentKey, flagKeys } = topology;
+  const first: number[] = [];
+  const last: number[] = [];
+  const answered: number[] = [];
+  const versions = new Map<string, number>();
+  for (const key of flagKeys) versions.set(key, await pool.version(key));
+  for (let i = 0; i < warmup + changes; i++) {
+    const key = flagKeys[i % flagKeys.length]!;
+    const { arrival } = await pool.expect(key, versions.get(key)!, timeoutMs);
+    const sent = monotonicMs();
+    const res = await api.call('PATCH', `/api/v1/projects/${projectKey}/flags/${key}`, [
+      { op: 'replace', path: `/environments/${environmentKey}/salt`, value: `bench-${i}` },
+    ]);
+    const responded = monotonicMs();
+    if (res.status !== 200)
+      throw new Error(`PATCH answered ${res.status}: ${JSON.stringify(res.body)}`);
+    const { first: a, last: b } = await arrival;
+    versions.set(key, (versions.get(key) ?? 0) + 1);
+    if (i >= warmup) {
+      first.push(a - sent);
+      last.push(b - sent);
+      answered.push(responded - sent);
+    }
+  }
+  const { violations, reconnects } = await pool.stop();
+  const f = summary(first);
+  const l = summary(last);
+  const r = summary(answered);
+  const date = new Date().toISOString();
+  console.log('Distributed propagation: API write sent -> FDv1 streams received the patch');
+  console.log(`  ${date}  ${machine()}`);
+  console.log(
+    `  origin (PostgreSQL) + 3-node NATS JetStream (R3) + ${topology.edges.length} edges (${workers}), loopback; ${streams} streams in ${processes} client process(es)`,
+  );
+  console.log(`  ${changes} changes through the API, one at a time, after ${warmup} warm-up`);
+  console.log(
+    `  first stream  p50 ${ms(f.p50)}   p90 ${ms(f.p90)}   p99 ${ms(f.p99)}   max ${ms(f.max)}`,
+  );
+  console.log(
+    `  every stream  p50 ${ms(l.p50)}   p90 ${ms(l.p90)}   p99 ${ms(l.p99)}   max ${ms(l.max)}`,
+  );
+  console.log(
+    `  (API answer   p50 ${ms(r.p50)}   p90 ${ms(r.p90)}   p99 ${ms(r.p99)}   max ${ms(r.max)}: the commit, for reference)`,
+  );
+  console.log(
+    `  out-of-order events ${violations}, stream reconnects ${reconnects}, run ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
+  console.log(
+    JSON.stringify({
+      benchmark: 'propagation-distributed',
+      date,
+      machine: machine(),
+      streams,
+      clientProcesses: processes,
+      edges: topology.edges.length,
+      edgeWorkers:
+        values['edge-workers'] === undefined
+          ? availableParallelism()
+          : Number(values['edge-workers']),
+      changes,
+      firstStream: f,
+      lastStream: l,
+      apiAnswer: r,
+      violations,
+      reconnects,
+    }),
+  );
+} finally {
+  pool.kill();
+  await topology.stop();
+}

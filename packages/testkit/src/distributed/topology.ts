@@ -1,0 +1,177 @@
+import { NatsServers, type NatsServerProcess } from '../processes/nats-servers.js';
+import { RoleProcess } from '../processes/role-process.js';
+import { AdminApi } from './admin-api.js';
+import { dropSchema, freshSchemaName, postgresStoreUrl } from './postgres-schema.js';
+
+// The distributed deployment on one machine, all on loopback: a fresh PostgreSQL schema, a
+// 3-node NATS JetStream cluster, one origin (stream replicas 3), edges fed by the bus, and a
+// relay edge chained to the first edge; then a project, an environment, an edge token and
+// flags created through the API. For system tests and the distributed benchmark.
+
+export interface TopologyOptions {
+  /** Edges fed by NATS (default 3). */
+  readonly edges?: number;
+  /** A relay edge chained to edge 1 (default true). */
+  readonly relay?: boolean;
+  /** Flags created through the API, `flag-000`... (default 50). */
+  readonly flags?: number;
+  /** `--heartbeat` of the edges, seconds (default 1). */
+  readonly heartbeatSeconds?: number;
+  /** `--drain-seconds` of every role (default 1). */
+  readonly drainSeconds?: number;
+  /** `--log-level` of every role (default info). */
+  readonly logLevel?: string;
+  readonly natsNodes?: number;
+  /** `--workers` of the edges; without it, the default of `vexil edge` (one per core). */
+  readonly edgeWorkers?: number;
+}
+
+export interface Topology {
+  readonly nats: NatsServers;
+  readonly natsNodes: readonly NatsServerProcess[];
+  readonly origin: RoleProcess;
+  readonly edges: readonly RoleProcess[];
+  readonly relay: RoleProcess | undefined;
+  readonly api: AdminApi;
+  readonly schema: string;
+  readonly projectKey: string;
+  readonly environmentKey: string;
+  readonly environmentId: string;
+  readonly sdkKey: string;
+  readonly edgeToken: string;
+  readonly flagKeys: readonly string[];
+  /** Every role process (origin, edges, relay). */
+  roles(): RoleProcess[];
+  /** Kills every process, drops the schema, removes the NATS directories. Never throws. */
+  stop(): Promise<void>;
+}
+
+export const flagKey = (i: number) => `flag-${String(i).padStart(3, '0')}`;
+
+/** Runs `tasks` with at most `limit` at a time. */
+export async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      await task(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+export async function startTopology(options: TopologyOptions = {}): Promise<Topology> {
+  const {
+    edges: edgeCount = 3,
+    relay: withRelay = true,
+    flags = 50,
+    heartbeatSeconds = 1,
+    drainSeconds = 1,
+    logLevel = 'info',
+    natsNodes: natsCount = 3,
+    edgeWorkers,
+  } = options;
+  const nats = new NatsServers();
+  const schema = freshSchemaName();
+  const roles: RoleProcess[] = [];
+  const stop = async () => {
+    for (const role of roles) role.killNow();
+    await Promise.all(roles.map((r) => r.stop('SIGKILL').catch(() => undefined)));
+    await nats.stopAll().catch(() => undefined);
+    await dropSchema(schema).catch(() => undefined);
+  };
+  try {
+    const natsNodes = await nats.cluster(natsCount);
+    const bus = natsNodes.map((n) => n.url).join(',');
+    const common = ['--log-level', logLevel, '--drain-seconds', String(drainSeconds)];
+    const adminToken = `admin-${schema}-token`;
+    const origin = await RoleProcess.start({
+      name: 'origin',
+      args: [
+        'origin',
+        '--store',
+        postgresStoreUrl(schema),
+        '--bus',
+        bus,
+        '--nats-replicas',
+        String(natsCount),
+        ...common,
+      ],
+      env: { VEXIL_ADMIN_TOKEN: adminToken },
+    });
+    roles.push(origin);
+    const api = new AdminApi(() => origin.url, adminToken);
+    const projectKey = 'system';
+    const environmentKey = 'production';
+    await api.expect(201, 'POST', '/api/v1/projects', { key: projectKey, name: 'System tests' });
+    const env = await api.expect(201, 'POST', `/api/v1/projects/${projectKey}/environments`, {
+      key: environmentKey,
+      name: 'Production',
+    });
+    const edgeToken = (
+      await api.expect(201, 'POST', '/api/v1/tokens', { name: 'edges', role: 'edge' })
+    ).body.token as string;
+    const flagKeys = Array.from({ length: flags }, (_, i) => flagKey(i));
+    await inParallel(flagKeys, 8, async (key) => {
+      await api.expect(201, 'POST', `/api/v1/projects/${projectKey}/flags`, {
+        key,
+        variations: [{ value: true }, { value: false }],
+      });
+    });
+
+    const edgeArgs = (id: string) => [
+      '--token',
+      edgeToken,
+      '--id',
+      id,
+      '--heartbeat',
+      String(heartbeatSeconds),
+      ...(edgeWorkers === undefined ? [] : ['--workers', String(edgeWorkers)]),
+      ...common,
+    ];
+    const edges = await Promise.all(
+      Array.from({ length: edgeCount }, async (_, i) => {
+        const edge = await RoleProcess.start({
+          name: `edge-${i + 1}`,
+          args: ['edge', '--bus', bus, '--origin', origin.url, ...edgeArgs(`edge-${i + 1}`)],
+        });
+        roles.push(edge);
+        return edge;
+      }),
+    );
+    await Promise.all(edges.map((e) => e.waitReady()));
+    let relay: RoleProcess | undefined;
+    if (withRelay && edges[0] !== undefined) {
+      relay = await RoleProcess.start({
+        name: 'relay',
+        args: ['edge', '--upstream', edges[0].url, ...edgeArgs('relay')],
+      });
+      roles.push(relay);
+      await relay.waitReady();
+    }
+    return {
+      nats,
+      natsNodes,
+      origin,
+      edges,
+      relay,
+      api,
+      schema,
+      projectKey,
+      environmentKey,
+      environmentId: env.body.clientSideId as string,
+      sdkKey: env.body.sdkKey as string,
+      edgeToken,
+      flagKeys,
+      roles: () => [...roles],
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
