@@ -69,6 +69,12 @@ describe('container image', () => {
     const runs = args(build, 'RUN').join('\n');
     assert.match(runs, /\bnpm ci\b/);
     assert.match(runs, /\bnpx tsc -b apps\/cli\b/);
+    assert.match(runs, /node apps\/dashboard\/scripts\/build\.mjs/, 'the dashboard is built');
+    assert.match(
+      runs,
+      /cp -a apps\/dashboard\/dist\/web \/out\/apps\/dashboard\/dist\/web/,
+      'and shipped',
+    );
     assert.match(runs, /\bnpm prune --omit=dev\b/);
     // npm ci runs on the manifests and the lockfile alone (cached until a dependency changes).
     const ci = build.instructions.findIndex((i) => i.keyword === 'RUN' && /npm ci/.test(i.args));

@@ -289,7 +289,7 @@ describe('vexil admin commands', () => {
     assert.match(table.stdout, /^TIME\s+ACTOR\s+ACTION\s+RESOURCE\s+WHERE\s+CHANGES$/m);
     assert.match(
       table.stdout,
-      /\badmin\s+flag\.update\s+flag audited\s+default\s+replace \/environments\/test\/on$/m,
+      /\badmin\s+flag\.update\s+flag audited\s+default\/test\s+replace \/environments\/test\/on$/m,
     );
     assert.equal(table.stdout.trim().split('\n').length, 2, '--limit 1');
   });

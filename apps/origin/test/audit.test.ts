@@ -86,17 +86,22 @@ describe('audit log', () => {
     assert.ok(inQ.length > 0 && inQ.every((e) => e.projectKey === 'q'));
 
     const prodOfP = (await audit('?project=p&environment=prod')).items;
+    // A flag change that reached one environment is filed under it; creates (every
+    // environment) stay project-wide.
     assert.deepEqual(
-      prodOfP.map((e) => e.action),
-      ['environment.create'],
+      prodOfP.map((e) => [e.action, e.resourceKey]),
+      [
+        ['flag.update', 'f'],
+        ['environment.create', 'prod'],
+      ],
     );
-    // Flag entries are project-wide (a flag's definition spans environments): not listed here.
     const testOfP = (await audit('?project=p&environment=test')).items;
     assert.deepEqual(
       testOfP.map((e) => [e.action, e.resourceKey]),
       [
         ['segment.update', 's'],
         ['segment.create', 's'],
+        ['flag.update', 'g'],
         ['environment.create', 'test'],
       ],
     );

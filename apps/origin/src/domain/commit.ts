@@ -106,6 +106,11 @@ export async function commitFlag(
     actor: meta.actor,
     action: meta.action,
     projectKey,
+    // A change that reached one environment is filed under it, so the audit log filtered by
+    // environment shows it; a change to several (variations, create, delete) stays project-wide.
+    ...(environmentIds.length === 1
+      ? { environmentKey: environments.find((e) => e.id === environmentIds[0])!.key }
+      : {}),
     resourceKind: 'flag',
     resourceKey: key,
     before: before === undefined ? null : flagRepresentation(before, envKeys),
