@@ -1,17 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Registry as MetricsRegistry } from 'prom-client';
-import type {
-  Change,
-  Directory,
-  EdgeReport,
-  EnvironmentDescriptor,
-  EnvironmentSnapshot,
-} from '@vexil/protocol';
+import type { EdgeReport, EnvironmentDescriptor, EnvironmentSnapshot } from '@vexil/protocol';
 import { defaultEdgeOptions, type EdgeOptions } from './config.js';
 import { EdgeContext } from './edge-context.js';
-import { EdgeError, sendError, sendJson } from './http/respond.js';
-import { EdgeRouter, type EdgeRoute } from './http/routes.js';
+import { createDispatch } from './http/dispatch.js';
+import { EdgeRouter } from './http/routes.js';
 import { silentLogger, type Logger } from './logger.js';
 import { EdgeMetrics } from './metrics/edge-metrics.js';
 import { clientSideRoutes } from './protocols/client-side.js';
@@ -25,12 +19,11 @@ import { vexilStreamRoutes, vexilStreamUpgrade } from './protocols/vexil-stream.
 import type { EnvironmentState, StateEvent } from './state/environment-state.js';
 import { Registry } from './state/registry.js';
 import type { FeedMessage } from './cluster/feed.js';
-import { PropagationSamples } from './report/propagation-samples.js';
-import { traceApply } from './tracing.js';
-import type { StreamCount } from './stream/stream-hub.js';
 import { InsightsCollector, type InsightsSink } from './insights/insights-collector.js';
-import { StreamHub } from './stream/stream-hub.js';
-import type { Upstream, UpstreamSink } from './upstream/upstream.js';
+import { edgeReport } from './report/edge-report.js';
+import { UpstreamFeed } from './state/upstream-feed.js';
+import { StreamHub, type StreamCount } from './stream/stream-hub.js';
+import type { Upstream } from './upstream/upstream.js';
 
 /** Sees every environment state event: `state` is the environment after the event. */
 export type StateObserver = (state: EnvironmentState, event: StateEvent) => void;
@@ -128,7 +121,7 @@ export function createEdge(deps: EdgeDependencies): Edge {
     (id) => upstream.want(id),
     metrics,
   );
-  const routes: EdgeRoute[] = [
+  const router = new EdgeRouter([
     ...fdv1Routes(ctx),
     ...fdv2Routes(ctx),
     ...pollingRoutes(ctx),
@@ -137,197 +130,69 @@ export function createEdge(deps: EdgeDependencies): Edge {
     ...ofrepRoutes(ctx),
     ...vexilStreamRoutes(ctx),
     ...relayFeedRoutes(ctx),
-  ];
-  const router = new EdgeRouter(routes);
-  const followers = new Set<(message: FeedMessage) => void>();
-  ctx.onStateEvent((state, event) => {
-    if (followers.size === 0) return;
-    const message: FeedMessage =
-      event.type === 'reset'
-        ? { type: 'put', snapshot: state.snapshot() }
-        : { type: 'change', change: event.change };
-    for (const follower of followers) follower(message);
-  });
+  ]);
+  const handle = createDispatch(router, logger);
+  const upgrade = vexilStreamUpgrade(ctx);
+  const feed = new UpstreamFeed(registry, ctx, hub, upstream, options, logger, now);
   // After the protocol modules: SDK streams get each change before persistence sees it.
   for (const observer of deps.observers ?? []) ctx.onStateEvent(observer);
-  const upgrade = vexilStreamUpgrade(ctx);
-  let upstreamUp = false;
-  let everConnected = false;
   metrics?.bind({
     streamCounts: () => hub.countBy(),
     payloadsInFlight: () => ctx.payloadsInFlight,
     environments: () => registry.allStates(),
-    upstreamUp: () => upstreamUp,
+    upstreamUp: () => feed.upstreamUp,
     head: upstream.head?.bind(upstream),
   });
   const startedAt = now();
-  const propagation = new PropagationSamples();
   /** Streams held by other processes of the node (workers), by environment and protocol. */
   let externalStreams: readonly StreamCount[] = [];
   let clock: NodeJS.Timeout | undefined;
 
-  const attached = new Set<string>();
-  const attach = (environmentId: string) => {
-    const state = registry.stateFor(environmentId);
-    if (!attached.has(state.id)) {
-      attached.add(state.id);
-      state.onEvent((event) => ctx.emit(state, event));
-    }
-    return state;
+  const status = (): EdgeStatus => {
+    const environments = [...registry.allStates()].map((s) => ({
+      id: s.id,
+      key: registry.environment(s.id)?.key ?? '',
+      seq: s.seq,
+      ready: s.ready,
+      updatedAt: s.updatedAt,
+    }));
+    const base = { streams: hub.size, environments, stale: !feed.upstreamUp };
+    const directory = registry.directory;
+    if (directory === undefined)
+      return { ...base, ready: false, reason: 'no directory from the upstream yet' };
+    const syncing = options.eagerEnvironments
+      ? directory.environments.filter((e) => registry.state(e.id)?.ready !== true).length
+      : 0;
+    if (syncing > 0)
+      return { ...base, ready: false, reason: `${syncing} environment(s) still syncing` };
+    if (ctx.draining) return { ...base, ready: false, reason: 'draining' };
+    return { ...base, ready: true };
   };
-
-  const sink: UpstreamSink = {
-    directory(directory: Directory) {
-      const revoked = registry.applyDirectory(directory);
-      ctx.emitDirectory(registry.directory!);
-      for (const follower of followers)
-        follower({ type: 'directory', directory: registry.directory! });
-      if (revoked.length > 0)
-        logger.info({ streams: hub.revoke(revoked) }, 'closed streams of revoked credentials');
-      const known = new Set(directory.environments.map((e) => e.id));
-      for (const id of attached) {
-        if (!known.has(id)) {
-          attached.delete(id);
-          upstream.drop(id);
-          hub.closeWhere((c) => c.credentialId === id, 'revoked');
-        }
-      }
-      if (options.eagerEnvironments)
-        for (const env of directory.environments) upstream.want(env.id);
-    },
-    snapshot(snapshot: EnvironmentSnapshot) {
-      attach(snapshot.environmentId).applySnapshot(snapshot, now());
-    },
-    change(change: Change) {
-      const applied = now();
-      const result = traceApply(change, () =>
-        attach(change.environmentId).applyChange(change, applied),
-      );
-      if (result === 'applied') propagation.add(applied - change.committedAt);
-      return result;
-    },
-    connected(up: boolean, error?: unknown) {
-      const was = upstreamUp;
-      upstreamUp = up;
-      for (const follower of followers) follower({ type: 'status', up });
-      // Log transitions only: not the initial "not yet connected".
-      // The first connection is routine; a reconnection after an outage is news.
-      if (up && !was) logger[everConnected ? 'info' : 'debug']({}, 'upstream connected');
-      if (up) everConnected = true;
-      else if (!up && was)
-        logger.warn({ err: error }, 'upstream unreachable; serving the last known state');
-    },
-  };
-
-  async function dispatch(
-    handle: EdgeRoute['handle'],
-    req: IncomingMessage,
-    res: ServerResponse,
-    params: Record<string, string>,
-    url: URL,
-  ) {
-    try {
-      await handle({ req, res, params, url });
-    } catch (e) {
-      if (e instanceof EdgeError) {
-        sendError(res, e);
-      } else {
-        logger.error({ err: e, path: url.pathname }, 'unhandled error in an SDK request');
-        if (!res.headersSent) sendJson(res, 500, { code: 'INTERNAL', message: 'internal error' });
-        else res.destroy();
-      }
-    }
-  }
 
   return {
-    handle(req, res) {
-      const url = new URL(req.url ?? '/', 'http://edge');
-      const match = router.match(req.method ?? 'GET', url.pathname);
-      if (match === undefined) return false;
-      if ('methods' in match) {
-        sendError(
-          res,
-          new EdgeError(
-            'METHOD_NOT_ALLOWED',
-            `${req.method ?? ''} is not allowed here; use ${match.methods.join(' or ')}`,
-          ),
-          {
-            allow: match.methods.join(', '),
-          },
-        );
-        return true;
-      }
-      void dispatch(match.handle, req, res, match.params, url);
-      return true;
-    },
-    handleUpgrade(req, socket, head) {
-      return upgrade(req, socket, head);
-    },
-    status() {
-      const environments = [...registry.allStates()].map((s) => ({
-        id: s.id,
-        key: registry.environment(s.id)?.key ?? '',
-        seq: s.seq,
-        ready: s.ready,
-        updatedAt: s.updatedAt,
-      }));
-      const base = { streams: hub.size, environments, stale: !upstreamUp };
-      if (registry.directory === undefined)
-        return { ...base, ready: false, reason: 'no directory from the upstream yet' };
-      const syncing = options.eagerEnvironments
-        ? registry.directory.environments.filter((e) => registry.state(e.id)?.ready !== true)
-        : [];
-      if (syncing.length > 0)
-        return { ...base, ready: false, reason: `${syncing.length} environment(s) still syncing` };
-      if (ctx.draining) return { ...base, ready: false, reason: 'draining' };
-      return { ...base, ready: true };
-    },
-    follow(listener) {
-      if (registry.directory !== undefined)
-        listener({ type: 'directory', directory: registry.directory });
-      for (const state of registry.allStates())
-        if (state.ready) listener({ type: 'put', snapshot: state.snapshot() });
-      listener({ type: 'status', up: upstreamUp });
-      followers.add(listener);
-      return () => followers.delete(listener);
-    },
-    report() {
-      const counts = [...hub.countBy(), ...externalStreams];
-      const status = this.status();
-      const taken = propagation.take();
-      return {
-        id: options.edgeId,
-        region: options.region,
-        version: options.version,
+    handle,
+    handleUpgrade: upgrade,
+    status,
+    follow: (listener) => feed.follow(listener),
+    report: () =>
+      edgeReport({
+        options,
         startedAt,
-        reportedAt: now(),
-        upstream: options.upstreamKind,
-        upstreamConnected: upstreamUp,
-        stale: !upstreamUp,
-        streams: counts.reduce((n, c) => n + c.streams, 0),
-        environments: status.environments.map((env) => {
-          const streams: Record<string, number> = {};
-          for (const c of counts)
-            if (c.environmentId === env.id)
-              streams[c.format] = (streams[c.format] ?? 0) + c.streams;
-          return { id: env.id, seq: env.seq, ready: env.ready, streams };
-        }),
-        ...(taken === undefined ? {} : { propagation: taken }),
-      };
-    },
+        now: now(),
+        upstreamUp: feed.upstreamUp,
+        environments: status().environments,
+        streams: [...hub.countBy(), ...externalStreams],
+        propagation: feed.propagation,
+      }),
     setExternalStreams(counts) {
       externalStreams = counts;
     },
-    streamCounts() {
-      return hub.countBy();
-    },
+    streamCounts: () => hub.countBy(),
     snapshot(environmentId) {
       const state = registry.state(environmentId);
       return state?.ready === true ? state.snapshot() : undefined;
     },
-    environment(id) {
-      return registry.environment(id);
-    },
+    environment: (id) => registry.environment(id),
     async start() {
       clock = setInterval(() => {
         hub.tick();
@@ -337,7 +202,7 @@ export function createEdge(deps: EdgeDependencies): Edge {
       clock.unref();
       collector.start();
       metrics?.start();
-      await upstream.start(sink);
+      await upstream.start(feed);
     },
     async drain(windowMs = 10_000) {
       ctx.draining = true;

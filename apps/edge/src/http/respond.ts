@@ -52,7 +52,15 @@ export function unavailable(
   overload?: Overload,
 ): EdgeError {
   const jittered = retryAfterSeconds + Math.floor(Math.random() * retryAfterSeconds);
-  return new EdgeError(code, message, { 'retry-after': String(jittered) }, overload);
+  // Closing the connection makes the client's retry a new connection, which the load balancer
+  // (or the multi-process edge's round robin) can send to a process that has room; a kept-alive
+  // connection would bring it back to this one.
+  return new EdgeError(
+    code,
+    message,
+    { 'retry-after': String(jittered), connection: 'close' },
+    overload,
+  );
 }
 
 export function sendJson(
