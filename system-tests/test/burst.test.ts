@@ -30,7 +30,7 @@ describe('burst', { skip, timeout: 240_000 }, () => {
       flags: Record<string, Record<string, unknown>>;
     };
     assert.equal(Object.keys(data.flags).length, FLAGS);
-    const outagesBefore = Harness.outages(h.clients).length;
+    const mark = Harness.mark(h.clients);
     const sent = Date.now();
     for (let round = 0; round < ROUNDS; round++) {
       const flags: Record<string, unknown> = {};
@@ -51,7 +51,7 @@ describe('burst', { skip, timeout: 240_000 }, () => {
       `every client converged ${converged.ms} ms after the last import (${Date.now() - sent} ms after the first)`,
     );
     t.diagnostic(
-      `${events} patch events received by ${h.clients.length} clients; streams cut and resumed with a put: ${Harness.outages(h.clients).length - outagesBefore}`,
+      `${events} patch events received by ${h.clients.length} clients; streams cut and resumed: ${h.outagesSince(mark).ms.length} (${h.outagesSince(mark).why})`,
     );
   });
 });

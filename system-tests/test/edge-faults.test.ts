@@ -26,6 +26,7 @@ describe('edge faults', { skip, timeout: 240_000 }, () => {
     await h.writes(writer, 50);
     const moved = h.clientsOn(victim.url);
     assert.ok(moved.length > 0, 'clients on the victim edge');
+    const mark = Harness.mark(moved);
     const killed = Date.now();
     await victim.stop('SIGKILL');
     await h.streamingElsewhere(moved, victim.url);
@@ -42,7 +43,8 @@ describe('edge faults', { skip, timeout: 240_000 }, () => {
     t.diagnostic(
       `${moved.length} clients on the killed edge all streaming elsewhere ${resumed} ms after SIGKILL`,
     );
-    t.diagnostic(`their outages (stream lost -> next put): ${spread(Harness.outages(moved))}`);
+    const outages = h.outagesSince(mark);
+    t.diagnostic(`their outages (stream lost -> next put): ${spread(outages.ms)} (${outages.why})`);
     t.diagnostic(`probe write -> all ${h.clients.length} clients after the kill: ${during} ms`);
     t.diagnostic(
       `writes accepted: ${stats.completed}; converged ${converged.ms} ms after writes stopped (seq ${converged.expected.seq})`,
@@ -56,7 +58,7 @@ describe('edge faults', { skip, timeout: 240_000 }, () => {
     await h.writes(writer, 50);
     const moved = h.clientsOn(victim.url);
     assert.ok(moved.length > 0, 'clients on the victim edge');
-    const before = Harness.outages(moved).length;
+    const mark = Harness.mark(moved);
     const paused = Date.now();
     victim.signal('SIGSTOP');
     let resumed: number;
@@ -78,11 +80,13 @@ describe('edge faults', { skip, timeout: 240_000 }, () => {
     const converged = await h.converge();
     assert.ok(fresh.every((c) => c.endpoint === victim.url && c.stats.streams === 1));
 
-    const outages = Harness.outages(moved).slice(before);
+    const outages = h.outagesSince(mark);
     t.diagnostic(
       `${moved.length} clients on the paused edge streaming elsewhere ${resumed} ms after SIGSTOP`,
     );
-    t.diagnostic(`their outages after declaring the stream dead: ${spread(outages)}`);
+    t.diagnostic(
+      `their outages after declaring the stream dead: ${spread(outages.ms)} (${outages.why})`,
+    );
     t.diagnostic(`after SIGCONT: /readyz 200 in ${caughtUp} ms; 20 new clients on it converged`);
     t.diagnostic(
       `writes accepted: ${stats.completed}; converged ${converged.ms} ms after writes stopped (seq ${converged.expected.seq})`,

@@ -38,7 +38,9 @@ describe('origin restart', { skip, timeout: 240_000 }, () => {
     // CPU on a loaded machine may still time out on silence; that is reported, not failed.)
     const reconnected = h.clients.filter((c, i) => c.stats.streams !== (streamsBefore[i] ?? 0));
     const broken = reconnected.flatMap((c) =>
-      c.stats.losses.filter((r) => !r.startsWith('silent')).map((r) => `${c.name}: ${r}`),
+      c.stats.losses
+        .filter((l) => !l.reason.startsWith('silent'))
+        .map((l) => `${c.name} on ${l.endpoint}: ${l.reason}`),
     );
     assert.deepEqual(broken, [], 'no stream was ended or broken by the restart');
     const refused = Object.entries(stats.retried).map(([cause, n]) => `${cause} x${n}`);

@@ -195,7 +195,8 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
           running = undefined;
           if (failed) {
             const delay = retryDelay;
-            retryDelay = Math.min(retryDelay * 2, 10_000);
+            // Short: a failed publish costs one request, and delivery waits on it.
+            retryDelay = Math.min(retryDelay * 2, 2_000);
             schedule(delay);
           } else if (pending()) {
             schedule();

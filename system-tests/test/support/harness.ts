@@ -192,9 +192,27 @@ export class Harness {
     return converge(this.topology, this.clients, this.sdks, timeoutMs);
   }
 
-  /** Outages (loss of a stream to the next `put`) of `clients` since the start, ms. */
-  static outages(clients: readonly Fdv1Client[]): number[] {
-    return clients.flatMap((c) => c.stats.outages).sort((a, b) => a - b);
+  /** How many streams each client has lost so far: a mark for `outagesSince`. */
+  static mark(clients: readonly Fdv1Client[]): Map<Fdv1Client, number> {
+    return new Map(clients.map((c) => [c, c.stats.outages.length]));
+  }
+
+  /**
+   * Outages (ms) of the clients of `mark` since it was taken, and why those streams ended,
+   * e.g. `silent for 3000 ms on edge-2 x50`.
+   */
+  outagesSince(mark: ReadonlyMap<Fdv1Client, number>): { ms: number[]; why: string } {
+    const names = new Map(this.topology.roles().map((r) => [r.url, r.name]));
+    const ms: number[] = [];
+    const why = new Map<string, number>();
+    for (const [client, from] of mark) {
+      ms.push(...client.stats.outages.slice(from));
+      for (const { endpoint, reason } of client.stats.losses.slice(from)) {
+        const key = `${reason} on ${names.get(endpoint) ?? endpoint}`;
+        why.set(key, (why.get(key) ?? 0) + 1);
+      }
+    }
+    return { ms, why: [...why].map(([r, n]) => `${r} x${n}`).join(', ') || 'none' };
   }
 
   async stop(): Promise<void> {

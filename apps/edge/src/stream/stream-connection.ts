@@ -55,15 +55,16 @@ export class StreamConnection implements StreamMember {
     this.socket.setKeepAlive(true, 60_000);
   }
 
-  write(chunk: Buffer | string): boolean {
+  /** `flushed`, when given, is called once the chunk has been handed to the kernel. */
+  write(chunk: Buffer | string, flushed?: () => void): boolean {
     if (this.closed) return false;
     const size = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
     if (size > this.maxBuffer / 4) this.allow(size);
     if (this.headPending) {
       this.headPending = false;
-      this.res.write(chunk);
+      this.res.write(chunk, flushed);
     } else {
-      this.socket.write(chunk);
+      this.socket.write(chunk, flushed);
     }
     if (this.socket.writableLength > this.maxBuffer + this.allowance) {
       this.close('slow-consumer');

@@ -34,7 +34,7 @@ export interface NatsBusOptions {
   /** Timeout of JetStream API calls and publish acknowledgements, in ms (default 5,000). */
   readonly requestTimeoutMs?: number;
   /**
-   * Idle heartbeat of subscriptions' consumers, in ms (default 5,000). A subscription that hears
+   * Idle heartbeat of subscriptions' consumers, in ms (default 2,000). A subscription that hears
    * nothing for 4 heartbeats while connected recreates its consumer (e.g. its node died).
    */
   readonly heartbeatMs?: number;
@@ -50,10 +50,10 @@ export const NATS_BUS_DEFAULTS = {
   duplicateWindowMs: 120_000,
   manageStreams: true,
   name: 'vexil',
-  reconnectTimeWaitMs: 2_000,
-  pingIntervalMs: 20_000,
+  reconnectTimeWaitMs: 1_000,
+  pingIntervalMs: 5_000,
   requestTimeoutMs: 5_000,
-  heartbeatMs: 5_000,
+  heartbeatMs: 2_000,
 } as const;
 
 export interface ResolvedOptions {

@@ -14,12 +14,30 @@ export class AdminApi {
     private readonly token: string,
   ) {}
 
-  /** One request; network errors reject (the caller decides whether to retry). */
+  /**
+   * One request; network errors reject (the caller decides whether to retry writes). A GET is
+   * tried once more on a network error: a pooled keep-alive connection that the server closed
+   * as the request went out fails without having been processed, and a read can be repeated.
+   */
   async call(
     method: string,
     path: string,
     body?: unknown,
     options: { headers?: Record<string, string>; timeoutMs?: number } = {},
+  ): Promise<ApiResult> {
+    try {
+      return await this.once(method, path, body, options);
+    } catch (e) {
+      if (method !== 'GET' || !(e instanceof TypeError)) throw e;
+      return this.once(method, path, body, options);
+    }
+  }
+
+  private async once(
+    method: string,
+    path: string,
+    body: unknown,
+    options: { headers?: Record<string, string>; timeoutMs?: number },
   ): Promise<ApiResult> {
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.token}`,

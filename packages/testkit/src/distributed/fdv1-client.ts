@@ -64,8 +64,8 @@ export interface Fdv1ClientStats {
   deletes: number;
   /** Per lost stream: ms from losing it to the next `put`. */
   outages: number[];
-  /** Per lost stream (one that had delivered its `put`): why it ended. */
-  losses: string[];
+  /** Per lost stream (one that had delivered its `put`): where it was and why it ended. */
+  losses: { endpoint: string; reason: string }[];
 }
 
 interface Item extends HeldItem {
@@ -139,7 +139,7 @@ export class Fdv1Client {
       this.lastReason = end.reason;
       if (end.delivered) {
         this.lostAt = performance.now();
-        this.stats.losses.push(end.reason);
+        this.stats.losses.push({ endpoint, reason: end.reason });
         failed = 0;
       } else {
         failed++;

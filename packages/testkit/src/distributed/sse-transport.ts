@@ -58,9 +58,13 @@ export const httpTransport: SseTransport = (url, headers, signal) =>
                 res.destroy();
               }
             });
+            // A stream without framing ends with its connection, so `complete` is also true
+            // when we cut it ourselves: the abort signal says which it was.
             res.once('close', () => {
-              if (thrown === undefined && res.complete) done();
-              else fail(thrown ?? signal.reason ?? new Error('the connection was lost'));
+              if (thrown !== undefined) fail(thrown);
+              else if (signal.aborted) fail(signal.reason);
+              else if (res.complete) done();
+              else fail(new Error('the connection was lost'));
             });
           });
         },

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { accepts, freePort } from '../ports.js';
 import { until } from '../until.js';
+import { reapOnExit } from './reaper.js';
 
 // Real nats-server processes on loopback ports, for failover tests and the distributed
 // benchmark: started and stopped by PID, each with its own store dir, all killed by `stopAll`
@@ -110,13 +111,9 @@ export class NatsServerProcess {
 export class NatsServers {
   readonly servers: NatsServerProcess[] = [];
   private root: string | undefined;
-  private readonly onExit = () => {
+  private readonly unreap = reapOnExit(() => {
     for (const server of this.servers) server.killNow();
-  };
-
-  constructor() {
-    process.once('exit', this.onExit);
-  }
+  });
 
   private async dir(): Promise<string> {
     this.root ??= await mkdtemp(join(tmpdir(), 'vexil-nats-'));
@@ -162,7 +159,7 @@ export class NatsServers {
 
   /** Kills every server still running and removes their directories. */
   async stopAll(): Promise<void> {
-    process.off('exit', this.onExit);
+    this.unreap();
     await Promise.all(this.servers.map((s) => s.stop('SIGKILL')));
     if (this.root !== undefined) await rm(this.root, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { until } from '../until.js';
+import { reapOnExit } from './reaper.js';
 
 // A Vexil role (`vexil origin`, `vexil edge`, `vexil start`) as a real process of the built CLI:
 // spawned, awaited on its banner (the `URL` line), signalled by PID (SIGKILL, SIGTERM, SIGSTOP,
@@ -15,7 +16,7 @@ export const VEXIL_MAIN = fileURLToPath(
 );
 
 const alive = new Set<ChildProcess>();
-process.once('exit', () => {
+reapOnExit(() => {
   for (const child of alive) killGroup(child.pid, 'SIGKILL');
 });
 
