@@ -27,7 +27,10 @@ describe('initial payload admission', () => {
 
   const connect = async (path: string) => {
     const controller = new AbortController();
-    const res = await fetch(`${edge.url}${path}`, { headers: { authorization: env.sdkKey }, signal: controller.signal });
+    const res = await fetch(`${edge.url}${path}`, {
+      headers: { authorization: env.sdkKey },
+      signal: controller.signal,
+    });
     if (res.status === 200) {
       open.push(controller);
       await res.body!.getReader().read();
