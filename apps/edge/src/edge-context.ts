@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Directory } from '@vexil/protocol';
+import type { Directory, Logger } from '@vexil/protocol';
 import type { EdgeOptions } from './config.js';
 import { EdgeError, header, unavailable } from './http/respond.js';
 import type { EdgeRoute } from './http/routes.js';
-import type { Logger } from './logger.js';
 import type { EdgeMetrics } from './metrics/edge-metrics.js';
 import type { EnvironmentState, StateEvent } from './state/environment-state.js';
 import type { Credential, Registry } from './state/registry.js';

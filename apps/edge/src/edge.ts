@@ -1,12 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Registry as MetricsRegistry } from 'prom-client';
-import type { EdgeReport, EnvironmentDescriptor, EnvironmentSnapshot } from '@vexil/protocol';
+import {
+  type EdgeReport,
+  type EnvironmentDescriptor,
+  type EnvironmentSnapshot,
+  type Logger,
+  silentLogger,
+} from '@vexil/protocol';
 import { defaultEdgeOptions, type EdgeOptions } from './config.js';
 import { EdgeContext } from './edge-context.js';
 import { createDispatch } from './http/dispatch.js';
 import { EdgeRouter } from './http/routes.js';
-import { silentLogger, type Logger } from './logger.js';
 import { EdgeMetrics } from './metrics/edge-metrics.js';
 import { clientSideRoutes } from './protocols/client-side.js';
 import { eventsRoutes } from './protocols/events.js';

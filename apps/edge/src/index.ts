@@ -8,7 +8,7 @@ export {
 } from './edge.js';
 export type { EnvironmentState, StateEvent, StoredItem } from './state/environment-state.js';
 export type { InsightCount, InsightsSink } from './insights/insights-collector.js';
-export { silentLogger, type Logger } from './logger.js';
+export { silentLogger, type Logger } from '@vexil/protocol';
 export {
   defaultRedisPersistenceOptions,
   defaultRedisPrefixTemplate,

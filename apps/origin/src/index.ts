@@ -1,7 +1,7 @@
 export { ensureAdminToken, newApiToken, seedDemoProject, type DemoProject } from './bootstrap.js';
 export { ApiError, type ApiErrorCode } from './http/api-error.js';
 export type { Actor } from './http/router.js';
-export { silentLogger, type Logger } from './logger.js';
+export { silentLogger, type Logger } from '@vexil/protocol';
 export {
   buildDirectory,
   startPublisher,

@@ -19,7 +19,7 @@ import { assertRole, createApiHandler, sendJson } from './http/api-handler.js';
 import { openApiDocument } from './http/openapi.js';
 import { Router, type Actor } from './http/router.js';
 import { SchemaRegistry } from './http/validation.js';
-import { silentLogger, type Logger } from './logger.js';
+import { silentLogger, type Logger } from '@vexil/protocol';
 import { countStoreErrors } from './metrics/counted-store.js';
 import { OriginMetrics } from './metrics/origin-metrics.js';
 

@@ -1,10 +1,9 @@
 import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ChangeBus } from '@vexil/bus';
-import type { Change, Directory } from '@vexil/protocol';
+import type { Change, Directory, Logger } from '@vexil/protocol';
 import type { Store } from '@vexil/store';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import { sha256Hex } from './domain/secrets.js';
-import type { Logger } from './logger.js';
 import { countBusErrors } from './metrics/counted-bus.js';
 import { countStoreErrors } from './metrics/counted-store.js';
 import { OriginMetrics } from './metrics/origin-metrics.js';

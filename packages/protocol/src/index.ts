@@ -46,6 +46,7 @@ export {
   type WeightedVariation,
 } from './flag.js';
 export { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+export { silentLogger, type Logger } from './logger.js';
 export { parseFlag } from './parse-flag.js';
 export { parseSegment } from './parse-segment.js';
 export { ok, type Result } from './result.js';

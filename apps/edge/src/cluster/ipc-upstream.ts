@@ -1,5 +1,5 @@
 import type { Edge } from '../edge.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '@vexil/protocol';
 import type { Upstream, UpstreamSink } from '../upstream/upstream.js';
 import { isFeedMessage, type FeedRequest } from './feed.js';
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../logger.js';
+import type { Logger } from '@vexil/protocol';
 import { EdgeError, sendError, sendJson } from './respond.js';
 import type { EdgeRouter } from './routes.js';
 

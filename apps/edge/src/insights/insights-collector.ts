@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '@vexil/protocol';
 
 /** One flag's evaluations of one variation in one minute (null variation = the SDK default). */
 export interface InsightCount {

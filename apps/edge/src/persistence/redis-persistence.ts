@@ -1,5 +1,5 @@
 import type { StateObserver } from '../edge.js';
-import { silentLogger, type Logger } from '../logger.js';
+import { silentLogger, type Logger } from '@vexil/protocol';
 import type { EnvironmentState, StateEvent } from '../state/environment-state.js';
 import { EnvironmentQueue, type PendingWrite } from './environment-queue.js';
 import { connectWriter, writeInit, writeUpserts } from './redis-writes.js';

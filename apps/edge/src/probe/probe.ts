@@ -1,5 +1,5 @@
 import { createParser } from 'eventsource-parser';
-import type { Logger } from '../logger.js';
+import type { Logger } from '@vexil/protocol';
 
 // The synthetic probe (docs/slo.md, propagation SLI): a real client of this edge that measures
 // write -> received end to end. Every interval it writes a new value into a canary flag through

@@ -1,5 +1,4 @@
-import type { EdgeReport } from '@vexil/protocol';
-import type { Logger } from '../logger.js';
+import type { EdgeReport, Logger } from '@vexil/protocol';
 
 /**
  * Sends the edge's report every `intervalMs` (the delivery network view). A failed send is

@@ -1,8 +1,7 @@
-import type { Change, Directory, EnvironmentSnapshot } from '@vexil/protocol';
+import type { Change, Directory, EnvironmentSnapshot, Logger } from '@vexil/protocol';
 import type { FeedMessage } from '../cluster/feed.js';
 import type { EdgeOptions } from '../config.js';
 import type { EdgeContext } from '../edge-context.js';
-import type { Logger } from '../logger.js';
 import { PropagationSamples } from '../report/propagation-samples.js';
 import type { StreamHub } from '../stream/stream-hub.js';
 import { traceApply } from '../tracing.js';

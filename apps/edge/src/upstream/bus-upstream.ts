@@ -1,5 +1,5 @@
 import type { ChangeBus, Subscription } from '@vexil/bus';
-import type { Logger } from '../logger.js';
+import type { Logger } from '@vexil/protocol';
 import type { SnapshotSource, Upstream, UpstreamSink } from './upstream.js';
 
 export interface BusUpstreamOptions {

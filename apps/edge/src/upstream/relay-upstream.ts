@@ -1,6 +1,5 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import type { Change, Directory, EnvironmentSnapshot } from '@vexil/protocol';
-import type { Logger } from '../logger.js';
+import type { Change, Directory, EnvironmentSnapshot, Logger } from '@vexil/protocol';
 import type { Upstream, UpstreamSink } from './upstream.js';
 
 export interface RelayUpstreamOptions {

@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TokenRole } from '@vexil/store';
 import { ApiError } from './api-error.js';
 import { parseJsonBody, readBody } from './body.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '@vexil/protocol';
 import type { Actor, Route, Router } from './router.js';
 import type { SchemaRegistry } from './validation.js';
 

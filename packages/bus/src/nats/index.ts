@@ -1,4 +1,3 @@
 export { BusError, type BusErrorCode } from './errors.js';
-export type { BusLogger } from './logger.js';
 export { createNatsBus, type NatsBus } from './nats-bus.js';
 export { NATS_BUS_DEFAULTS, type NatsBusOptions } from './options.js';

@@ -1,6 +1,6 @@
 import type { TlsOptions } from '@nats-io/transport-node';
 import { BusError } from './errors.js';
-import { silentLogger, type BusLogger } from './logger.js';
+import { silentLogger, type Logger } from '@vexil/protocol';
 
 export interface NatsBusOptions {
   /** One URL or several (`nats://host:4222`); the client also learns the cluster's other nodes. */
@@ -38,7 +38,7 @@ export interface NatsBusOptions {
    * nothing for 4 heartbeats while connected recreates its consumer (e.g. its node died).
    */
   readonly heartbeatMs?: number;
-  readonly logger?: BusLogger;
+  readonly logger?: Logger;
 }
 
 export const NATS_BUS_DEFAULTS = {
@@ -73,7 +73,7 @@ export interface ResolvedOptions {
   readonly pingIntervalMs: number;
   readonly requestTimeoutMs: number;
   readonly heartbeatMs: number;
-  readonly logger: BusLogger;
+  readonly logger: Logger;
 }
 
 // Stream names become subject tokens of the JetStream API and file names on the server.

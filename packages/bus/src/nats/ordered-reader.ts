@@ -6,7 +6,7 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import { backoffDelay, pause } from './backoff.js';
-import type { BusLogger } from './logger.js';
+import type { Logger } from '@vexil/protocol';
 import type { Session } from './session.js';
 
 // Reads one subject of a stream in order, for as long as it is open, across reconnects, server
@@ -24,7 +24,7 @@ export interface ReaderOptions {
   /** Called in stream order; must not throw (a throw is logged and the message skipped). */
   onMessage(msg: JsMsg): void;
   readonly heartbeatMs: number;
-  readonly logger: BusLogger;
+  readonly logger: Logger;
 }
 
 export interface Reader {

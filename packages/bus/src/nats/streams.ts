@@ -8,7 +8,7 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
-import type { BusLogger } from './logger.js';
+import type { Logger } from '@vexil/protocol';
 import type { ResolvedOptions } from './options.js';
 import type { Subjects } from './subjects.js';
 
@@ -78,7 +78,7 @@ function isApiError(err: unknown, code: number): boolean {
 export async function ensureStream(
   jsm: JetStreamManager,
   want: ManagedConfig,
-  logger: BusLogger,
+  logger: Logger,
 ): Promise<void> {
   let have: StreamConfig;
   try {
