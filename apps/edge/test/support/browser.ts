@@ -1,41 +1,16 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
 
-// A real browser for the browser-SDK tests: Debian's Chromium (scripts/bootstrap.mjs installs
-// it; Playwright's own browser download cannot run here) driven by playwright-core, and a page
+// A real browser for the browser-SDK tests (@vexil/testkit/browser) and a page
 // served from the test's own HTTP server that loads LaunchDarkly's browser SDK bundle from
 // node_modules. The page is on another port than the edge, so every SDK request is cross-origin
 // and goes through CORS as it would from a customer's site.
 
-export const CHROMIUM = '/usr/bin/chromium';
-
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** Why the browser tests cannot run here, or undefined; under CI=true a missing browser throws. */
-export function browserSkip(): string | undefined {
-  if (existsSync(CHROMIUM)) return undefined;
-  const message = `${CHROMIUM} is missing (scripts/bootstrap.mjs installs Debian's chromium)`;
-  if (process.env['CI'] === 'true') throw new Error(`${message}; under CI=true this is a failure`);
-  return `skipped: ${message}`;
-}
-
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-}
+export { browserSkip, launchBrowser } from '@vexil/testkit/browser';
 
 const SDK_BUNDLE = join(
   dirname(fileURLToPath(import.meta.resolve('launchdarkly-js-client-sdk'))),
