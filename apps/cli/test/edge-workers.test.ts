@@ -3,8 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { serviceSkip, services } from '@vexil/testkit';
+import { serviceSkip, services, until } from '@vexil/testkit';
 import { startRole, type RoleProcess } from './support/role-process.js';
+import { openStream, type SseStream } from './support/sse-stream.js';
 
 // The multi-process edge: workers share the port, each capped at its share of --max-streams;
 // every worker receives every change in order; at the cap new streams get 503 + Retry-After
@@ -15,52 +16,6 @@ const ADMIN = 'admin-token-for-edge-workers-test';
 const WORKERS = 3;
 const CAP = 30;
 
-interface Stream {
-  readonly status: number;
-  readonly ids: number[];
-  close(): void;
-}
-
-/** An SSE reader that records the `id:` of every event. */
-async function openStream(url: string, sdkKey: string): Promise<Stream> {
-  const controller = new AbortController();
-  const res = await fetch(`${url}/all`, {
-    headers: { authorization: sdkKey },
-    signal: controller.signal,
-  });
-  const ids: number[] = [];
-  if (res.status === 200) {
-    void (async () => {
-      let buffer = '';
-      const decoder = new TextDecoder();
-      try {
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-          buffer += decoder.decode(chunk, { stream: true });
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            const m = /^id: (\d+)$/m.exec(buffer.slice(0, end));
-            if (m !== null) ids.push(Number(m[1]));
-            buffer = buffer.slice(end + 2);
-          }
-        }
-      } catch {
-        // aborted
-      }
-    })();
-  } else {
-    await res.body?.cancel();
-  }
-  return { status: res.status, ids, close: () => controller.abort() };
-}
-
-async function until(check: () => boolean, ms: number, what: string) {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('vexil edge --workers', () => {
   let skip: string | undefined;
   let dir = '';
@@ -68,7 +23,7 @@ describe('vexil edge --workers', () => {
   let edge: RoleProcess | undefined;
   let sdkKey = '';
   let project = '';
-  const streams: Stream[] = [];
+  const streams: SseStream[] = [];
   const api = (method: string, path: string, body?: unknown) =>
     fetch(`${origin!.url}/api/v1${path}`, {
       method,
@@ -142,7 +97,7 @@ describe('vexil edge --workers', () => {
       else assert.equal(s.status, 503);
     }
     assert.equal(streams.length, capacity);
-    await until(() => streams.every((s) => s.ids.length >= 1), 10_000, 'every initial put');
+    await until('every initial put', () => streams.every((s) => s.ids.length >= 1), 10_000);
     for (let i = 0; i < 6; i++) {
       const res = await fetch(`${edge!.url}/all`, { headers: { authorization: sdkKey } });
       assert.equal(res.status, 503);
@@ -162,10 +117,8 @@ describe('vexil edge --workers', () => {
       ]);
       assert.equal(res.status, 200);
     }
-    await until(
-      () => streams.every((s) => s.ids[s.ids.length - 1]! >= start + 10),
-      10_000,
-      'every change on every stream',
+    await until('every change on every stream', () =>
+      streams.every((s) => s.ids[s.ids.length - 1]! >= start + 10),
     );
     for (const s of streams) {
       const ids = s.ids.slice(1);
@@ -194,7 +147,7 @@ describe('vexil edge --workers', () => {
     const pid = Number(/pids (\d+)/.exec(edge!.stdout())![1]);
     process.kill(pid, 'SIGKILL');
     // Its streams end; the primary starts a replacement and the node keeps serving.
-    await until(() => false === isAlive(pid), 5_000, 'the worker to die');
+    await until('the worker to die', () => false === isAlive(pid), 5_000);
     let served = false;
     for (let attempt = 0; !served && attempt < 100; attempt++) {
       const res = await fetch(`${edge!.url}/readyz`).catch(() => undefined);

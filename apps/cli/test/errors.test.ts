@@ -28,7 +28,8 @@ async function closedPort(): Promise<number> {
 describe('vexil errors', () => {
   let data: Awaited<ReturnType<typeof tempDir>>;
   let server: ServerProcess | undefined;
-  const vexil = (...args: string[]) => runCli(args, server!.clientEnv);
+  const vexil = (args: string[], env: Record<string, string> = {}) =>
+    runCli(args, { ...server!.clientEnv, ...env });
 
   before(async () => {
     data = await tempDir();
@@ -40,7 +41,13 @@ describe('vexil errors', () => {
     await data.remove();
   });
 
-  const cases: readonly { name: string; args: string[]; code: number; line: RegExp }[] = [
+  const cases: readonly {
+    name: string;
+    args: string[];
+    env?: Record<string, string>;
+    code: number;
+    line: RegExp;
+  }[] = [
     {
       name: 'an unknown feature flag',
       args: ['flags', 'get', 'no-such-flag'],
@@ -143,11 +150,24 @@ describe('vexil errors', () => {
       code: 1,
       line: /cannot read .*no-such-file\.json: ENOENT/,
     },
+    {
+      name: 'a NATS namespace that is not a subject token',
+      args: ['origin', '--bus-namespace', 'prod.eu'],
+      code: 2,
+      line: /^vexil: --bus-namespace must be 1 to 64 lowercase letters, digits, _ or -/,
+    },
+    {
+      name: 'an edge NATS namespace from the environment',
+      args: ['edge', '--bus', 'nats://127.0.0.1:4222', '--origin', 'http://127.0.0.1:1'],
+      env: { VEXIL_EDGE_TOKEN: 'token', VEXIL_BUS_NAMESPACE: 'Staging' },
+      code: 2,
+      line: /^vexil: VEXIL_BUS_NAMESPACE must be 1 to 64 lowercase letters/,
+    },
   ];
 
   for (const c of cases) {
     test(`${c.name}: exit ${c.code}, one line`, async () => {
-      const result = await vexil(...c.args);
+      const result = await vexil(c.args, c.env);
       assert.equal(result.code, c.code, result.stderr);
       assert.match(failureLine(result), c.line);
       assert.equal(result.stdout, '');
@@ -188,7 +208,7 @@ describe('vexil errors', () => {
       VEXIL_TOKEN: server!.adminToken,
     });
     assert.equal(ok.code, 0, ok.stderr);
-    const bad = await vexil('projects', 'list', '--url', 'not a url');
+    const bad = await vexil(['projects', 'list', '--url', 'not a url']);
     assert.equal(bad.code, 2);
     assert.match(failureLine(bad), /--url must be a URL/);
   });

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { EDGE_METRICS as E } from '@vexil/edge';
 import { ORIGIN_METRICS as O } from '@vexil/origin';
-import { serviceSkip, services } from '@vexil/testkit';
+import { serviceSkip, services, until } from '@vexil/testkit';
 import { metric, scrape } from './support/prometheus-text.js';
 import { startRole, type RoleProcess } from './support/role-process.js';
+import { openStream, type SseStream } from './support/sse-stream.js';
 
 // /metrics of a multi-process edge (`vexil edge --workers 2`, fed by NATS from an origin): a
 // scrape lands on either worker and answers for the whole node, every worker's streams and
@@ -15,48 +16,6 @@ import { startRole, type RoleProcess } from './support/role-process.js';
 
 const ADMIN = 'admin-token-for-metrics-cluster-test';
 const WORKERS = 2;
-
-interface Stream {
-  /** The SSE `id:`s received so far. */
-  readonly ids: number[];
-  close(): void;
-}
-
-async function openStream(url: string, sdkKey: string): Promise<Stream> {
-  const controller = new AbortController();
-  const res = await fetch(`${url}/all`, {
-    headers: { authorization: sdkKey },
-    signal: controller.signal,
-  });
-  assert.equal(res.status, 200);
-  const ids: number[] = [];
-  void (async () => {
-    let buffer = '';
-    const decoder = new TextDecoder();
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const m = /^id: (\d+)$/m.exec(buffer.slice(0, end));
-          if (m !== null) ids.push(Number(m[1]));
-          buffer = buffer.slice(end + 2);
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  return { ids, close: () => controller.abort() };
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Each worker's stream count, from /readyz (which a worker answers with its pid). */
 async function streamsByWorker(url: string): Promise<Map<number, number>> {
@@ -77,7 +36,7 @@ describe('/metrics of vexil edge --workers', () => {
   let edge: RoleProcess | undefined;
   let sdkKey = '';
   let project = '';
-  const streams: Stream[] = [];
+  const streams: SseStream[] = [];
   const api = (method: string, path: string, body?: unknown) =>
     fetch(`${origin!.url}/api/v1${path}`, {
       method,
@@ -119,8 +78,9 @@ describe('/metrics of vexil edge --workers', () => {
 
   test('a scrape on any worker sums every worker, plus the primary', async (t) => {
     if (skip !== undefined) return t.skip(skip);
-    // Streams until both workers hold some (connections are spread round robin).
-    for (let i = 0; i < 20; i++) {
+    // Streams until both workers hold some (workers accept from the shared socket, so the
+    // spread is uneven but reaches both).
+    for (let i = 0; i < 100; i++) {
       streams.push(await openStream(edge!.url, sdkKey));
       const counts = await streamsByWorker(edge!.url);
       if (
@@ -130,7 +90,7 @@ describe('/metrics of vexil edge --workers', () => {
       )
         break;
     }
-    await until(() => streams.every((s) => s.ids.length >= 1), 'every initial put');
+    await until('every initial put', () => streams.every((s) => s.ids.length >= 1));
     const perWorker = await streamsByWorker(edge!.url);
     assert.equal(perWorker.size, WORKERS, 'both workers answered /readyz');
     assert.ok(
@@ -151,15 +111,15 @@ describe('/metrics of vexil edge --workers', () => {
       { op: 'replace', path: '/environments/prod/on', value: true },
     ]);
     assert.equal(res.status, 200);
-    await until(() => streams.every((s) => s.ids.includes(seq + 1)), 'the change on every stream');
+    await until('the change on every stream', () => streams.every((s) => s.ids.includes(seq + 1)));
 
     const written = `${E.applyToWritten.name}_count`;
     const applied = `${E.commitToApply.name}_count`;
     let after = before;
-    await until(async () => {
+    await until('each worker to count its fan-out', async () => {
       after = await scrape(edge!.url);
       return metric(after, written) - metric(before, written) === WORKERS;
-    }, 'each worker to count its fan-out');
+    });
     // Each worker applied the change once; the primary's own apply is not counted.
     assert.equal(metric(after, applied) - metric(before, applied), WORKERS);
     assert.equal(

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { EDGE_METRICS as E } from '@vexil/edge';
 import { ORIGIN_METRICS as O } from '@vexil/origin';
+import { until } from '@vexil/testkit';
 import {
   fetchJson,
   killServer,
@@ -11,52 +12,11 @@ import {
   type ServerProcess,
 } from './support/cli-process.js';
 import { metric, scrape, type Sample } from './support/prometheus-text.js';
+import { openStream, type SseStream } from './support/sse-stream.js';
 
 // /metrics of `vexil start` around a live change: an SDK stream moves the stream gauge, a flag
 // change through the API moves the propagation histograms (commit -> apply, apply -> written)
 // and is counted under its route template; Node's process metrics are there from the start.
-
-interface EventStream {
-  /** The `event:` names received so far. */
-  readonly events: string[];
-  close(): void;
-}
-
-async function openStream(url: string, sdkKey: string): Promise<EventStream> {
-  const controller = new AbortController();
-  const res = await fetch(`${url}/all`, {
-    headers: { authorization: sdkKey },
-    signal: controller.signal,
-  });
-  assert.equal(res.status, 200);
-  const events: string[] = [];
-  void (async () => {
-    let buffer = '';
-    const decoder = new TextDecoder();
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const m = /^event: (\S+)$/m.exec(buffer.slice(0, end));
-          if (m !== null) events.push(m[1]!);
-          buffer = buffer.slice(end + 2);
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  return { events, close: () => controller.abort() };
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const COMMIT_TO_APPLY = `${E.commitToApply.name}_count`;
 const APPLY_TO_WRITTEN = `${E.applyToWritten.name}_count`;
@@ -66,7 +26,7 @@ describe('/metrics of vexil start', () => {
   let dir: { path: string; remove(): Promise<void> };
   let server: ServerProcess;
   let sdkKey = '';
-  let stream: EventStream | undefined;
+  let stream: SseStream | undefined;
 
   before(async () => {
     dir = await tempDir('vexil-metrics-');
@@ -86,7 +46,8 @@ describe('/metrics of vexil start', () => {
     assert.ok(before.some((s) => s.name === 'nodejs_eventloop_lag_seconds'));
 
     stream = await openStream(server.url, sdkKey);
-    await until(() => stream!.events.includes('put'), 'the initial put');
+    assert.equal(stream.status, 200);
+    await until('the initial put', () => stream!.events.includes('put'));
     const connected = await scrape(server.url);
     assert.equal(metric(connected, E.streams.name, { protocol: 'fdv1' }), 1);
     assert.equal(metric(connected, E.connects.name, { protocol: 'fdv1' }), 1);
@@ -103,13 +64,13 @@ describe('/metrics of vexil start', () => {
       },
     );
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    await until(() => stream!.events.includes('patch'), 'the patch on the stream');
+    await until('the patch on the stream', () => stream!.events.includes('patch'));
 
     let after: Sample[] = [];
-    await until(async () => {
+    await until('apply -> written to count the change', async () => {
       after = await scrape(server.url);
       return metric(after, APPLY_TO_WRITTEN) > metric(connected, APPLY_TO_WRITTEN);
-    }, 'apply -> written to count the change');
+    });
     // The change reached the production environment's edge state: one more of each histogram
     // (the test environment's copy of the flag did not change).
     assert.equal(metric(after, COMMIT_TO_APPLY), metric(connected, COMMIT_TO_APPLY) + 1);

@@ -8,12 +8,12 @@ import {
   silentLogger,
   type EdgeOptions,
 } from '@vexil/edge';
+import { sample, samples } from '@vexil/testkit';
 import { Registry } from 'prom-client';
 import { WebSocket } from 'ws';
 import { b64, getJson, synced, without } from './support/client-helpers.js';
 import { startEdgeServer, until, type EdgeServer } from './support/edge-server.js';
 import { FakeOrigin, ldFlag, type TestEnvironment } from './support/fake-origin.js';
-import { sample, samples } from './support/metric-values.js';
 import { openSse, type SseStream } from './support/sse-client.js';
 
 // The edge's Prometheus metrics on a real edge: streams by protocol, connects and disconnects by

@@ -3,7 +3,7 @@ import { after, describe, test } from 'node:test';
 import { createInProcessBus, type ChangeBus } from '@vexil/bus';
 import { ORIGIN_METRICS as M, silentLogger, startPublisher } from '@vexil/origin';
 import { openMemoryStore, StoreError, type Store, type StoreTransaction } from '@vexil/store';
-import { until } from '@vexil/testkit';
+import { sample, until } from '@vexil/testkit';
 import { Registry } from 'prom-client';
 import { startApiServer, type ApiServer } from './support/api-server.js';
 import { boolFlag, expectStatus, seedProject } from './support/fixtures.js';
@@ -11,26 +11,6 @@ import { boolFlag, expectStatus, seedProject } from './support/fixtures.js';
 // The origin's Prometheus metrics: API requests by route template, method and status with their
 // latency; store failures by operation (not conflicts, not the API's own errors); and the
 // outbox publisher's bus errors and lag.
-
-async function sample(
-  registry: Registry,
-  name: string,
-  labels: Readonly<Record<string, string>> = {},
-): Promise<number> {
-  let sum = 0;
-  for (const metric of await registry.getMetricsAsJSON()) {
-    for (const value of metric.values as {
-      value: number;
-      labels: Record<string, string | number>;
-      metricName?: string;
-    }[]) {
-      if ((value.metricName ?? metric.name) !== name) continue;
-      if (Object.entries(labels).every(([k, v]) => String(value.labels[k]) === v))
-        sum += value.value;
-    }
-  }
-  return sum;
-}
 
 const servers: ApiServer[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));

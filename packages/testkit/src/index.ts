@@ -24,6 +24,7 @@ export {
 } from './processes/nats-servers.js';
 export {
   RoleProcess,
+  testBusNamespace,
   VEXIL_MAIN,
   type RoleExit,
   type RoleLogLine,
@@ -53,3 +54,4 @@ export {
   type Topology,
   type TopologyOptions,
 } from './distributed/topology.js';
+export { sample, samples, type MetricsSource } from './metric-values.js';

@@ -1,11 +1,11 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import type { NatsServerProcess } from '@vexil/testkit';
+import { testBusNamespace, type NatsServerProcess } from '@vexil/testkit';
 
 // What the NATS cluster itself says about Vexil's change stream: which node leads it and
 // whether every replica is current. Asked over a short-lived connection to the running nodes.
 
-/** The stream's `VEXIL_CHANGES` cluster info, or undefined while no leader answers. */
+/** The change stream's cluster info, or undefined while no leader answers. */
 export async function changeStreamCluster(
   nodes: readonly NatsServerProcess[],
 ): Promise<{ leader: string; replicas: { name: string; current: boolean }[] } | undefined> {
@@ -15,7 +15,7 @@ export async function changeStreamCluster(
   if (nc === undefined) return undefined;
   try {
     const jsm = await jetstreamManager(nc, { timeout: 1_000 });
-    const info = await jsm.streams.info('VEXIL_CHANGES');
+    const info = await jsm.streams.info(`${testBusNamespace().toUpperCase()}_CHANGES`);
     const leader = info.cluster?.leader;
     if (leader === undefined || leader === '') return undefined;
     return {

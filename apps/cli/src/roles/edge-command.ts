@@ -15,6 +15,7 @@ import { EDGE_OPTIONS, loadEdgeConfig, type EdgeConfig } from './edge-config.js'
 import { isEdgeWorker, runEdgePrimary } from './edge-cluster.js';
 import { startEdgeProbe } from './edge-probe.js';
 import { edgeSource, reportToOrigin, workerInsights } from './edge-source.js';
+import { BUS_NAMESPACE_HELP } from './role-config.js';
 import { serveRole, type RunningRole } from './serve-role.js';
 import { setupTracing } from '../start/tracing.js';
 
@@ -30,6 +31,7 @@ export const edgeCommand: Command = {
   details: `Upstream (one of):
   --bus, VEXIL_BUS              NATS servers (comma-separated nats:// URLs), with
   --origin, VEXIL_ORIGIN        the origin's URL, for snapshots and flag insights
+  ${BUS_NAMESPACE_HELP}
   --upstream, VEXIL_UPSTREAM    relay mode: another Vexil edge or origin to chain to
   --token, VEXIL_EDGE_TOKEN     an API token with the edge role (vexil tokens create <name> --role edge)
 Options:

@@ -9,6 +9,7 @@ import {
 import { usageError } from '../cli-error.js';
 import type { CommandContext } from '../commands/command.js';
 import {
+  busNames,
   defaultNodeId,
   positiveInt,
   required,
@@ -16,6 +17,7 @@ import {
   serveConfig,
   source,
   url,
+  type BusNames,
   type ServeConfig,
   type Source,
 } from './role-config.js';
@@ -24,6 +26,7 @@ import {
 
 export const EDGE_OPTIONS = [
   'bus',
+  'bus-namespace',
   'origin',
   'upstream',
   'token',
@@ -46,7 +49,12 @@ export const EDGE_OPTIONS = [
 ] as const;
 
 export type EdgeUpstreamConfig =
-  | { readonly kind: 'bus'; readonly servers: readonly string[]; readonly origin: string }
+  | {
+      readonly kind: 'bus';
+      readonly servers: readonly string[];
+      readonly names: BusNames;
+      readonly origin: string;
+    }
   /** `origin`, when given, receives the relay's reports and flag insights. */
   | { readonly kind: 'relay'; readonly url: string; readonly origin?: string };
 
@@ -140,7 +148,8 @@ export function loadEdgeConfig(ctx: CommandContext): EdgeConfig {
     const servers = busRaw.value.split(',').map((s) => s.trim());
     for (const s of servers)
       url({ value: s, source: busRaw.source }, ['nats:', 'tls:'], 'the NATS servers');
-    upstream = { kind: 'bus', servers, origin };
+    const names = busNames(src.raw('bus-namespace', 'VEXIL_BUS_NAMESPACE'));
+    upstream = { kind: 'bus', servers, names, origin };
   } else {
     upstream =
       origin === undefined

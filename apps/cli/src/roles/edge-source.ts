@@ -37,6 +37,7 @@ export function edgeSource(config: EdgeConfig, logger: Logger): EdgeSource {
       : busUpstream({
           bus: (bus = createNatsBus({
             servers: [...config.upstream.servers],
+            ...config.upstream.names,
             logger,
             name: config.edge.edgeId ?? 'edge',
             // Edges only read: the origin owns the streams and their settings. An edge managing

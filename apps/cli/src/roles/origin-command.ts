@@ -10,7 +10,15 @@ import { checkAdminToken } from '../start/start-config.js';
 import { apiHandler } from '../start/api-handler.js';
 import { dashboardHandler } from '../start/dashboard-handler.js';
 import { openStore, storeLocation } from './open-store.js';
-import { defaultNodeId, positiveInt, serveConfig, source, url } from './role-config.js';
+import {
+  BUS_NAMESPACE_HELP,
+  busNames,
+  defaultNodeId,
+  positiveInt,
+  serveConfig,
+  source,
+  url,
+} from './role-config.js';
 import { serveRole, type RunningRole } from './serve-role.js';
 import { setupTracing } from '../start/tracing.js';
 
@@ -25,6 +33,7 @@ export const originCommand: Command = {
   details: `Options (flags win over the environment variables):
   --store, VEXIL_STORE          postgres://user@host:5432/db or sqlite:<path> (default sqlite:.vexil/vexil.db)
   --bus, VEXIL_BUS              NATS servers, comma-separated nats:// URLs (default nats://127.0.0.1:4222)
+  ${BUS_NAMESPACE_HELP}
   --nats-replicas, VEXIL_NATS_REPLICAS  JetStream replicas of the change stream (default 1; 3 in a cluster)
   --port, VEXIL_PORT            default 8080;  --host, VEXIL_HOST  default 127.0.0.1
   --log-level, VEXIL_LOG_LEVEL  default info;  --drain-seconds  spread stream closes at shutdown (default 10)
@@ -38,6 +47,7 @@ ordered and once per sequence number.
     ...HELP_OPTION,
     store: { type: 'string' },
     bus: { type: 'string' },
+    'bus-namespace': { type: 'string' },
     'nats-replicas': { type: 'string' },
     port: { type: 'string', short: 'p' },
     host: { type: 'string' },
@@ -48,10 +58,16 @@ ordered and once per sequence number.
     setupTracing('origin', ctx.env);
     const src = source(
       Object.fromEntries(
-        ['store', 'bus', 'nats-replicas', 'port', 'host', 'log-level', 'drain-seconds'].map((k) => [
-          k,
-          ctx.args.string(k),
-        ]),
+        [
+          'store',
+          'bus',
+          'bus-namespace',
+          'nats-replicas',
+          'port',
+          'host',
+          'log-level',
+          'drain-seconds',
+        ].map((k) => [k, ctx.args.string(k)]),
       ),
       ctx.env,
     );
@@ -62,6 +78,7 @@ ordered and once per sequence number.
         url({ value: s.trim(), source: '--bus' }, ['nats:', 'tls:'], 'the NATS servers');
         return s.trim();
       }),
+      busNames: busNames(src.raw('bus-namespace', 'VEXIL_BUS_NAMESPACE')),
       replicas:
         positiveInt(
           src.raw('nats-replicas', 'VEXIL_NATS_REPLICAS'),
@@ -77,6 +94,7 @@ ordered and once per sequence number.
         const store = await openStore(config.store);
         const bus = await createNatsBus({
           servers: config.bus,
+          ...config.busNames,
           replicas: config.replicas,
           logger,
           name: defaultNodeId('origin'),

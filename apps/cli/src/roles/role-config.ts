@@ -71,6 +71,27 @@ export function url(
   return raw.value;
 }
 
+/** NATS names of one deployment, so that several (staging, production) can share a NATS cluster. */
+export interface BusNames {
+  /** Subjects `<namespace>.changes.<environmentId>` and `<namespace>.directory`. */
+  readonly subjectPrefix: string;
+  /** Streams `<NAMESPACE>_CHANGES` and `<NAMESPACE>_CHANGES_DIRECTORY`. */
+  readonly streamName: string;
+}
+
+export const BUS_NAMESPACE_HELP = `--bus-namespace, VEXIL_BUS_NAMESPACE  subjects and streams of this deployment on NATS
+                                (default vexil); deployments sharing NATS need different ones`;
+
+export function busNames(raw: Raw | undefined): BusNames {
+  const namespace = raw?.value ?? 'vexil';
+  if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(namespace)) {
+    throw usageError(
+      `${raw!.source} must be 1 to 64 lowercase letters, digits, _ or -, such as "staging" (got "${namespace}")`,
+    );
+  }
+  return { subjectPrefix: namespace, streamName: `${namespace.toUpperCase()}_CHANGES` };
+}
+
 export function seconds(raw: Raw | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const n = Number(raw.value);

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { testBusNamespace } from '@vexil/testkit';
 import { MAIN } from './cli-process.js';
 
 // A server role of the CLI (`vexil origin`, `vexil edge`) as a real process: started with its
@@ -17,7 +18,12 @@ export async function startRole(
   deadlineMs = 20_000,
 ): Promise<RoleProcess> {
   const child = spawn(process.execPath, [MAIN, ...args], {
-    env: { ...process.env, VEXIL_LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...process.env,
+      VEXIL_LOG_LEVEL: 'warn',
+      VEXIL_BUS_NAMESPACE: testBusNamespace(),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

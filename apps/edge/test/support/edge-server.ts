@@ -10,6 +10,7 @@ import {
   type EdgeOptions,
   type InsightsSink,
 } from '@vexil/edge';
+import { until as waitUntil } from '@vexil/testkit';
 import type { Registry } from 'prom-client';
 import { FakeOrigin } from './fake-origin.js';
 
@@ -59,11 +60,7 @@ export async function startEdgeServer(
   };
 }
 
-/** Resolves once `check` returns true, polling every 5 ms; fails after `ms`. */
-export async function until(check: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+/** The edge tests' argument order for testkit's `until`, polling every 5 ms. */
+export function until(check: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
+  return waitUntil(what, check, ms, 5);
 }

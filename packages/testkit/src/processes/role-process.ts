@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { until } from '../until.js';
 import { reapOnExit } from './reaper.js';
@@ -62,7 +63,7 @@ export interface RoleLogLine {
 function childEnv(extra: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VEXIL_')) env[k] = v;
-  return { ...env, ...extra };
+  return { ...env, VEXIL_BUS_NAMESPACE: testBusNamespace(), ...extra };
 }
 
 export class RoleProcess {
@@ -253,4 +254,14 @@ export class RoleProcess {
   killNow(): void {
     killGroup(this.child?.pid, 'SIGKILL');
   }
+}
+
+/**
+ * The NATS namespace (`VEXIL_BUS_NAMESPACE`) of the roles a test file starts: named after the
+ * file, so that test files running at once on one NATS server never see each other's directory
+ * or changes, while the streams one file creates are reused by its next run.
+ */
+export function testBusNamespace(): string {
+  const file = basename(process.argv[1] ?? 'test').replace(/\.test\.[cm]?js$|\.[cm]?js$/, '');
+  return `test-${file.toLowerCase().replace(/[^a-z0-9_-]/g, '-')}`.slice(0, 64);
 }
