@@ -74,6 +74,7 @@ export function renderReport(report: FanoutReport): string {
       `Sustained: ${u.changesPerSecond} changes/s over ${u.environments} environments to ${int(u.held)} streams for ${u.seconds} s`,
       `  delivered ${int(u.delivered)}/${int(u.expected)} (${int(u.deliveredPerSecond)}/s)   p50 ${f(u.p50Ms, 1)} ms   ` +
         `p99 ${f(u.p99Ms, 1)} ms   max ${f(u.maxMs, 1)} ms   changes failed ${u.changesFailed}   cut ${u.disconnects}`,
+      `  p99 of the changes sent in each 10 s (ms): ${u.p99By10sMs.map((v) => f(v, 0)).join(' ')}`,
       `  API PATCH answered in p50 ${f(u.apiP50Ms, 1)} ms, p99 ${f(u.apiP99Ms, 1)} ms`,
       `  CPU ${f(u.cpuMicrosPerMessage, 2)} µs/message   edge RSS ${f(min, 0)}..${f(max, 0)} MiB, ` +
         `floor (lowest after GC) grew ${f(u.rssFloorGrowthMiB, 1)} MiB from the first to the last third`,

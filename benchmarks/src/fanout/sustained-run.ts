@@ -37,6 +37,8 @@ export interface SustainedResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
+  /** p99 of the changes sent in each successive 10 s of the run: rising = not keeping up. */
+  readonly p99By10sMs: readonly number[];
   readonly disconnects: number;
   readonly cpuMicrosPerMessage: number;
   /** RSS of all edge processes, one sample a second, MiB. */
@@ -121,7 +123,13 @@ export async function runSustained(
     const cpu = cpuSeconds(edge.cpuPids()) - cpuBefore;
     const { byMarker } = await load.histograms();
     const all = new Histogram();
-    for (const h of byMarker.values()) all.merge(h);
+    const windows: Histogram[] = [];
+    for (const [marker, h] of byMarker) {
+      all.merge(h);
+      // Change k was due at (k - 1) / rate seconds into the run.
+      const w = Math.floor((marker - 1) / (settings.changesPerSecond * 10));
+      (windows[w] ??= new Histogram()).merge(h);
+    }
     const end = load.status();
     const perEnv = held.synced / settings.environments;
     return {
@@ -140,6 +148,7 @@ export async function runSustained(
       p50Ms: all.percentile(50) / 1000,
       p99Ms: all.percentile(99) / 1000,
       maxMs: all.max / 1000,
+      p99By10sMs: [...windows].map((h) => (h === undefined ? NaN : h.percentile(99) / 1000)),
       disconnects: end.eof - held.eof + (end.errors - held.errors),
       cpuMicrosPerMessage: (cpu * 1e6) / Math.max(1, all.count),
       rssMiB,

@@ -11,7 +11,11 @@ const DOCUMENT_ID = 'vexil-api';
 
 export class SchemaRegistry {
   private readonly ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-  private readonly cache = new Map<JsonSchema, ValidateFunction>();
+  /**
+   * Compiled validators by the schema's JSON: callers build schemas such as `ref('Flag')` afresh
+   * per request, and compiling one costs milliseconds (ajv also keeps every schema it compiled).
+   */
+  private readonly cache = new Map<string, ValidateFunction>();
 
   constructor(readonly components: Readonly<Record<string, JsonSchema>>) {
     this.ajv.addSchema({ $id: DOCUMENT_ID, components: { schemas: rebase(components) } });
@@ -19,10 +23,11 @@ export class SchemaRegistry {
 
   /** Validates `value`; throws VALIDATION_FAILED naming every offending field. */
   check(schema: JsonSchema, value: unknown, root: string): void {
-    let validate = this.cache.get(schema);
+    const key = JSON.stringify(schema);
+    let validate = this.cache.get(key);
     if (validate === undefined) {
       validate = this.ajv.compile(rebase(schema) as JsonSchema);
-      this.cache.set(schema, validate);
+      this.cache.set(key, validate);
     }
     if (validate(value)) return;
     throw validationFailed(describeErrors(validate.errors ?? [], root));
