@@ -42,13 +42,14 @@ function rewrite(text: string, replacements: readonly (readonly [string, string]
 }
 
 async function until(
-  what: string,
+  what: string | (() => string),
   check: () => Promise<boolean> | boolean,
   ms = 30_000,
 ): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -179,12 +180,19 @@ describe('NATS topologies from deploy/nats, run on loopback', { skip }, () => {
     ]);
   }
 
+  // Up to 90 s: electing the JetStream meta leader over 6 nodes and their gateways takes about
+  // 5 s alone, but far longer while the rest of the suite loads both cores.
   async function jetStreamUp(nodes: readonly NodePorts[]): Promise<void> {
     for (const n of nodes) {
-      await until('JetStream on every node', async () => {
-        const health = await getJson(`http://127.0.0.1:${n.http}/healthz?js-enabled-only=true`);
-        return health?.['status'] === 'ok';
-      });
+      let health: Record<string, unknown> | undefined;
+      await until(
+        () => `JetStream on the node with client port ${n.client} (${JSON.stringify(health)})`,
+        async () => {
+          health = await getJson(`http://127.0.0.1:${n.http}/healthz?js-enabled-only=true`);
+          return health?.['status'] === 'ok';
+        },
+        90_000,
+      );
     }
   }
 
