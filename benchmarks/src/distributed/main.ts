@@ -1,9 +1,9 @@
-import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startTopology } from '@vexil/testkit';
 import { machine } from '../support/machine.js';
 import { ms, summary } from '../support/stats.js';
 import { ClientPool } from './client-pool.js';
+import { runNative } from './native-run.js';
 import { monotonicMs } from './stream-set.js';
 
 // Propagation in the distributed topology: origin on PostgreSQL, a 3-node NATS JetStream
@@ -13,6 +13,9 @@ import { monotonicMs } from './stream-set.js';
 // targeting. Each sample runs from the moment the PATCH is sent to the first and to the last of
 // the N streams receiving the patch:
 // HTTP -> validation -> PostgreSQL commit -> outbox -> JetStream (R3) -> edges -> SSE -> client.
+// The streams are held by the C load generator (`--client native`, the default) or by
+// @vexil/testkit's FDv1 client in Node processes (`--client node`), which also checks that no
+// stream ever sees a version go backwards but costs far more CPU per event.
 
 const { values } = parseArgs({
   options: {
@@ -21,7 +24,10 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '50' },
     flags: { type: 'string', default: '20' },
     edges: { type: 'string', default: '3' },
-    'edge-workers': { type: 'string' },
+    // Three edges share this machine's cores: one process each, as an operator would size an
+    // edge that has less than a core (`vexil edge` alone defaults to one worker per core).
+    'edge-workers': { type: 'string', default: '1' },
+    client: { type: 'string', default: 'native' },
     'client-processes': { type: 'string', default: '2' },
     'timeout-ms': { type: 'string', default: '10000' },
   },
@@ -30,53 +36,68 @@ const streams = Number(values.streams);
 const changes = Number(values.changes);
 const warmup = Number(values.warmup);
 const timeoutMs = Number(values['timeout-ms']);
-const processes = Number(values['client-processes']);
-const workers =
-  values['edge-workers'] === undefined
-    ? `${availableParallelism()} workers each, the default`
-    : `${values['edge-workers']} worker(s) each`;
+const client = values.client;
+if (client !== 'native' && client !== 'node') throw new Error('--client is native or node');
+let processes = Number(values['client-processes']);
+const edgeWorkers = Number(values['edge-workers']);
+const workers = `--workers ${edgeWorkers} each`;
 
 const started = Date.now();
 const topology = await startTopology({
   flags: Number(values.flags),
   edges: Number(values.edges),
-  ...(values['edge-workers'] === undefined ? {} : { edgeWorkers: Number(values['edge-workers']) }),
+  edgeWorkers,
   relay: false,
   logLevel: 'warn',
   heartbeatSeconds: 15,
 });
-const pool = new ClientPool(processes);
+const pool = client === 'node' ? new ClientPool(processes) : undefined;
 try {
-  await pool.start(
-    topology.sdkKey,
-    topology.edges.map((e) => e.url),
-    streams,
-  );
-  const { api, projectKey, environmentKey, flagKeys } = topology;
-  const first: number[] = [];
-  const last: number[] = [];
-  const answered: number[] = [];
-  const versions = new Map<string, number>();
-  for (const key of flagKeys) versions.set(key, await pool.version(key));
-  for (let i = 0; i < warmup + changes; i++) {
-    const key = flagKeys[i % flagKeys.length]!;
-    const { arrival } = await pool.expect(key, versions.get(key)!, timeoutMs);
-    const sent = monotonicMs();
-    const res = await api.call('PATCH', `/api/v1/projects/${projectKey}/flags/${key}`, [
-      { op: 'replace', path: `/environments/${environmentKey}/salt`, value: `bench-${i}` },
-    ]);
-    const responded = monotonicMs();
-    if (res.status !== 200)
-      throw new Error(`PATCH answered ${res.status}: ${JSON.stringify(res.body)}`);
-    const { first: a, last: b } = await arrival;
-    versions.set(key, (versions.get(key) ?? 0) + 1);
-    if (i >= warmup) {
-      first.push(a - sent);
-      last.push(b - sent);
-      answered.push(responded - sent);
+  let first: number[] = [];
+  let last: number[] = [];
+  let answered: number[] = [];
+  let checks: string;
+  if (pool === undefined) {
+    const run = await runNative(topology, {
+      streams,
+      warmup,
+      changes,
+      timeoutMs,
+      log: (line) => console.error(line),
+    });
+    ({ first, last, answered } = run);
+    processes = run.processes;
+    checks = `streams cut ${run.disconnects} (ordering not checked by this client)`;
+  } else {
+    await pool.start(
+      topology.sdkKey,
+      topology.edges.map((e) => e.url),
+      streams,
+    );
+    const { api, projectKey, environmentKey, flagKeys } = topology;
+    const versions = new Map<string, number>();
+    for (const key of flagKeys) versions.set(key, await pool.version(key));
+    for (let i = 0; i < warmup + changes; i++) {
+      const key = flagKeys[i % flagKeys.length]!;
+      const { arrival } = await pool.expect(key, versions.get(key)!, timeoutMs);
+      const sent = monotonicMs();
+      const res = await api.call('PATCH', `/api/v1/projects/${projectKey}/flags/${key}`, [
+        { op: 'replace', path: `/environments/${environmentKey}/salt`, value: `bench-${i}` },
+      ]);
+      const responded = monotonicMs();
+      if (res.status !== 200)
+        throw new Error(`PATCH answered ${res.status}: ${JSON.stringify(res.body)}`);
+      const { first: a, last: b } = await arrival;
+      versions.set(key, (versions.get(key) ?? 0) + 1);
+      if (i >= warmup) {
+        first.push(a - sent);
+        last.push(b - sent);
+        answered.push(responded - sent);
+      }
     }
+    const { violations, reconnects } = await pool.stop();
+    checks = `out-of-order events ${violations}, stream reconnects ${reconnects}`;
   }
-  const { violations, reconnects } = await pool.stop();
   const f = summary(first);
   const l = summary(last);
   const r = summary(answered);
@@ -84,7 +105,7 @@ try {
   console.log('Distributed propagation: API write sent -> FDv1 streams received the patch');
   console.log(`  ${date}  ${machine()}`);
   console.log(
-    `  origin (PostgreSQL) + 3-node NATS JetStream (R3) + ${topology.edges.length} edges (${workers}), loopback; ${streams} streams in ${processes} client process(es)`,
+    `  origin (PostgreSQL) + 3-node NATS JetStream (R3) + ${topology.edges.length} edges (${workers}), loopback; ${streams} streams in ${processes} ${client} client process(es)`,
   );
   console.log(`  ${changes} changes through the API, one at a time, after ${warmup} warm-up`);
   console.log(
@@ -96,30 +117,25 @@ try {
   console.log(
     `  (API answer   p50 ${ms(r.p50)}   p90 ${ms(r.p90)}   p99 ${ms(r.p99)}   max ${ms(r.max)}: the commit, for reference)`,
   );
-  console.log(
-    `  out-of-order events ${violations}, stream reconnects ${reconnects}, run ${((Date.now() - started) / 1000).toFixed(0)} s`,
-  );
+  console.log(`  ${checks}, run ${((Date.now() - started) / 1000).toFixed(0)} s`);
   console.log(
     JSON.stringify({
       benchmark: 'propagation-distributed',
       date,
       machine: machine(),
       streams,
+      client,
       clientProcesses: processes,
       edges: topology.edges.length,
-      edgeWorkers:
-        values['edge-workers'] === undefined
-          ? availableParallelism()
-          : Number(values['edge-workers']),
+      edgeWorkers,
       changes,
       firstStream: f,
       lastStream: l,
       apiAnswer: r,
-      violations,
-      reconnects,
+      checks,
     }),
   );
 } finally {
-  pool.kill();
+  pool?.kill();
   await topology.stop();
 }

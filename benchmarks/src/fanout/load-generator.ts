@@ -46,6 +46,8 @@ export interface LoadOptions {
   readonly reconnect: boolean;
   readonly maxMarkers: number;
   readonly maxSeconds: number;
+  /** How often each process reports its counters, ms (default 100); waitFor polls at half. */
+  readonly statusMs?: number;
 }
 
 /** One status line's counters (see print_status in loadgen.c), summed over processes. */
@@ -75,7 +77,10 @@ interface Worker {
 }
 
 export class LoadGenerator {
-  private constructor(private readonly workers: Worker[]) {}
+  private constructor(
+    private readonly workers: Worker[],
+    private readonly pollMs: number,
+  ) {}
 
   static start(options: LoadOptions): LoadGenerator {
     const binary = buildLoadGenerator();
@@ -109,7 +114,7 @@ export class LoadGenerator {
         '--max-seconds',
         String(options.maxSeconds),
         '--status-ms',
-        '100',
+        String(options.statusMs ?? 100),
         ...(options.reconnect ? ['--reconnect'] : []),
       ];
       const child = start(binary, args, { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -117,7 +122,7 @@ export class LoadGenerator {
       createInterface({ input: child.stdout! }).on('line', (line) => onLine(worker, line));
       workers.push(worker);
     });
-    return new LoadGenerator(workers);
+    return new LoadGenerator(workers, Math.max(1, Math.floor((options.statusMs ?? 100) / 2)));
   }
 
   get processes(): number {
@@ -171,7 +176,7 @@ export class LoadGenerator {
     for (const w of this.workers) w.child.stdin!.write(`T ${marker} ${sentUs}\n`);
   }
 
-  /** Waits until `done(status)` holds (checked every 50 ms); false after `timeoutMs`. */
+  /** Waits until `done(status)` holds (checked every `pollMs`); false after `timeoutMs`. */
   async waitFor(done: (s: LoadStatus) => boolean, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -180,7 +185,7 @@ export class LoadGenerator {
       const reported = this.workers.every((w) => w.status['t'] !== undefined);
       if (reported && done(this.status())) return true;
       if (Date.now() > deadline) return false;
-      await sleep(50);
+      await sleep(this.pollMs);
     }
   }
 
