@@ -116,3 +116,30 @@ describe('http dispatch', () => {
     assert.equal(res.headers.get('connection'), 'close');
   });
 });
+
+describe('http dispatch while starting', () => {
+  test('answers 503 + Retry-After until started(), then 404 for what nobody claims', async () => {
+    const dispatch = createDispatch(silentLogger, [], { starting: true });
+    const server = createServer(dispatch.listener);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const early = await fetch(`${url}/api/v1/projects`);
+      assert.equal(early.status, 503);
+      assert.equal(early.headers.get('retry-after'), '1');
+      assert.equal(((await early.json()) as { code: string }).code, 'UNAVAILABLE');
+      dispatch.mount('api', (req, res) => {
+        if (!req.url?.startsWith('/api/')) return false;
+        sendJson(res, 200, { mounted: true });
+        return true;
+      });
+      dispatch.started();
+      assert.equal((await fetch(`${url}/api/v1/projects`)).status, 200);
+      assert.equal((await fetch(`${url}/elsewhere`)).status, 404);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});

@@ -38,18 +38,22 @@ export async function serveRole(
   const logger = createLogger(config.logLevel);
   let role: RunningRole | undefined;
   const metrics = processMetrics();
-  const dispatch = createDispatch(logger, [
-    {
-      name: 'health',
-      handle: healthHandler(
-        () => role?.readiness() ?? { ready: false, body: { status: 'starting' } },
-      ),
-    },
-    {
-      name: 'metrics',
-      handle: metricsHandler(() => role?.scrapeMetrics?.() ?? metrics.metrics()),
-    },
-  ]);
+  const dispatch = createDispatch(
+    logger,
+    [
+      {
+        name: 'health',
+        handle: healthHandler(
+          () => role?.readiness() ?? { ready: false, body: { status: 'starting' } },
+        ),
+      },
+      {
+        name: 'metrics',
+        handle: metricsHandler(() => role?.scrapeMetrics?.() ?? metrics.metrics()),
+      },
+    ],
+    { starting: true },
+  );
   const server = createServer((req: IncomingMessage, res: ServerResponse) =>
     dispatch.listener(req, res),
   );
@@ -69,6 +73,7 @@ export async function serveRole(
   try {
     role = await setup(logger, server, metrics);
     for (const handler of role.handlers) dispatch.mount(handler.name, handler.handle);
+    dispatch.started();
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     announce(`http://${host}:${port}`, role);
     logger.info({ role: name, port }, `vexil ${name} is running`);

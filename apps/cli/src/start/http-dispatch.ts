@@ -5,7 +5,10 @@ import { pathOf, sendJson } from './send-json.js';
 // One port serves every role of `vexil start`. Requests go through a table of handlers in
 // order; the first that claims a request (returns true) answers it, and a request nobody claims
 // gets a 404. A role joins the port by mounting its handler: health, then the REST API, and
-// the SDK-facing edge (apps/edge) and the dashboard as they arrive.
+// the SDK-facing edge (apps/edge) and the dashboard as they arrive. A server that binds its
+// port before its roles are up (so that health answers at once) creates the table `starting`:
+// until `started()`, a request nobody claims gets 503 + Retry-After, because the handler that
+// will serve it is not mounted yet, and a 404 would tell a client the URL does not exist.
 
 /** Answers the request and returns true, or returns false (without touching `res`) to pass. */
 export type RequestHandler = (
@@ -25,13 +28,25 @@ export interface Dispatch {
   readonly names: readonly string[];
   /** The node:http request listener. */
   readonly listener: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Every handler is mounted: a request nobody claims is a 404 from now on. */
+  started(): void;
   /** From now on every response closes its connection (shutdown: no new keep-alive requests). */
   drain(): void;
 }
 
-export function createDispatch(logger: Logger, handlers: readonly MountedHandler[] = []): Dispatch {
+export interface DispatchOptions {
+  /** Answer unclaimed requests 503 until `started()` (default false: 404 at once). */
+  readonly starting?: boolean;
+}
+
+export function createDispatch(
+  logger: Logger,
+  handlers: readonly MountedHandler[] = [],
+  options: DispatchOptions = {},
+): Dispatch {
   const table: MountedHandler[] = [...handlers];
   let draining = false;
+  let starting = options.starting ?? false;
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (draining) res.setHeader('connection', 'close');
@@ -45,6 +60,14 @@ export function createDispatch(logger: Logger, handlers: readonly MountedHandler
           sendJson(res, 500, { code: 'INTERNAL', message: 'internal error; see the server log' });
         return;
       }
+    }
+    if (starting) {
+      res.setHeader('retry-after', '1');
+      sendJson(res, 503, {
+        code: 'UNAVAILABLE',
+        message: 'the server is starting and cannot answer this yet; retry shortly',
+      });
+      return;
     }
     sendJson(res, 404, {
       code: 'NOT_FOUND',
@@ -61,6 +84,9 @@ export function createDispatch(logger: Logger, handlers: readonly MountedHandler
     },
     listener(req, res) {
       void dispatch(req, res);
+    },
+    started() {
+      starting = false;
     },
     drain() {
       draining = true;

@@ -31,12 +31,16 @@ export async function startServer(config: StartConfig, io: Io, version: string):
   let delivery: Delivery | undefined;
   const metrics = processMetrics();
   // The dispatch table, tried in order: health, metrics, the REST API, then the SDK-facing edge.
-  const dispatch = createDispatch(logger, [
-    { name: 'health', handle: healthHandler(() => readiness(origin, delivery)) },
-    { name: 'metrics', handle: metricsHandler(() => metrics.metrics()) },
-    { name: 'api', handle: apiHandler(() => origin) },
-    { name: 'dashboard', handle: dashboardHandler() },
-  ]);
+  const dispatch = createDispatch(
+    logger,
+    [
+      { name: 'health', handle: healthHandler(() => readiness(origin, delivery)) },
+      { name: 'metrics', handle: metricsHandler(() => metrics.metrics()) },
+      { name: 'api', handle: apiHandler(() => origin) },
+      { name: 'dashboard', handle: dashboardHandler() },
+    ],
+    { starting: true },
+  );
   const server = createServer(dispatch.listener);
 
   const port = await listen(server, config.port, config.host);
@@ -71,6 +75,7 @@ export async function startServer(config: StartConfig, io: Io, version: string):
     const admin = await resolveAdminToken(store, config);
     const demo = await prepareDemoProject(store, ready);
     dispatch.mount('edge', (req, res) => edge.handle(req, res));
+    dispatch.started();
     origin = ready;
     io.stdout(
       formatBanner({
