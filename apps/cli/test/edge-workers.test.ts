@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { serviceSkip, services, until } from '@vexil/testkit';
 import { startRole, type RoleProcess } from './support/role-process.js';
+import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
 import { openStream, type SseStream } from './support/sse-stream.js';
 
 // The multi-process edge: workers share the port, each capped at its share of --max-streams;
@@ -12,52 +10,39 @@ import { openStream, type SseStream } from './support/sse-stream.js';
 // while existing streams, health checks and the change path keep working; a dead worker is
 // replaced.
 
-const ADMIN = 'admin-token-for-edge-workers-test';
 const WORKERS = 3;
 const CAP = 30;
 
 describe('vexil edge --workers', () => {
   let skip: string | undefined;
-  let dir = '';
-  let origin: RoleProcess | undefined;
+  let origin: TestOrigin | undefined;
   let edge: RoleProcess | undefined;
   let sdkKey = '';
   let project = '';
   const streams: SseStream[] = [];
-  const api = (method: string, path: string, body?: unknown) =>
-    fetch(`${origin!.url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    }).then(async (r) => ({
-      status: r.status,
-      body: (await r.json().catch(() => undefined)) as Record<string, string>,
-    }));
-
   before(async () => {
     skip = await serviceSkip('nats');
     if (skip !== undefined) return;
-    dir = await mkdtemp(join(tmpdir(), 'vexil-workers-'));
-    origin = await startRole(
-      ['origin', '--store', `sqlite:${join(dir, 'o.db')}`, '--bus', services.nats, '--port', '0'],
-      {
-        VEXIL_ADMIN_TOKEN: ADMIN,
-      },
-    );
+    origin = await startTestOrigin();
     project = `w${Date.now().toString(36)}`;
-    assert.equal((await api('POST', '/projects', { key: project, name: 'Workers' })).status, 201);
-    sdkKey = (await api('POST', `/projects/${project}/environments`, { key: 'prod', name: 'Prod' }))
-      .body.sdkKey!;
+    assert.equal(
+      (await origin!.api('POST', '/projects', { key: project, name: 'Workers' })).status,
+      201,
+    );
+    sdkKey = (
+      await origin!.api('POST', `/projects/${project}/environments`, { key: 'prod', name: 'Prod' })
+    ).body.sdkKey!;
     assert.equal(
       (
-        await api('POST', `/projects/${project}/flags`, {
+        await origin!.api('POST', `/projects/${project}/flags`, {
           key: 'f',
           variations: [{ value: 0 }, { value: 1 }],
         })
       ).status,
       201,
     );
-    const token = (await api('POST', '/tokens', { name: 'edge', role: 'edge' })).body.token!;
+    const token = (await origin!.api('POST', '/tokens', { name: 'edge', role: 'edge' })).body
+      .token!;
     edge = await startRole([
       'edge',
       '--bus',
@@ -79,7 +64,6 @@ describe('vexil edge --workers', () => {
     for (const s of streams) s.close();
     await edge?.stop();
     await origin?.stop();
-    if (dir !== '') await rm(dir, { recursive: true, force: true });
   });
 
   test('holds its cap of streams over the workers, then answers 503 + Retry-After', async (t) => {
@@ -114,7 +98,7 @@ describe('vexil edge --workers', () => {
     if (skip !== undefined) return t.skip(skip);
     const start = Math.max(...streams.map((s) => s.ids[0]!));
     for (let i = 0; i < 10; i++) {
-      const res = await api('PATCH', `/projects/${project}/flags/f`, [
+      const res = await origin!.api('PATCH', `/projects/${project}/flags/f`, [
         { op: 'replace', path: '/environments/prod/on', value: i % 2 === 0 },
       ]);
       assert.equal(res.status, 200);

@@ -1,20 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { EDGE_METRICS as E } from '@vexil/edge';
 import { ORIGIN_METRICS as O } from '@vexil/origin';
 import { serviceSkip, services, until } from '@vexil/testkit';
 import { metric, scrape } from './support/prometheus-text.js';
 import { startRole, type RoleProcess } from './support/role-process.js';
+import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
 import { openStream, type SseStream } from './support/sse-stream.js';
 
 // /metrics of a multi-process edge (`vexil edge --workers 2`, fed by NATS from an origin): a
 // scrape lands on either worker and answers for the whole node, every worker's streams and
 // changes summed with the primary's upstream and process metrics. And /metrics of that origin.
 
-const ADMIN = 'admin-token-for-metrics-cluster-test';
 const WORKERS = 2;
 
 /** Each worker's stream count, from /readyz (which a worker answers with its pid). */
@@ -31,37 +28,27 @@ async function streamsByWorker(url: string): Promise<Map<number, number>> {
 
 describe('/metrics of vexil edge --workers', () => {
   let skip: string | undefined;
-  let dir = '';
-  let origin: RoleProcess | undefined;
+  let origin: TestOrigin | undefined;
   let edge: RoleProcess | undefined;
   let sdkKey = '';
   let project = '';
   const streams: SseStream[] = [];
-  const api = (method: string, path: string, body?: unknown) =>
-    fetch(`${origin!.url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    }).then(async (r) => ({
-      status: r.status,
-      body: (await r.json().catch(() => undefined)) as Record<string, string>,
-    }));
-
   before(async () => {
     skip = await serviceSkip('nats');
     if (skip !== undefined) return;
-    dir = await mkdtemp(join(tmpdir(), 'vexil-metrics-cluster-'));
-    origin = await startRole(
-      ['origin', '--store', `sqlite:${join(dir, 'o.db')}`, '--bus', services.nats, '--port', '0'],
-      { VEXIL_ADMIN_TOKEN: ADMIN },
-    );
+    origin = await startTestOrigin();
     project = `m${Date.now().toString(36)}`;
-    assert.equal((await api('POST', '/projects', { key: project, name: 'Metrics' })).status, 201);
-    sdkKey = (await api('POST', `/projects/${project}/environments`, { key: 'prod', name: 'Prod' }))
-      .body.sdkKey!;
+    assert.equal(
+      (await origin!.api('POST', '/projects', { key: project, name: 'Metrics' })).status,
+      201,
+    );
+    sdkKey = (
+      await origin!.api('POST', `/projects/${project}/environments`, { key: 'prod', name: 'Prod' })
+    ).body.sdkKey!;
     const flag = { key: 'f', variations: [{ value: 0 }, { value: 1 }] };
-    assert.equal((await api('POST', `/projects/${project}/flags`, flag)).status, 201);
-    const token = (await api('POST', '/tokens', { name: 'edge', role: 'edge' })).body.token!;
+    assert.equal((await origin!.api('POST', `/projects/${project}/flags`, flag)).status, 201);
+    const token = (await origin!.api('POST', '/tokens', { name: 'edge', role: 'edge' })).body
+      .token!;
     edge = await startRole([
       'edge',
       ...['--bus', services.nats, '--origin', origin.url, '--token', token],
@@ -73,7 +60,6 @@ describe('/metrics of vexil edge --workers', () => {
     for (const s of streams) s.close();
     await edge?.stop();
     await origin?.stop();
-    if (dir !== '') await rm(dir, { recursive: true, force: true });
   });
 
   test('a scrape on any worker sums every worker, plus the primary', async (t) => {
@@ -107,7 +93,7 @@ describe('/metrics of vexil edge --workers', () => {
     assert.ok(before.some((s) => s.name === 'process_cpu_user_seconds_total'));
 
     const seq = Math.max(...streams.map((s) => s.ids[s.ids.length - 1]!));
-    const res = await api('PATCH', `/projects/${project}/flags/f`, [
+    const res = await origin!.api('PATCH', `/projects/${project}/flags/f`, [
       { op: 'replace', path: '/environments/prod/on', value: true },
     ]);
     assert.equal(res.status, 200);

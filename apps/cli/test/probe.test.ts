@@ -1,46 +1,28 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { serviceSkip, services } from '@vexil/testkit';
 import { startRole, type RoleProcess } from './support/role-process.js';
+import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
 
 // The synthetic probe: an edge started with --probe writes its canary flag through the API
 // every interval and times the change's arrival on its own stream, as a histogram.
 
-const ADMIN = 'admin-token-for-probe-test-0001';
-
 describe('vexil edge --probe', () => {
   let skip: string | undefined;
-  let dir = '';
-  let origin: RoleProcess | undefined;
+  let origin: TestOrigin | undefined;
   let edge: RoleProcess | undefined;
-
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${origin!.url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return (await res.json()) as Record<string, string>;
-  };
 
   before(async () => {
     skip = await serviceSkip('nats');
     if (skip !== undefined) return;
-    dir = await mkdtemp(join(tmpdir(), 'vexil-probe-'));
-    origin = await startRole(
-      ['origin', '--store', `sqlite:${join(dir, 'o.db')}`, '--bus', services.nats, '--port', '0'],
-      {
-        VEXIL_ADMIN_TOKEN: ADMIN,
-      },
-    );
+    origin = await startTestOrigin();
     const project = `canary${Date.now().toString(36)}`;
-    await api('POST', '/projects', { key: project, name: 'Canary' });
-    await api('POST', `/projects/${project}/environments`, { key: 'probe', name: 'Probe' });
-    const edgeToken = (await api('POST', '/tokens', { name: 'edge', role: 'edge' })).token!;
-    const probeToken = (await api('POST', '/tokens', { name: 'probe', role: 'writer' })).token!;
+    await origin!.api('POST', '/projects', { key: project, name: 'Canary' });
+    await origin!.api('POST', `/projects/${project}/environments`, { key: 'probe', name: 'Probe' });
+    const edgeToken = (await origin!.api('POST', '/tokens', { name: 'edge', role: 'edge' })).body
+      .token;
+    const probeToken = (await origin!.api('POST', '/tokens', { name: 'probe', role: 'writer' }))
+      .body.token;
     edge = await startRole([
       'edge',
       '--bus',
@@ -65,7 +47,6 @@ describe('vexil edge --probe', () => {
   after(async () => {
     await edge?.stop();
     await origin?.stop();
-    if (dir !== '') await rm(dir, { recursive: true, force: true });
   });
 
   test('exports write -> received samples as vexil_probe_propagation_seconds', async (t) => {
