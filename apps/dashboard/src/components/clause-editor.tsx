@@ -8,6 +8,7 @@ import {
   type ScalarType,
 } from '../editor/clauses.js';
 import { ValuesInput } from './values-input.js';
+import { RemoveButton } from './remove-button.js';
 
 interface Props {
   clause: Clause;
@@ -102,14 +103,9 @@ export function ClauseEditor({ clause, label, segmentKeys, onChange, onRemove }:
           />
         )}
       </div>
-      <button
-        type="button"
-        className="button button-small button-danger"
-        aria-label={`Remove ${label.toLowerCase()}`}
-        onClick={onRemove}
-      >
+      <RemoveButton label={`Remove ${label.toLowerCase()}`} onClick={onRemove}>
         Remove
-      </button>
+      </RemoveButton>
     </div>
   );
 }

@@ -3,6 +3,7 @@ import type { SegmentRule } from '../api/types.js';
 import { newClause } from '../editor/clauses.js';
 import { percentToWeight, weightToPercent } from '../editor/rollout-weights.js';
 import { ClauseEditor } from '../components/clause-editor.js';
+import { RemoveButton } from '../components/remove-button.js';
 
 interface Props {
   rules: readonly SegmentRule[];
@@ -22,14 +23,12 @@ export function SegmentRulesEditor({ rules, segmentKeys, newId, onChange }: Prop
         <article key={rule.id ?? i} className="card rule" aria-label={`Rule ${i + 1}`}>
           <header className="rule-header">
             <h3>Rule {i + 1}</h3>
-            <button
-              type="button"
-              className="button button-small button-danger"
-              aria-label={`Delete rule ${i + 1}`}
+            <RemoveButton
+              label={`Delete rule ${i + 1}`}
               onClick={() => onChange(rules.filter((_, j) => j !== i))}
             >
               Delete
-            </button>
+            </RemoveButton>
           </header>
           {rule.clauses.map((clause, j) => (
             <ClauseEditor

@@ -1,5 +1,6 @@
 import type { SegmentTarget } from '../api/types.js';
 import { ValuesInput } from '../components/values-input.js';
+import { RemoveButton } from '../components/remove-button.js';
 
 interface Props {
   label: string;
@@ -30,14 +31,12 @@ export function SegmentTargetsEditor({ label, targets, onChange }: Props) {
             values={t.values}
             onChange={(v) => change(i, { values: v.map(String) })}
           />
-          <button
-            type="button"
-            className="button button-small button-danger"
-            aria-label={`Remove ${label.toLowerCase()} ${i + 1}`}
+          <RemoveButton
+            label={`Remove ${label.toLowerCase()} ${i + 1}`}
             onClick={() => onChange(targets.filter((_, j) => j !== i))}
           >
             Remove
-          </button>
+          </RemoveButton>
         </div>
       ))}
       <button

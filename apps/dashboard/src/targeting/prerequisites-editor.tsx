@@ -1,6 +1,7 @@
 import type { Flag, Prerequisite } from '../api/types.js';
 import { variationName } from '../model/flag-summary.js';
 import { VariationSelect } from './serve-editor.js';
+import { RemoveButton } from '../components/remove-button.js';
 
 interface Props {
   prerequisites: readonly Prerequisite[];
@@ -45,14 +46,12 @@ export function PrerequisitesEditor({ prerequisites, flagKey, flags, onChange }:
                 onChange={(v) => change(i, { key: p.key, variation: v ?? 0 })}
               />
             </label>
-            <button
-              type="button"
-              className="button button-small button-danger"
-              aria-label={`Remove prerequisite ${i + 1}`}
+            <RemoveButton
+              label={`Remove prerequisite ${i + 1}`}
               onClick={() => onChange(prerequisites.filter((_, j) => j !== i))}
             >
               Remove
-            </button>
+            </RemoveButton>
           </div>
         );
       })}

@@ -3,6 +3,7 @@ import { newClause } from '../editor/clauses.js';
 import { withServe } from '../editor/targeting-model.js';
 import { ClauseEditor } from '../components/clause-editor.js';
 import { ServeEditor } from './serve-editor.js';
+import { RemoveButton } from '../components/remove-button.js';
 
 interface Props {
   rule: Rule;
@@ -52,14 +53,9 @@ export function RuleEditor(props: Props) {
           >
             ↓
           </button>
-          <button
-            type="button"
-            className="button button-small button-danger"
-            onClick={props.onRemove}
-            aria-label={`Delete ${label.toLowerCase()}`}
-          >
+          <RemoveButton label={`Delete ${label.toLowerCase()}`} onClick={props.onRemove}>
             Delete
-          </button>
+          </RemoveButton>
         </div>
       </header>
       <p className="muted">If every condition matches:</p>

@@ -7,6 +7,7 @@ import {
 } from '../editor/targeting-model.js';
 import { ValuesInput } from '../components/values-input.js';
 import { VariationSelect } from './serve-editor.js';
+import { RemoveButton } from '../components/remove-button.js';
 
 interface Props {
   targeting: Targeting;
@@ -60,14 +61,12 @@ export function TargetsEditor({ targeting, variationNames, onChange }: Props) {
             values={target.values}
             onChange={(values) => change(i, { values: values.map(String) })}
           />
-          <button
-            type="button"
-            className="button button-small button-danger"
-            aria-label={`Remove target ${i + 1}`}
+          <RemoveButton
+            label={`Remove target ${i + 1}`}
             onClick={() => update(rows.filter((_, j) => j !== i))}
           >
             Remove
-          </button>
+          </RemoveButton>
         </div>
       ))}
       <button
