@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BusError, createNatsBus, type NatsBus } from '@vexil/bus/nats';
 import type { Change } from '@vexil/protocol';
+import { freePort } from '@vexil/testkit';
 import { makeNatsCertificates } from './support/nats-tls.js';
 import { deployDir, readText } from './support/repo.js';
 import { findTool } from './support/tools.js';
@@ -21,15 +21,6 @@ const natsServer = findTool('nats-server', ['/usr/sbin']);
 const openssl = findTool('openssl');
 const skip = natsServer.skip || openssl.skip;
 const FAST = { reconnectTimeWaitMs: 100, requestTimeoutMs: 2_000, heartbeatMs: 500 };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /** `text` with each [from, to] replaced; a missing `from` fails (the config changed shape). */
 function rewrite(text: string, replacements: readonly (readonly [string, string])[]): string {

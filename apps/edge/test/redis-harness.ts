@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { createInProcessBus, type ChangeBus } from '@vexil/bus';
 import {
@@ -129,15 +129,7 @@ export async function deleteKeys(redis: Redis, base: string): Promise<void> {
   if (keys.length > 0) await redis.del(...keys);
 }
 
-/** A port nothing listens on (it was free a moment ago). */
-export async function freePort(): Promise<number> {
-  const probe = createTcpServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
+export { freePort } from '@vexil/testkit';
 
 /** Like testkit's serviceSkip, for tests that run a redis-server of their own. */
 export function redisServerSkip(): string | undefined {
