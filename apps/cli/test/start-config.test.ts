@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CliError } from '../src/cli-error.js';
+import { apiProcessStreamCap } from '../src/start/file-budget.js';
 import { loadStartConfig, type StartFlags } from '../src/start/start-config.js';
 
-const none: StartFlags = { port: undefined, host: undefined, data: undefined, logLevel: undefined };
+const none: StartFlags = {
+  port: undefined,
+  host: undefined,
+  data: undefined,
+  logLevel: undefined,
+  maxStreams: undefined,
+};
 
 test('defaults: 127.0.0.1:8080, ./.vexil, info; frozen', () => {
   const config = loadStartConfig(none, {}, '/srv/app');
@@ -17,6 +24,7 @@ test('defaults: 127.0.0.1:8080, ./.vexil, info; frozen', () => {
     logLevel: 'info',
     shutdownTimeoutMs: 10_000,
     drainWindowMs: 3_000,
+    maxStreams: apiProcessStreamCap(),
   });
   assert.ok(Object.isFrozen(config));
 });
@@ -35,13 +43,13 @@ test('environment variables override defaults; flags override both', () => {
     [9000, '0.0.0.0', '/var/lib/vexil', 'debug', 'vxl_0123456789abcdef'],
   );
   const fromFlags = loadStartConfig(
-    { port: '0', host: '::1', data: 'rel/dir', logLevel: 'warn' },
+    { port: '0', host: '::1', data: 'rel/dir', logLevel: 'warn', maxStreams: '50' },
     { ...env, VEXIL_PORT: 'not-a-port' },
     '/home/me',
   );
   assert.deepEqual(
-    [fromFlags.port, fromFlags.host, fromFlags.dataDir, fromFlags.logLevel],
-    [0, '::1', '/home/me/rel/dir', 'warn'],
+    [fromFlags.port, fromFlags.host, fromFlags.dataDir, fromFlags.logLevel, fromFlags.maxStreams],
+    [0, '::1', '/home/me/rel/dir', 'warn', 50],
   );
 });
 
@@ -60,6 +68,8 @@ test('bad values are usage errors naming their source', () => {
     [{ data: '' }, {}, /^--data must be a directory path/],
     [{}, { VEXIL_LOG_LEVEL: 'verbose' }, /^VEXIL_LOG_LEVEL must be one of fatal, error/],
     [{}, { VEXIL_ADMIN_TOKEN: 'has a space in it!!' }, /^VEXIL_ADMIN_TOKEN must be/],
+    [{ maxStreams: '0' }, {}, /^--max-streams must be a number of streams from 1 to \d+/],
+    [{}, { VEXIL_MAX_STREAMS: '99999999' }, /^VEXIL_MAX_STREAMS must be a number of streams/],
   ];
   for (const [flags, env, message] of bad) {
     assert.throws(

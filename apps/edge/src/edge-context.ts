@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { Directory, Logger } from '@vexil/protocol';
 import type { EdgeOptions } from './config.js';
 import { EdgeError, header, unavailable } from './http/respond.js';
-import type { EdgeRoute } from './http/routes.js';
+import type { StreamRoute, WithHeaders } from './http/routes.js';
 import type { EdgeMetrics } from './metrics/edge-metrics.js';
 import type { EnvironmentState, StateEvent } from './state/environment-state.js';
 import type { Credential, Registry } from './state/registry.js';
@@ -50,7 +49,7 @@ export class EdgeContext {
   }
 
   /** An API token of the `edge` role in `Authorization: Bearer <token>` (relay edges). */
-  authenticateEdge(req: IncomingMessage): string {
+  authenticateEdge(req: WithHeaders): string {
     const directory = this.registry.directory;
     if (directory === undefined)
       throw unavailable('NOT_READY', 'the edge is starting and has no data yet');
@@ -64,7 +63,7 @@ export class EdgeContext {
   }
 
   /** The SDK key or mobile key in `Authorization` (bare, `api_key <key>` or `Bearer <key>`). */
-  authenticate(req: IncomingMessage, kind: 'sdk' | 'mobile'): Credential {
+  authenticate(req: WithHeaders, kind: 'sdk' | 'mobile'): Credential {
     if (this.registry.directory === undefined)
       throw unavailable('NOT_READY', 'the edge is starting and has no data yet');
     const raw = header(req, 'authorization')?.trim() ?? '';
@@ -151,12 +150,12 @@ export class EdgeContext {
   }
 
   /** A stream route's handler that also counts its refusals (errors), when metrics are on. */
-  streamRoute(handle: EdgeRoute['handle']): EdgeRoute['handle'] {
+  streamRoute(stream: StreamRoute['stream']): StreamRoute['stream'] {
     const metrics = this.metrics;
-    if (metrics === undefined) return handle;
+    if (metrics === undefined) return stream;
     return async (request) => {
       try {
-        await handle(request);
+        await stream(request);
       } catch (e) {
         metrics.refused(e);
         throw e;

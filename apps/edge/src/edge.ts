@@ -10,7 +10,8 @@ import {
 } from '@vexil/protocol';
 import { defaultEdgeOptions, type EdgeOptions } from './config.js';
 import { EdgeContext } from './edge-context.js';
-import { createDispatch } from './http/dispatch.js';
+import { createDispatch, createStreamClaim } from './http/dispatch.js';
+import type { StreamClaim } from './http/front-door.js';
 import { EdgeRouter } from './http/routes.js';
 import { EdgeMetrics } from './metrics/edge-metrics.js';
 import { clientSideRoutes } from './protocols/client-side.js';
@@ -68,6 +69,11 @@ export interface EdgeStatus {
 export interface Edge {
   /** Serves an SDK-facing request; returns false (untouched) when no edge route matches the path. */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /**
+   * The lean path for a port's front door (attachFrontDoor): takes a GET for an SSE stream on
+   * the raw socket; false for any other request, which node:http then brings to `handle`.
+   */
+  readonly claimStream: StreamClaim;
   /** WebSocket upgrades for the Vexil stream; false when the path is not the edge's. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   status(): EdgeStatus;
@@ -176,6 +182,7 @@ export function createEdge(deps: EdgeDependencies): Edge {
 
   return {
     handle,
+    claimStream: createStreamClaim(router, logger, now),
     handleUpgrade: upgrade,
     status,
     follow: (listener) => feed.follow(listener),

@@ -7,6 +7,15 @@ export {
   type StateObserver,
 } from './edge.js';
 export type { EnvironmentState, StateEvent, StoredItem } from './state/environment-state.js';
+export {
+  attachFrontDoor,
+  type FrontDoor,
+  type FrontDoorOptions,
+  type FrontDoorRefusal,
+  type StreamClaim,
+} from './http/front-door.js';
+export { acceptModeMetric, frontDoorMetrics } from './metrics/front-door-metrics.js';
+export { defaultRequestLimits, type RequestLimits } from './http/request-reader.js';
 export type { InsightCount, InsightsSink } from './insights/insights-collector.js';
 export { silentLogger, type Logger } from '@vexil/protocol';
 export {

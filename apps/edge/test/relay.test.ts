@@ -116,7 +116,7 @@ describe('relay mode', () => {
   test('resumes with only the missed changes after the feed is cut', async () => {
     const resetsBefore = relay.resets();
     // Cut every connection to the upstream, relay feed included; write while it reconnects.
-    upstream.server.closeAllConnections();
+    upstream.cut();
     await upstream.origin.put(env, 'flag', ldFlag('other'));
     const updated = new Promise((resolve) => ld.once('update:checkout', resolve));
     await upstream.origin.put(env, 'flag', ldFlag('checkout', { on: true, variations: [1, 2] }));

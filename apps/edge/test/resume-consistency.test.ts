@@ -32,9 +32,9 @@ describe('resuming on an edge that is behind', () => {
 
   test('every FDv1 event carries the seq; the LaunchDarkly SDK sends it back when it reconnects', async () => {
     const seen: (string | undefined)[] = [];
-    edge.server.on('request', (req) => {
-      if (req.url?.startsWith('/all') === true)
-        seen.push(req.headers['last-event-id'] as string | undefined);
+    edge.frontDoor!.setClaim((head, socket) => {
+      if (head.target.startsWith('/all')) seen.push(head.headers['last-event-id'] as string);
+      return edge.edge.claimStream(head, socket);
     });
     const ld = init(env.sdkKey, {
       streamUri: edge.url,
@@ -50,7 +50,7 @@ describe('resuming on an edge that is behind', () => {
       const updated = new Promise((resolve) => ld.once('update:f', resolve));
       const change = await edge.origin.put(env, 'flag', ldFlag('f', { on: false }));
       await updated;
-      edge.server.closeAllConnections();
+      edge.cut();
       await until(() => seen.length >= 2, 5000, 'reconnect');
       assert.equal(seen[0], undefined);
       assert.equal(seen[1], String(change.seq));

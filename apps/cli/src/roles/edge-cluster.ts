@@ -1,5 +1,11 @@
 import cluster, { type Worker } from 'node:cluster';
-import { ClusterMetrics, createEdge, feedWorker, type StreamCount } from '@vexil/edge';
+import {
+  acceptModeMetric,
+  ClusterMetrics,
+  createEdge,
+  feedWorker,
+  type StreamCount,
+} from '@vexil/edge';
 import type { Logger } from 'pino';
 import { createLogger } from '../start/logger.js';
 import { processMetrics } from '../start/metrics-handler.js';
@@ -7,16 +13,32 @@ import type { EdgeConfig } from './edge-config.js';
 import { startEdgeProbe } from './edge-probe.js';
 import { edgeSource, reportToOrigin } from './edge-source.js';
 import { flushTracing } from '../start/tracing.js';
+import { reusePortNumber, reusePortWorks, type AcceptMode } from './accept-mode.js';
 
 // The primary of a multi-process edge (`vexil edge --workers N`). It holds the node's one
 // upstream (one NATS subscription and one snapshot per environment), and feeds every worker
-// over IPC; the workers share the listening port (the cluster module spreads connections over
-// them round-robin) and each holds at most its file budget of streams. A worker that dies is
+// over IPC; the workers share the listening port (accept-mode.ts: by default each has its own
+// SO_REUSEPORT socket) and each holds at most its file budget of streams. A worker that dies is
 // replaced; the others keep serving. SIGTERM is passed to every worker, which drains its streams.
+
+/** What a worker is told by its primary, in its environment. */
+export const WORKER_ACCEPT = 'VEXIL_WORKER_ACCEPT';
+export const WORKER_PORT = 'VEXIL_WORKER_PORT';
+
+const ACCEPT_LOG: Record<Exclude<AcceptMode, 'single'>, string> = {
+  reuseport: 'edge workers accept with SO_REUSEPORT: a listening socket each',
+  shared: 'edge workers accept from one shared socket (no SO_REUSEPORT here, or --accept shared)',
+  'round-robin': 'the edge primary accepts and hands connections to the workers in turn',
+};
+
+async function acceptMode(config: EdgeConfig): Promise<Exclude<AcceptMode, 'single'>> {
+  if (config.accept !== undefined) return config.accept;
+  return (await reusePortWorks(config.host)) ? 'reuseport' : 'shared';
+}
 
 export async function runEdgePrimary(
   config: EdgeConfig,
-  announce: (url: string, pids: number[]) => void,
+  announce: (url: string, pids: number[], accept: AcceptMode) => void,
 ): Promise<void> {
   const logger: Logger = createLogger(config.logLevel);
   const source = edgeSource(config, logger);
@@ -30,14 +52,16 @@ export async function runEdgePrimary(
   const workerStreams = new Map<Worker, readonly StreamCount[]>();
   const stopReporting = reportToOrigin(config, edge, logger);
 
-  // Workers accept from the shared socket themselves (the kernel spreads connections) rather than
-  // the primary accepting and handing each one over: measured 9.8k against 5.5k connects/s at
-  // 20k streams on 2 cores, and a lower fan-out p99 (BENCHMARKS.md). The spread is less even;
-  // a worker at its cap answers 503 and closes, and the client's retry lands elsewhere.
-  // NODE_CLUSTER_SCHED_POLICY=rr restores Node's round robin.
-  if (process.env['NODE_CLUSTER_SCHED_POLICY'] === undefined)
-    cluster.schedulingPolicy = cluster.SCHED_NONE;
+  // Connections spread over the workers by the kernel, never through the primary unless asked
+  // (BENCHMARKS.md compares the modes). The spread is not exact; a worker at its cap answers
+  // 503 and closes, and the client's retry lands elsewhere.
+  const accept = await acceptMode(config);
+  const port =
+    accept === 'reuseport' ? await reusePortNumber(config.port, config.host) : config.port;
+  cluster.schedulingPolicy = accept === 'round-robin' ? cluster.SCHED_RR : cluster.SCHED_NONE;
   cluster.setupPrimary({ serialization: 'advanced' });
+  acceptModeMetric(metrics, accept);
+  logger.info({ accept, workers: config.workers }, ACCEPT_LOG[accept]);
   const workers = new Set<Worker>();
   const listening = new Set<Worker>();
   let stopping = false;
@@ -45,21 +69,27 @@ export async function runEdgePrimary(
   let url = '';
 
   const fork = () => {
-    const worker = cluster.fork({ VEXIL_EDGE_WORKER: '1' });
+    const worker = cluster.fork({
+      VEXIL_EDGE_WORKER: '1',
+      [WORKER_ACCEPT]: accept,
+      [WORKER_PORT]: String(port),
+    });
     workers.add(worker);
     nodeMetrics.add(worker);
     feedWorker(edge, worker, (counts) => {
       workerStreams.set(worker, counts);
       edge.setExternalStreams([...workerStreams.values()].flat());
     });
-    worker.on('listening', (address) => {
+    worker.on('message', (message: unknown) => {
+      const serving = servingPort(message);
+      if (serving === undefined) return;
       listening.add(worker);
-      url = `http://${address.address ?? config.host}:${address.port}`;
+      url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${serving}`;
       if (!announced && [...workers].every((w) => w.isConnected() && listening.has(w))) {
         announced = true;
         stopProbe = startEdgeProbe(
           config.probe,
-          `http://127.0.0.1:${address.port}`,
+          `http://127.0.0.1:${serving}`,
           config.edge.edgeId ?? 'edge',
           metrics,
           logger,
@@ -67,6 +97,7 @@ export async function runEdgePrimary(
         announce(
           url,
           [...workers].map((w) => w.process.pid ?? 0),
+          accept,
         );
       }
     });
@@ -104,6 +135,19 @@ export async function runEdgePrimary(
   };
   process.on('SIGTERM', (s) => void stop(s));
   process.on('SIGINT', (s) => void stop(s));
+}
+
+/**
+ * A worker tells its primary that it serves (its port bound, its edge started): with
+ * SO_REUSEPORT it listens on a socket of its own, and the cluster module does not know of it.
+ */
+export function announceWorker(port: number): void {
+  process.send?.({ type: 'vexil-worker-serving', port });
+}
+
+function servingPort(message: unknown): number | undefined {
+  const m = message as { type?: unknown; port?: unknown } | null;
+  return m?.type === 'vexil-worker-serving' && typeof m.port === 'number' ? m.port : undefined;
 }
 
 export function isEdgeWorker(): boolean {

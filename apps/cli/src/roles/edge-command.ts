@@ -1,4 +1,5 @@
 import {
+  acceptModeMetric,
   createEdge,
   defaultRedisPrefixTemplate,
   ipcUpstream,
@@ -12,7 +13,14 @@ import type { Registry } from 'prom-client';
 import { HELP_OPTION, type Command } from '../commands/command.js';
 import { REPORT_INTERVAL_MS } from '../start/delivery.js';
 import { EDGE_OPTIONS, loadEdgeConfig, type EdgeConfig } from './edge-config.js';
-import { isEdgeWorker, runEdgePrimary } from './edge-cluster.js';
+import {
+  announceWorker,
+  isEdgeWorker,
+  runEdgePrimary,
+  WORKER_ACCEPT,
+  WORKER_PORT,
+} from './edge-cluster.js';
+import { ACCEPT_HELP, type AcceptMode } from './accept-mode.js';
 import { startEdgeProbe } from './edge-probe.js';
 import { edgeSource, reportToOrigin, workerInsights } from './edge-source.js';
 import { BUS_NAMESPACE_HELP } from './role-config.js';
@@ -38,6 +46,7 @@ Options:
   --port, VEXIL_PORT            default 8030;  --host, VEXIL_HOST  default 127.0.0.1
   --workers, VEXIL_WORKERS      processes sharing the port (default: one per core, more when the
                                 open-file limit cannot hold --max-streams)
+  ${ACCEPT_HELP}
   --max-streams, VEXIL_MAX_STREAMS  streams the node accepts in all; beyond it, or beyond a worker's
                                 file budget, new streams get 503 + Retry-After
   --redis, VEXIL_REDIS          also write every environment to Redis for daemon-mode SDKs
@@ -66,24 +75,32 @@ Options:
         `Vexil edge ${ctx.version}\n  URL          ${url}\n  Upstream     ${describe(config)}\n${extra}`,
       );
     if (isEdgeWorker()) {
+      // The primary chose how workers share the port, and the port (accept-mode.ts).
+      const accept = (ctx.env[WORKER_ACCEPT] ?? 'shared') as AcceptMode;
+      const worker = {
+        ...config,
+        port: Number(ctx.env[WORKER_PORT] ?? config.port),
+        reusePort: accept === 'reuseport',
+      };
       await serveRole(
-        config,
+        worker,
         'edge worker',
-        (logger, server, metrics) => serveEdge(config, logger, 'worker', server, metrics),
-        () => undefined,
+        (logger, server, metrics) => serveEdge(config, logger, 'worker', accept, server, metrics),
+        (_url, _role, port) => announceWorker(port),
       );
     } else if (config.workers > 1) {
-      await runEdgePrimary(config, (url, pids) =>
+      await runEdgePrimary(config, (url, pids, accept) =>
         banner(
           url,
-          `  Workers      ${pids.length} (pids ${pids.join(', ')}), ${config.streamsPerWorker} streams each\n`,
+          `  Workers      ${pids.length} (pids ${pids.join(', ')}), ${config.streamsPerWorker} streams each\n` +
+            `  Accept       ${accept}\n`,
         ),
       );
     } else {
       await serveRole(
         config,
         'edge',
-        (logger, server, metrics) => serveEdge(config, logger, 'single', server, metrics),
+        (logger, server, metrics) => serveEdge(config, logger, 'single', 'single', server, metrics),
         (url) => banner(url),
       );
     }
@@ -101,6 +118,7 @@ async function serveEdge(
   config: EdgeConfig,
   logger: Logger,
   mode: 'single' | 'worker',
+  accept: AcceptMode,
   server: Server,
   metrics: Registry,
 ): Promise<RunningRole> {
@@ -115,6 +133,7 @@ async function serveEdge(
     options: config.edge,
   });
   source?.attach(edge);
+  if (mode === 'single') acceptModeMetric(metrics, accept);
   await edge.start();
   // The probe runs where the node reports from: here for a single process, in the primary else.
   const address = server.address();
@@ -133,6 +152,7 @@ async function serveEdge(
   return {
     handlers: [{ name: 'edge', handle: (req, res) => edge.handle(req, res) }],
     upgrade: (req, socket, head) => edge.handleUpgrade(req, socket, head),
+    claimStream: edge.claimStream,
     readiness: () => {
       const status = edge.status();
       if (!status.ready)
@@ -143,6 +163,7 @@ async function serveEdge(
           status: status.stale ? 'stale' : 'ready',
           streams: status.streams,
           pid: process.pid,
+          accept,
         },
       };
     },

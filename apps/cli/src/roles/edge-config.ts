@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import { readFileSync } from 'node:fs';
 import {
   defaultRedisPrefixTemplate,
   redisPrefix,
@@ -7,6 +6,8 @@ import {
   type EdgeOptions,
 } from '@vexil/edge';
 import { usageError } from '../cli-error.js';
+import { openFileLimit } from '../start/file-budget.js';
+import { acceptOption, type AcceptMode } from './accept-mode.js';
 import type { CommandContext } from '../commands/command.js';
 import {
   busNames,
@@ -34,6 +35,7 @@ export const EDGE_OPTIONS = [
   'redis-prefix',
   'lazy',
   'workers',
+  'accept',
   'max-streams',
   'max-stream-lifetime',
   'heartbeat',
@@ -64,6 +66,8 @@ export interface EdgeConfig extends ServeConfig {
   readonly redis?: { readonly url: string; readonly prefixTemplate: string };
   /** Processes serving streams on the shared port (1: no cluster). */
   readonly workers: number;
+  /** How the workers share the port; undefined: reuseport where the platform has it (auto). */
+  readonly accept: Exclude<AcceptMode, 'single'> | undefined;
   /**
    * Streams each worker may hold: its share of --max-streams with slack (connections do not
    * spread exactly evenly over workers), within its file budget.
@@ -104,21 +108,17 @@ export function probeConfig(src: Source, apiUrl: string | undefined): ProbeConfi
   return { project: m[1]!, environment: m[2]!, flag: m[3]!, token, apiUrl, intervalMs };
 }
 
-/** Files a process may open, from /proc (the soft RLIMIT_NOFILE); 1024 if unknown. */
-export function openFileLimit(): number {
-  try {
-    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
-    return m === null ? 1024 : Number(m[1]);
-  } catch {
-    return 1024;
-  }
-}
-
 /** The round-robin spread of connections over workers is within a few percent; allow 25%. */
 const SPREAD_SLACK = 1.25;
 
 /** Descriptors kept free for the listening socket, upstream, logs and 503 answers at the cap. */
 const FILE_RESERVE = 512;
+
+/** Node's own NODE_CLUSTER_SCHED_POLICY, when set, chooses between its two ways. */
+function clusterPolicy(env: CommandContext['env']): EdgeConfig['accept'] {
+  const policy = env['NODE_CLUSTER_SCHED_POLICY'];
+  return policy === 'rr' ? 'round-robin' : policy === 'none' ? 'shared' : undefined;
+}
 
 export function loadEdgeConfig(ctx: CommandContext): EdgeConfig {
   const flags = Object.fromEntries(
@@ -184,6 +184,7 @@ export function loadEdgeConfig(ctx: CommandContext): EdgeConfig {
     upstream,
     ...(redisUrl === undefined ? {} : { redis: { url: redisUrl, prefixTemplate } }),
     workers,
+    accept: acceptOption(src.raw('accept', 'VEXIL_ACCEPT')) ?? clusterPolicy(ctx.env),
     streamsPerWorker,
     ...(probe === undefined ? {} : { probe }),
     edge: {

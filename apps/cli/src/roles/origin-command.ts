@@ -1,3 +1,4 @@
+import { apiProcessStreamCap } from '../start/file-budget.js';
 import type { Server } from 'node:http';
 import { createNatsBus } from '@vexil/bus/nats';
 import { busUpstream, createEdge, startReporting } from '@vexil/edge';
@@ -125,7 +126,12 @@ ordered and once per sequence number.
           insights: { record: (counts) => store.transaction((tx) => tx.addInsights(counts)) },
           logger,
           metrics,
-          options: { edgeId: defaultNodeId('origin'), upstreamKind: 'bus', version: ctx.version },
+          options: {
+            edgeId: defaultNodeId('origin'),
+            upstreamKind: 'bus',
+            version: ctx.version,
+            maxStreams: apiProcessStreamCap(),
+          },
         });
         await edge.start();
         const stopReporting = startReporting(
@@ -141,6 +147,7 @@ ordered and once per sequence number.
             { name: 'edge', handle: (req, res) => edge.handle(req, res) },
           ],
           upgrade: (req, socket, head) => edge.handleUpgrade(req, socket, head),
+          claimStream: edge.claimStream,
           readiness: () => {
             const status = edge.status();
             return {

@@ -34,6 +34,8 @@ export function source(flags: Readonly<Record<string, string | undefined>>, env:
 export interface ServeConfig {
   readonly host: string;
   readonly port: number;
+  /** Listen on a socket of the process's own in an SO_REUSEPORT group (edge workers). */
+  readonly reusePort?: boolean;
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
   readonly drainWindowMs: number;

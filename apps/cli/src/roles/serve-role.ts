@@ -1,7 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  attachFrontDoor,
+  defaultRequestLimits,
+  frontDoorMetrics,
+  type StreamClaim,
+} from '@vexil/edge';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { connectionBudget } from '../start/file-budget.js';
 import { healthHandler } from '../start/health.js';
 import { createDispatch, type RequestHandler } from '../start/http-dispatch.js';
 import { listen } from '../start/listen.js';
@@ -15,6 +22,8 @@ import { flushTracing } from '../start/tracing.js';
 export interface RunningRole {
   readonly handlers: readonly { name: string; handle: RequestHandler }[];
   readonly upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
+  /** The lean path for SSE streams (front-door.ts), when the role serves them. */
+  readonly claimStream?: StreamClaim;
   readiness(): { ready: boolean; body: object };
   /** Closes long-lived streams spread over the window (graceful drain). */
   drain(windowMs: number): Promise<void>;
@@ -33,7 +42,7 @@ export async function serveRole(
   config: ServeConfig,
   name: string,
   setup: (logger: Logger, server: Server, metrics: Registry) => Promise<RunningRole>,
-  announce: (url: string, role: RunningRole) => void,
+  announce: (url: string, role: RunningRole, port: number) => void,
 ): Promise<void> {
   const logger = createLogger(config.logLevel);
   let role: RunningRole | undefined;
@@ -57,13 +66,22 @@ export async function serveRole(
   const server = createServer((req: IncomingMessage, res: ServerResponse) =>
     dispatch.listener(req, res),
   );
+  const frontDoor = attachFrontDoor(server, {
+    limits: defaultRequestLimits,
+    maxConnections: connectionBudget(),
+    now: Date.now,
+    onRefused: frontDoorMetrics(metrics),
+  });
   server.on('upgrade', (req, socket, head) => {
     if (role?.upgrade?.(req, socket, head) !== true) socket.destroy();
   });
-  const port = await listen(server, config.port, config.host);
+  const port = await listen(server, config.port, config.host, {
+    reusePort: config.reusePort === true,
+  });
   const uninstall = installShutdown({
     server,
     dispatch,
+    frontDoor,
     logger,
     timeoutMs: config.shutdownTimeoutMs,
     drain: async () => role?.drain(config.drainWindowMs),
@@ -73,9 +91,10 @@ export async function serveRole(
   try {
     role = await setup(logger, server, metrics);
     for (const handler of role.handlers) dispatch.mount(handler.name, handler.handle);
+    frontDoor.setClaim(role.claimStream);
     dispatch.started();
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    announce(`http://${host}:${port}`, role);
+    announce(`http://${host}:${port}`, role, port);
     logger.info({ role: name, port }, `vexil ${name} is running`);
   } catch (e) {
     uninstall();

@@ -28,6 +28,7 @@ export async function startDelivery(
   server: Server,
   logger: Logger,
   version: string,
+  maxStreams: number,
   metrics?: Registry,
 ): Promise<Delivery> {
   const bus = createInProcessBus();
@@ -41,7 +42,7 @@ export async function startDelivery(
     upstream: busUpstream({ bus, snapshots: { snapshot: (id) => store.getSnapshot(id) }, logger }),
     insights: { record: (counts) => store.transaction((tx) => tx.addInsights(counts)) },
     logger,
-    options: { edgeId: `start-${hostname()}`, upstreamKind: 'embedded', version },
+    options: { edgeId: `start-${hostname()}`, upstreamKind: 'embedded', version, maxStreams },
     ...(metrics === undefined ? {} : { metrics }),
   });
   await edge.start();

@@ -2,8 +2,17 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CliError } from '../cli-error.js';
 
-/** Starts listening; resolves with the bound port (the chosen one when `port` is 0). */
-export function listen(server: Server, port: number, host: string): Promise<number> {
+/**
+ * Starts listening; resolves with the bound port (the chosen one when `port` is 0). With
+ * `reusePort`, the socket is the process's own in a group of SO_REUSEPORT sockets on the port
+ * (each edge worker's; accept-mode.ts), even in a cluster worker.
+ */
+export function listen(
+  server: Server,
+  port: number,
+  host: string,
+  options: { readonly reusePort?: boolean } = {},
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
@@ -15,7 +24,7 @@ export function listen(server: Server, port: number, host: string): Promise<numb
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    server.listen(port, host);
+    server.listen({ port, host, reusePort: options.reusePort === true });
   });
 }
 

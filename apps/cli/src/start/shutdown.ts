@@ -1,10 +1,13 @@
 import type { Server } from 'node:http';
+import type { FrontDoor } from '@vexil/edge';
 import type { Logger } from '@vexil/origin';
 import type { Dispatch } from './http-dispatch.js';
 
 export interface ShutdownOptions {
   readonly server: Server;
   readonly dispatch: Dispatch;
+  /** Connections still sending their request head are answered and closed at once. */
+  readonly frontDoor: FrontDoor;
   readonly logger: Logger;
   /** Open requests get this long to finish before their connections are cut. */
   readonly timeoutMs: number;
@@ -55,6 +58,7 @@ async function shutdown(options: ShutdownOptions, signal: NodeJS.Signals): Promi
   }, timeoutMs * 2);
   hardStop.unref();
   dispatch.drain();
+  options.frontDoor.close();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   await options.drain();

@@ -6,12 +6,15 @@ import { setupTracing } from './tracing.js';
 
 export const startCommand: Command = {
   name: 'start',
-  usage: '[--port <port>] [--host <host>] [--data <dir>] [--log-level <level>]',
+  usage: '[--port <port>] [--host <host>] [--data <dir>] [--max-streams <n>] [--log-level <level>]',
   summary: 'Run Vexil in one process on one port, with a SQLite database in --data',
   details: `Options (flags win over the environment variables):
   --port, VEXIL_PORT            port to listen on; 0 picks a free one (default ${START_DEFAULTS.port})
   --host, VEXIL_HOST            address to listen on (default ${START_DEFAULTS.host}; 0.0.0.0 for all)
   --data, VEXIL_DATA_DIR        data directory (default ./${START_DEFAULTS.dataDir})
+  --max-streams, VEXIL_MAX_STREAMS  SDK streams held at once; beyond it new streams get 503 +
+                                Retry-After (default and most: the open-file limit less 1,024
+                                descriptors kept for the API, dashboard, metrics and health)
   --log-level, VEXIL_LOG_LEVEL  ${LOG_LEVELS.join(', ')} (default ${START_DEFAULTS.logLevel})
   VEXIL_ADMIN_TOKEN             admin API token to accept; without it one is generated on the
                                 first start and kept in <data>/admin-token
@@ -26,6 +29,7 @@ SIGTERM or Ctrl-C stops it gracefully.
     host: { type: 'string' },
     data: { type: 'string' },
     'log-level': { type: 'string' },
+    'max-streams': { type: 'string' },
   },
   async run(ctx) {
     setupTracing('start', ctx.env);
@@ -35,6 +39,7 @@ SIGTERM or Ctrl-C stops it gracefully.
         host: ctx.args.string('host'),
         data: ctx.args.string('data'),
         logLevel: ctx.args.string('log-level'),
+        maxStreams: ctx.args.string('max-streams'),
       },
       ctx.env,
       ctx.cwd,

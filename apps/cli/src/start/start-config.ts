@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { usageError } from '../cli-error.js';
+import { apiProcessStreamCap } from './file-budget.js';
 
 // `vexil start` reads its configuration here and nowhere else: command-line flags win over
 // environment variables, which win over the defaults. Values are validated once; a bad one is
@@ -23,6 +24,8 @@ export interface StartConfig {
   readonly shutdownTimeoutMs: number;
   /** SDK streams are closed spread over this window at shutdown, so clients reconnect gradually. */
   readonly drainWindowMs: number;
+  /** SDK streams held at once; beyond it 503 + Retry-After (file-budget.ts). */
+  readonly maxStreams: number;
 }
 
 export const START_DEFAULTS = {
@@ -39,6 +42,7 @@ export interface StartFlags {
   readonly host: string | undefined;
   readonly data: string | undefined;
   readonly logLevel: string | undefined;
+  readonly maxStreams: string | undefined;
 }
 
 const MIN_TOKEN_LENGTH = 16;
@@ -59,6 +63,8 @@ export function loadStartConfig(
   const host = pick(flags.host, '--host', 'VEXIL_HOST');
   const data = pick(flags.data, '--data', 'VEXIL_DATA_DIR');
   const level = pick(flags.logLevel, '--log-level', 'VEXIL_LOG_LEVEL');
+  const maxStreams = pick(flags.maxStreams, '--max-streams', 'VEXIL_MAX_STREAMS');
+  const cap = apiProcessStreamCap();
   const dataDir = resolve(cwd, checkDataDir(data) ?? START_DEFAULTS.dataDir);
   return Object.freeze({
     host: checkHost(host) ?? START_DEFAULTS.host,
@@ -70,6 +76,7 @@ export function loadStartConfig(
     logLevel: checkLogLevel(level) ?? START_DEFAULTS.logLevel,
     shutdownTimeoutMs: START_DEFAULTS.shutdownTimeoutMs,
     drainWindowMs: START_DEFAULTS.drainWindowMs,
+    maxStreams: Math.min(cap, checkStreamCap(maxStreams, cap) ?? cap),
   });
 }
 
@@ -116,6 +123,18 @@ export function checkAdminToken(token: string | undefined): string | undefined {
     );
   }
   return token;
+}
+
+/** A stream cap at most the file budget's (`cap`): more could not be held. */
+function checkStreamCap(raw: Raw | undefined, cap: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = /^[1-9]\d{0,8}$/.test(raw.value) ? Number(raw.value) : NaN;
+  if (!(n <= cap)) {
+    throw usageError(
+      `${raw.source} must be a number of streams from 1 to ${cap}, what this process's open-file limit leaves for streams (got "${raw.value}")`,
+    );
+  }
+  return n;
 }
 
 export function checkLogLevel(raw: Raw | undefined): LogLevel | undefined {

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { attachFrontDoor, defaultRequestLimits, frontDoorMetrics } from '@vexil/edge';
 import { createOrigin, type Origin } from '@vexil/origin';
 import type { Store } from '@vexil/store';
 import { openSqliteStore } from '@vexil/store/sqlite';
@@ -10,6 +11,7 @@ import { apiHandler } from './api-handler.js';
 import { dashboardHandler } from './dashboard-handler.js';
 import { displayUrl, formatBanner } from './banner.js';
 import { prepareDemoProject } from './demo-project.js';
+import { connectionBudget } from './file-budget.js';
 import { healthHandler } from './health.js';
 import { startDelivery, type Delivery } from './delivery.js';
 import { createDispatch } from './http-dispatch.js';
@@ -42,6 +44,14 @@ export async function startServer(config: StartConfig, io: Io, version: string):
     { starting: true },
   );
   const server = createServer(dispatch.listener);
+  // Streams are capped below the file budget (file-budget.ts): at the cap they get 503, and
+  // the API, /readyz and /metrics keep the descriptors they need.
+  const frontDoor = attachFrontDoor(server, {
+    limits: defaultRequestLimits,
+    maxConnections: connectionBudget(),
+    now: Date.now,
+    onRefused: frontDoorMetrics(metrics),
+  });
 
   const port = await listen(server, config.port, config.host);
   const url = displayUrl(config.host, port);
@@ -51,6 +61,7 @@ export async function startServer(config: StartConfig, io: Io, version: string):
   const uninstall = installShutdown({
     server,
     dispatch,
+    frontDoor,
     logger,
     timeoutMs: config.shutdownTimeoutMs,
     drain: async () => delivery?.edge.drain(config.drainWindowMs),
@@ -62,7 +73,7 @@ export async function startServer(config: StartConfig, io: Io, version: string):
   });
   try {
     store = await openStore(config);
-    delivery = await startDelivery(store, server, logger, version, metrics);
+    delivery = await startDelivery(store, server, logger, version, config.maxStreams, metrics);
     const { publisher, edge } = delivery;
     const ready = createOrigin({
       store,
@@ -75,6 +86,7 @@ export async function startServer(config: StartConfig, io: Io, version: string):
     const admin = await resolveAdminToken(store, config);
     const demo = await prepareDemoProject(store, ready);
     dispatch.mount('edge', (req, res) => edge.handle(req, res));
+    frontDoor.setClaim(edge.claimStream);
     dispatch.started();
     origin = ready;
     io.stdout(

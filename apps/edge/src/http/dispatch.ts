@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@vexil/protocol';
-import { EdgeError, sendError, sendJson } from './respond.js';
-import type { EdgeRouter } from './routes.js';
+import { isStreamSocket } from '../stream/stream-connection.js';
+import { answerAndClose, type StreamClaim } from './front-door.js';
+import { EdgeError, readJson, sendError } from './respond.js';
+import type { EdgeRouter, StreamRequest } from './routes.js';
 
 /**
  * The edge's request handler over its router: returns false (response untouched) for a path
@@ -22,19 +24,108 @@ export function createDispatch(router: EdgeRouter, logger: Logger) {
       sendError(res, error, { allow: allowed });
       return true;
     }
-    void (async () => {
-      try {
-        await match.handle({ req, res, params: match.params, url });
-      } catch (e) {
-        if (e instanceof EdgeError) {
-          sendError(res, e);
-          return;
-        }
-        logger.error({ err: e, path: url.pathname }, 'unhandled error in an SDK request');
-        if (!res.headersSent) sendJson(res, 500, { code: 'INTERNAL', message: 'internal error' });
-        else res.destroy();
-      }
-    })();
+    const { route, params } = match;
+    if ('handle' in route) {
+      void run(
+        () => route.handle({ req, res, params, url }),
+        url,
+        logger,
+        (e) => {
+          if (res.headersSent) res.destroy();
+          else sendError(res, asEdgeError(e));
+        },
+      );
+      return true;
+    }
+    const request: StreamRequest = {
+      method: req.method ?? 'GET',
+      url,
+      params,
+      headers: req.headers,
+      socket: req.socket,
+      answerHeaders: {},
+      readJson: (limit) => readJson(req, limit),
+    };
+    void run(
+      () => route.stream(request),
+      url,
+      logger,
+      (e) => {
+        if (isStreamSocket(req.socket)) req.socket.destroy();
+        else sendError(res, asEdgeError(e), request.answerHeaders);
+      },
+    );
     return true;
   };
+}
+
+/**
+ * The lean path's entry (front-door.ts): claims a GET for a stream route and serves it on the
+ * socket; false for anything else, which node:http then serves through `createDispatch`.
+ */
+export function createStreamClaim(
+  router: EdgeRouter,
+  logger: Logger,
+  now: () => number,
+): StreamClaim {
+  const noBody = () =>
+    Promise.reject(new EdgeError('BAD_REQUEST', 'send the evaluation context with REPORT'));
+  return (head, socket) => {
+    const url = new URL(head.target, 'http://edge');
+    const match = router.match('GET', url.pathname);
+    if (match === undefined || 'methods' in match || !('stream' in match.route)) return false;
+    const { route, params } = match;
+    const request: StreamRequest = {
+      method: 'GET',
+      url,
+      params,
+      headers: head.headers,
+      socket,
+      answerHeaders: {},
+      readJson: noBody,
+    };
+    void run(
+      () => route.stream(request),
+      url,
+      logger,
+      (e) => {
+        if (isStreamSocket(socket)) {
+          socket.destroy();
+          return;
+        }
+        const error = asEdgeError(e);
+        answerAndClose(
+          socket,
+          error.status,
+          error.message,
+          now(),
+          {
+            ...error.headers,
+            ...request.answerHeaders,
+          },
+          error.code,
+        );
+      },
+    );
+    return true;
+  };
+}
+
+const asEdgeError = (e: unknown) =>
+  e instanceof EdgeError ? e : new EdgeError('INTERNAL', 'internal error');
+
+/** Runs a handler; an EdgeError is the client's answer, anything else is logged first. */
+async function run(
+  handler: () => void | Promise<void>,
+  url: URL,
+  logger: Logger,
+  fail: (e: unknown) => void,
+): Promise<void> {
+  try {
+    await handler();
+  } catch (e) {
+    if (!(e instanceof EdgeError))
+      logger.error({ err: e, path: url.pathname }, 'unhandled error in an SDK request');
+    fail(e);
+  }
 }

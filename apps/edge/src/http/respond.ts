@@ -1,4 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { WithHeaders } from './routes.js';
 
 // Small response helpers for the SDK-facing endpoints. Error bodies are JSON
 // {"code", "message"}: SDKs only look at the status (docs/protocol.md section 1), people read
@@ -12,7 +13,8 @@ export type EdgeErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_READY'
-  | 'OVERLOADED';
+  | 'OVERLOADED'
+  | 'INTERNAL';
 
 const STATUS: Record<EdgeErrorCode, number> = {
   UNAUTHORIZED: 401,
@@ -23,6 +25,7 @@ const STATUS: Record<EdgeErrorCode, number> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   NOT_READY: 503,
   OVERLOADED: 503,
+  INTERNAL: 500,
 };
 
 /** Why an edge is OVERLOADED: its stream cap, a drain, or too many initial payloads at once. */
@@ -100,7 +103,7 @@ export function sendError(
   );
 }
 
-export function header(req: IncomingMessage, name: string): string | undefined {
+export function header(req: WithHeaders, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }

@@ -1,7 +1,14 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 export type EdgeMethod = 'GET' | 'POST' | 'REPORT' | 'OPTIONS' | 'HEAD';
 
+/** What reads request headers: an IncomingMessage, or a StreamRequest. */
+export interface WithHeaders {
+  readonly headers: IncomingHttpHeaders;
+}
+
+/** A request served through node:http. */
 export interface EdgeRequest {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
@@ -9,17 +16,43 @@ export interface EdgeRequest {
   readonly url: URL;
 }
 
-export interface EdgeRoute {
+/**
+ * A request for a long-lived stream. It arrives either on the lean path (front-door.ts: the
+ * socket, no IncomingMessage or ServerResponse) or through node:http (a REPORT stream, which has
+ * a body); either way the stream's response is written straight to the socket (StreamConnection),
+ * so both answer the same bytes.
+ */
+export interface StreamRequest extends WithHeaders {
+  readonly method: string;
+  readonly url: URL;
+  readonly params: Readonly<Record<string, string>>;
+  /** The connection; no response head has been written to it. */
+  readonly socket: Socket;
+  /** Headers every answer to this request carries, the stream's or an error (CORS). */
+  readonly answerHeaders: Record<string, string>;
+  /** The JSON body (REPORT streams): 415, 413 or 400 when it is not acceptable JSON. */
+  readJson(limit: number): Promise<unknown>;
+}
+
+export type EdgeRoute = HttpRoute | StreamRoute;
+
+export interface HttpRoute {
   readonly method: EdgeMethod;
   /** Template such as `/sdk/evalx/{envId}/contexts/{context}`; literal segments win over parameters. */
   readonly path: string;
   readonly handle: (request: EdgeRequest) => void | Promise<void>;
 }
 
+export interface StreamRoute {
+  readonly method: EdgeMethod;
+  readonly path: string;
+  readonly stream: (request: StreamRequest) => Promise<void>;
+}
+
 interface Node {
   literal: Map<string, Node>;
   param?: { name: string; node: Node };
-  handlers: Map<string, EdgeRoute['handle']>;
+  handlers: Map<string, EdgeRoute>;
 }
 
 const node = (): Node => ({ literal: new Map(), handlers: new Map() });
@@ -45,23 +78,20 @@ export class EdgeRouter {
         current = next;
       }
     }
-    current.handlers.set(route.method, route.handle);
+    current.handlers.set(route.method, route);
   }
 
-  /** The handler for method and path, `methods` when only the method is wrong, or undefined. */
+  /** The route for method and path, `methods` when only the method is wrong, or undefined. */
   match(
     method: string,
     pathname: string,
-  ):
-    | { handle: EdgeRoute['handle']; params: Record<string, string> }
-    | { methods: string[] }
-    | undefined {
+  ): { route: EdgeRoute; params: Record<string, string> } | { methods: string[] } | undefined {
     const segments = pathname.split('/').slice(1);
     const params: Record<string, string> = {};
     const found = this.walk(this.root, segments, 0, params);
     if (found === undefined) return undefined;
-    const handle = found.handlers.get(method);
-    return handle === undefined ? { methods: [...found.handlers.keys()] } : { handle, params };
+    const route = found.handlers.get(method);
+    return route === undefined ? { methods: [...found.handlers.keys()] } : { route, params };
   }
 
   private walk(

@@ -50,6 +50,18 @@ export const EDGE_METRICS = {
     labelNames: ['reason'],
     aggregator: 'sum',
   },
+  connectionsRefused: {
+    name: 'vexil_edge_connections_refused_total',
+    help: 'Connections answered and closed before any request was served, by reason: budget (503: the process holds its maximum of connections), head_timeout (408), head_too_large (431).',
+    labelNames: ['reason'],
+    aggregator: 'sum',
+  },
+  acceptMode: {
+    name: 'vexil_edge_accept_mode',
+    help: 'How the processes of the node accept connections (value 1): reuseport (a listening socket per worker), shared (workers accept from one socket), round-robin (the primary accepts and hands over), single (one process).',
+    labelNames: ['mode'],
+    aggregator: 'max',
+  },
   payloadsInFlight: {
     name: 'vexil_edge_initial_payloads_in_flight',
     help: 'Initial stream payloads still being written (admission control for reconnect storms).',

@@ -23,5 +23,10 @@ export function contextFromPath(encoded: string): Context {
 
 /** REPORT: the context JSON is the body (415 without a JSON content type, 413 when too big). */
 export async function contextFromBody(req: IncomingMessage, limit: number): Promise<Context> {
-  return required(parseContext(await readJson(req, limit)), 'the request body');
+  return contextFromJson(await readJson(req, limit));
+}
+
+/** A REPORT body already read as JSON. */
+export function contextFromJson(json: unknown): Context {
+  return required(parseContext(json), 'the request body');
 }

@@ -1,11 +1,11 @@
 import type { Context } from '@vexil/protocol';
 import type { EdgeContext } from '../edge-context.js';
 import { sendJson } from '../http/respond.js';
-import type { EdgeRequest, EdgeRoute } from '../http/routes.js';
+import type { EdgeRequest, EdgeRoute, StreamRequest, StreamRoute } from '../http/routes.js';
 import type { Credential } from '../state/registry.js';
 import { sendInitialPayload } from '../stream/initial-payload.js';
 import { evaluateAll, evaluatedMapText, type Audience } from './client-payload.js';
-import { contextFromBody, contextFromPath } from './client-context.js';
+import { contextFromBody, contextFromJson, contextFromPath } from './client-context.js';
 import { ClientStreams } from './client-streams.js';
 import { withCors } from './cors.js';
 import { sseEvent, sseHeaders } from './sse.js';
@@ -28,6 +28,9 @@ const PING = sseEvent('ping', ' ');
 
 type Authenticate = (request: EdgeRequest) => Credential;
 type ReadContext = (request: EdgeRequest) => Context | Promise<Context>;
+/** The same for streams, which may come without an IncomingMessage (the lean path). */
+type StreamAuthenticate = (request: StreamRequest) => Credential;
+type StreamContext = (request: StreamRequest) => Context | Promise<Context>;
 
 export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
   const streams = new ClientStreams(ctx);
@@ -38,7 +41,13 @@ export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
   const bySdkKey: Authenticate = ({ req }) => ctx.authenticate(req, 'sdk');
   const inPath: ReadContext = ({ params }) => contextFromPath(params['context']!);
   const inBody: ReadContext = ({ req }) => contextFromBody(req, ctx.options.maxContextBodyBytes);
-  const withReasons = ({ url }: EdgeRequest) => url.searchParams.get('withReasons') === 'true';
+  const withReasons = ({ url }: { url: URL }) => url.searchParams.get('withReasons') === 'true';
+  const streamByEnvironmentId: StreamAuthenticate = ({ params }) =>
+    ctx.clientSideId(params['envId']!);
+  const streamByMobileKey: StreamAuthenticate = (request) => ctx.authenticate(request, 'mobile');
+  const streamInPath: StreamContext = ({ params }) => contextFromPath(params['context']!);
+  const streamInBody: StreamContext = async (request) =>
+    contextFromJson(await request.readJson(ctx.options.maxContextBodyBytes));
 
   const evalx =
     (authenticate: Authenticate, audience: Audience, readContext: ReadContext) =>
@@ -58,14 +67,18 @@ export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
       });
     };
 
-  const evalStream = (authenticate: Authenticate, audience: Audience, readContext: ReadContext) =>
-    ctx.streamRoute(async (request: EdgeRequest) => {
+  const evalStream = (
+    authenticate: StreamAuthenticate,
+    audience: Audience,
+    readContext: StreamContext,
+  ): { stream: StreamRoute['stream'] } => ({
+    stream: ctx.streamRoute(async (request: StreamRequest) => {
       const credential = authenticate(request);
       const context = await readContext(request);
       ctx.admitStream();
       const state = await ctx.readyState(credential.environment.id);
       const release = ctx.acquirePayloadSlot();
-      const connection = ctx.hub.open(request.req, request.res, {
+      const connection = ctx.hub.open(request, {
         environmentId: state.id,
         format: 'client-eval',
         credentialId: credential.id,
@@ -78,21 +91,23 @@ export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
         withReasons: withReasons(request),
       });
       sendInitialPayload(connection, put, release);
-    });
+    }),
+  });
 
-  const pingStream = (authenticate: Authenticate) =>
-    ctx.streamRoute(async (request: EdgeRequest) => {
+  const pingStream = (authenticate: StreamAuthenticate): { stream: StreamRoute['stream'] } => ({
+    stream: ctx.streamRoute(async (request: StreamRequest) => {
       const credential = authenticate(request);
       ctx.admitStream();
       const state = await ctx.readyState(credential.environment.id);
-      const connection = ctx.hub.open(request.req, request.res, {
+      const connection = ctx.hub.open(request, {
         environmentId: state.id,
         format: PING_FORMAT,
         credentialId: credential.id,
         headers: sseHeaders(state.id),
       });
       connection.write(PING);
-    });
+    }),
+  });
 
   return [
     // Browsers: client-side ID, flags available to it, CORS.
@@ -109,12 +124,12 @@ export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
       REPORT: evalx(byEnvironmentId, 'environment-id', inBody),
     }),
     ...withCors('/eval/{envId}/{context}', {
-      GET: evalStream(byEnvironmentId, 'environment-id', inPath),
+      GET: evalStream(streamByEnvironmentId, 'environment-id', streamInPath),
     }),
     ...withCors('/eval/{envId}', {
-      REPORT: evalStream(byEnvironmentId, 'environment-id', inBody),
+      REPORT: evalStream(streamByEnvironmentId, 'environment-id', streamInBody),
     }),
-    ...withCors('/ping/{envId}', { GET: pingStream(byEnvironmentId) }),
+    ...withCors('/ping/{envId}', { GET: pingStream(streamByEnvironmentId) }),
     // The browser SDK loads click and page-view goals at start; Vexil has none.
     ...withCors('/sdk/goals/{envId}', {
       GET: ({ params, res }) => {
@@ -135,9 +150,13 @@ export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
     },
     { method: 'REPORT', path: '/msdk/evalx/context', handle: evalx(byMobileKey, 'mobile', inBody) },
     { method: 'REPORT', path: '/msdk/evalx/user', handle: evalx(byMobileKey, 'mobile', inBody) },
-    { method: 'GET', path: '/meval/{context}', handle: evalStream(byMobileKey, 'mobile', inPath) },
-    { method: 'REPORT', path: '/meval', handle: evalStream(byMobileKey, 'mobile', inBody) },
-    { method: 'GET', path: '/mping', handle: pingStream(byMobileKey) },
+    {
+      method: 'GET',
+      path: '/meval/{context}',
+      ...evalStream(streamByMobileKey, 'mobile', streamInPath),
+    },
+    { method: 'REPORT', path: '/meval', ...evalStream(streamByMobileKey, 'mobile', streamInBody) },
+    { method: 'GET', path: '/mping', ...pingStream(streamByMobileKey) },
     // Relay's server-side evalx: SDK key, every flag.
     {
       method: 'GET',

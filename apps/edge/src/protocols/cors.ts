@@ -1,4 +1,5 @@
-import type { EdgeMethod, EdgeRequest, EdgeRoute } from '../http/routes.js';
+import type { ServerResponse } from 'node:http';
+import type { EdgeMethod, EdgeRoute, HttpRoute, StreamRoute } from '../http/routes.js';
 import { header } from '../http/respond.js';
 
 // CORS for the client-side-ID routes, which browsers call from any origin (reference:
@@ -18,15 +19,24 @@ const ALLOW_HEADERS = [
   'X-LaunchDarkly-Tags',
 ].join(',');
 
-function setCorsHeaders({ req, res }: EdgeRequest, methods: string): void {
-  res.setHeader('access-control-allow-origin', header(req, 'origin') ?? '*');
-  res.setHeader('access-control-allow-credentials', 'false');
-  res.setHeader('access-control-max-age', '300');
-  res.setHeader('access-control-allow-headers', ALLOW_HEADERS);
-  res.setHeader('access-control-expose-headers', 'Date');
-  res.setHeader('access-control-allow-methods', methods);
-  res.setHeader('vary', 'Origin');
+function corsHeaders(origin: string | undefined, methods: string): Record<string, string> {
+  return {
+    'access-control-allow-origin': origin ?? '*',
+    'access-control-allow-credentials': 'false',
+    'access-control-max-age': '300',
+    'access-control-allow-headers': ALLOW_HEADERS,
+    'access-control-expose-headers': 'Date',
+    'access-control-allow-methods': methods,
+    vary: 'Origin',
+  };
 }
+
+function setHeaders(res: ServerResponse, headers: Record<string, string>): void {
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+}
+
+/** A path's handler: a node:http one, or a stream's. */
+type CorsHandler = HttpRoute['handle'] | { readonly stream: StreamRoute['stream'] };
 
 /**
  * The routes of one path with CORS: every response (errors included, so that a browser can
@@ -34,24 +44,35 @@ function setCorsHeaders({ req, res }: EdgeRequest, methods: string): void {
  */
 export function withCors(
   path: string,
-  handlers: Partial<Record<Exclude<EdgeMethod, 'OPTIONS'>, EdgeRoute['handle']>>,
+  handlers: Partial<Record<Exclude<EdgeMethod, 'OPTIONS'>, CorsHandler>>,
 ): EdgeRoute[] {
   const methods = [...Object.keys(handlers), 'OPTIONS'].join(',');
-  const routes: EdgeRoute[] = Object.entries(handlers).map(([method, handle]) => ({
-    method: method as EdgeMethod,
-    path,
-    handle: (request: EdgeRequest) => {
-      setCorsHeaders(request, methods);
-      return handle(request);
-    },
-  }));
+  const routes: EdgeRoute[] = Object.entries(handlers).map(([method, handler]): EdgeRoute =>
+    typeof handler === 'function'
+      ? {
+          method: method as EdgeMethod,
+          path,
+          handle: (request) => {
+            setHeaders(request.res, corsHeaders(header(request.req, 'origin'), methods));
+            return handler(request);
+          },
+        }
+      : {
+          method: method as EdgeMethod,
+          path,
+          stream: (request) => {
+            Object.assign(request.answerHeaders, corsHeaders(header(request, 'origin'), methods));
+            return handler.stream(request);
+          },
+        },
+  );
   routes.push({
     method: 'OPTIONS',
     path,
-    handle: (request) => {
-      setCorsHeaders(request, methods);
-      request.res.writeHead(200, { 'content-length': 0 });
-      request.res.end();
+    handle: ({ req, res }) => {
+      setHeaders(res, corsHeaders(header(req, 'origin'), methods));
+      res.writeHead(200, { 'content-length': 0 });
+      res.end();
     },
   });
   return routes;

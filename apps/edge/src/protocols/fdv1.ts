@@ -1,6 +1,6 @@
 import type { EdgeContext } from '../edge-context.js';
 import { header } from '../http/respond.js';
-import type { EdgeRequest, EdgeRoute } from '../http/routes.js';
+import type { EdgeRoute, StreamRequest } from '../http/routes.js';
 import type { EnvironmentState, StateEvent } from '../state/environment-state.js';
 import { sendInitialPayload } from '../stream/initial-payload.js';
 import { allDataText, flagsMapText } from './sdk-payloads.js';
@@ -50,21 +50,20 @@ function fanOut(ctx: EdgeContext, state: EnvironmentState, event: StateEvent): v
 }
 
 /** The seq a reconnecting SDK already has, from the SSE id it last received. */
-export function lastSeenSeq(request: EdgeRequest): number {
-  const id = header(request.req, 'last-event-id');
+export function lastSeenSeq(request: StreamRequest): number {
+  const id = header(request, 'last-event-id');
   return id !== undefined && /^\d{1,15}$/.test(id) ? Number(id) : 0;
 }
 
 export function fdv1Routes(ctx: EdgeContext): EdgeRoute[] {
   ctx.onStateEvent((state, event) => fanOut(ctx, state, event));
-  const stream = (format: typeof ALL | typeof FLAGS) => async (request: EdgeRequest) => {
-    const { req, res } = request;
-    const credential = ctx.authenticate(req, 'sdk');
+  const stream = (format: typeof ALL | typeof FLAGS) => async (request: StreamRequest) => {
+    const credential = ctx.authenticate(request, 'sdk');
     ctx.admitStream();
     const state = await ctx.readyState(credential.environment.id, lastSeenSeq(request));
     const release = ctx.acquirePayloadSlot();
     // The `filter` query parameter (payload filters) is accepted; every flag is served.
-    const connection = ctx.hub.open(req, res, {
+    const connection = ctx.hub.open(request, {
       environmentId: state.id,
       format,
       credentialId: credential.id,
@@ -73,7 +72,7 @@ export function fdv1Routes(ctx: EdgeContext): EdgeRoute[] {
     sendInitialPayload(connection, format === ALL ? putAll(state) : putFlags(state), release);
   };
   return [
-    { method: 'GET', path: '/all', handle: ctx.streamRoute(stream(ALL)) },
-    { method: 'GET', path: '/flags', handle: ctx.streamRoute(stream(FLAGS)) },
+    { method: 'GET', path: '/all', stream: ctx.streamRoute(stream(ALL)) },
+    { method: 'GET', path: '/flags', stream: ctx.streamRoute(stream(FLAGS)) },
   ];
 }

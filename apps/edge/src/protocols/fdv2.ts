@@ -1,6 +1,6 @@
 import type { EdgeContext } from '../edge-context.js';
 import { sendBody } from '../http/respond.js';
-import type { EdgeRequest, EdgeRoute } from '../http/routes.js';
+import type { EdgeRequest, EdgeRoute, StreamRequest } from '../http/routes.js';
 import type { EnvironmentState, StateEvent } from '../state/environment-state.js';
 import { sendInitialPayload } from '../stream/initial-payload.js';
 import {
@@ -41,13 +41,13 @@ function admit(ctx: EdgeContext, transfer: Transfer): () => void {
 export function fdv2Routes(ctx: EdgeContext): EdgeRoute[] {
   ctx.onStateEvent((state, event) => fanOut(ctx, state, event));
 
-  async function stream({ req, res, url }: EdgeRequest): Promise<void> {
-    const credential = ctx.authenticate(req, 'sdk');
+  async function stream(request: StreamRequest): Promise<void> {
+    const credential = ctx.authenticate(request, 'sdk');
     ctx.admitStream();
     const state = await ctx.readyState(credential.environment.id);
-    const transfer = planTransfer(state, url.searchParams.get('basis'));
+    const transfer = planTransfer(state, request.url.searchParams.get('basis'));
     const release = admit(ctx, transfer);
-    const connection = ctx.hub.open(req, res, {
+    const connection = ctx.hub.open(request, {
       environmentId: state.id,
       format: FORMAT,
       credentialId: credential.id,
@@ -72,7 +72,7 @@ export function fdv2Routes(ctx: EdgeContext): EdgeRoute[] {
   }
 
   return [
-    { method: 'GET', path: '/sdk/stream', handle: ctx.streamRoute(stream) },
+    { method: 'GET', path: '/sdk/stream', stream: ctx.streamRoute(stream) },
     { method: 'GET', path: '/sdk/poll', handle: poll },
   ];
 }

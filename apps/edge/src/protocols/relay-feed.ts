@@ -1,6 +1,6 @@
 import type { EdgeContext } from '../edge-context.js';
 import { EdgeError } from '../http/respond.js';
-import type { EdgeRequest, EdgeRoute } from '../http/routes.js';
+import type { EdgeRoute, StreamRequest } from '../http/routes.js';
 import type { EnvironmentState } from '../state/environment-state.js';
 import { sendInitialPayload } from '../stream/initial-payload.js';
 import { sseEvent, sseHeaders } from './sse.js';
@@ -55,12 +55,12 @@ export function relayFeedRoutes(ctx: EdgeContext): EdgeRoute[] {
     ctx.hub.existingGroup(ALL, FORMAT)?.broadcast(sseEvent('directory', JSON.stringify(directory)));
   });
 
-  const handle = ({ req, res, url }: EdgeRequest) => {
-    const token = ctx.authenticateEdge(req);
-    const since = parseSince(url.searchParams.get('since'));
+  const stream = async (request: StreamRequest) => {
+    const token = ctx.authenticateEdge(request);
+    const since = parseSince(request.url.searchParams.get('since'));
     ctx.admitStream();
     const release = ctx.acquirePayloadSlot();
-    const connection = ctx.hub.open(req, res, {
+    const connection = ctx.hub.open(request, {
       environmentId: ALL,
       format: FORMAT,
       credentialId: token,
@@ -76,5 +76,5 @@ export function relayFeedRoutes(ctx: EdgeContext): EdgeRoute[] {
     }
     sendInitialPayload(connection, Buffer.concat(parts), release);
   };
-  return [{ method: 'GET', path: '/vexil/v1/relay', handle: ctx.streamRoute(handle) }];
+  return [{ method: 'GET', path: '/vexil/v1/relay', stream: ctx.streamRoute(stream) }];
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { EdgeContext } from '../edge-context.js';
 import { header } from '../http/respond.js';
-import type { EdgeRequest, EdgeRoute } from '../http/routes.js';
+import type { EdgeRoute, StreamRequest } from '../http/routes.js';
 import type { EnvironmentState, StateEvent } from '../state/environment-state.js';
 import { sendInitialPayload } from '../stream/initial-payload.js';
 import { sseHeaders } from './sse.js';
@@ -29,14 +29,15 @@ function fanOut(ctx: EdgeContext, state: EnvironmentState, event: StateEvent): v
 export function vexilStreamRoutes(ctx: EdgeContext): EdgeRoute[] {
   ctx.onStateEvent((state, event) => fanOut(ctx, state, event));
 
-  async function stream({ req, res, url }: EdgeRequest): Promise<void> {
-    const credential = ctx.authenticate(req, 'sdk');
+  async function stream(request: StreamRequest): Promise<void> {
+    const credential = ctx.authenticate(request, 'sdk');
     ctx.admitStream();
     const state = await ctx.readyState(credential.environment.id);
     // An EventSource reconnects to its original URL plus Last-Event-ID: the header is newer.
-    const missed = resumeFrom(state, header(req, 'last-event-id') ?? url.searchParams.get('since'));
+    const since = header(request, 'last-event-id') ?? request.url.searchParams.get('since');
+    const missed = resumeFrom(state, since);
     const release = missed === undefined ? ctx.acquirePayloadSlot() : () => {};
-    const connection = ctx.hub.open(req, res, {
+    const connection = ctx.hub.open(request, {
       environmentId: state.id,
       format: FORMAT,
       credentialId: credential.id,
@@ -49,7 +50,7 @@ export function vexilStreamRoutes(ctx: EdgeContext): EdgeRoute[] {
     sendInitialPayload(connection, payload, release);
   }
 
-  return [{ method: 'GET', path: '/vexil/v1/stream', handle: ctx.streamRoute(stream) }];
+  return [{ method: 'GET', path: '/vexil/v1/stream', stream: ctx.streamRoute(stream) }];
 }
 
 /** WebSocket upgrades of the Vexil stream; false when the request is not for it. */

@@ -1,4 +1,3 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { StreamMember } from './stream-member.js';
 
@@ -7,16 +6,23 @@ const HEARTBEAT = Buffer.from(':\n');
 export type CloseReason =
   'client' | 'slow-consumer' | 'drain' | 'lifetime' | 'revoked' | 'shutdown' | 'resync' | 'error';
 
+/** Sockets that carry a stream: an error after the stream opened cannot be answered any more. */
+const streamSockets = new WeakSet<Socket>();
+
+export function isStreamSocket(socket: Socket): boolean {
+  return streamSockets.has(socket);
+}
+
 /**
- * One long-lived SDK stream. After the response head, bytes go straight to the socket: the
- * response is delimited by the connection's end rather than chunked, so a broadcast is one
- * socket write of a pre-built buffer, with no per-connection framing work.
+ * One long-lived SDK stream, written straight to its socket whichever way the request came in
+ * (the lean path or node:http): a response head (response-head.ts) that leaves with the first
+ * message in one write, then bytes with no framing (the body ends with the connection), so a
+ * broadcast is one socket write of a pre-built buffer.
  *
  * A consumer whose unsent bytes exceed `maxBuffer` is cut: it reconnects and resyncs, instead of
  * growing the edge's memory or slowing the fan-out for everyone else.
  */
 export class StreamConnection implements StreamMember {
-  readonly socket: Socket;
   closed = false;
   /** Unix ms after which the stream is closed so the client reconnects (rebalancing). */
   deadline = Number.POSITIVE_INFINITY;
@@ -27,32 +33,25 @@ export class StreamConnection implements StreamMember {
    * resync) is on its way out: only what piles up beyond it makes a slow consumer.
    */
   private allowance = 0;
-  /** The response head waits for the first message. */
-  private headPending = false;
+  /** The response head, until it leaves with the first message. */
+  private head: string | undefined;
 
   constructor(
-    readonly req: IncomingMessage,
-    readonly res: ServerResponse,
+    readonly socket: Socket,
+    head: string,
     private readonly maxBuffer: number,
     private readonly onClose: (connection: StreamConnection, reason: CloseReason) => void,
   ) {
-    this.socket = res.socket!;
-    const closed = () => this.finish('client');
-    this.socket.once('close', closed);
-    this.socket.on('error', () => this.finish('error'));
-  }
-
-  /**
-   * Prepares the response head (status 200 with `headers`), without chunked framing. It leaves
-   * with the first message (the initial payload), in one write: one segment and one client
-   * wake-up per connect rather than two.
-   */
-  open(headers: OutgoingHttpHeaders): void {
-    this.res.removeHeader('transfer-encoding');
-    this.res.writeHead(200, headers);
-    this.headPending = true;
-    this.socket.setNoDelay(true);
-    this.socket.setKeepAlive(true, 60_000);
+    streamSockets.add(socket);
+    this.head = head;
+    socket.once('close', () => this.finish('client'));
+    socket.on('error', () => this.finish('error'));
+    // The client's half-close ends its stream (servers accept half-open connections).
+    socket.once('end', () => socket.destroy());
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 60_000);
+    // Gone while the request waited for its environment: close at once, not never.
+    if (socket.destroyed) queueMicrotask(() => this.finish('client'));
   }
 
   /** `flushed`, when given, is called once the chunk has been handed to the kernel. */
@@ -60,17 +59,24 @@ export class StreamConnection implements StreamMember {
     if (this.closed) return false;
     const size = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
     if (size > this.maxBuffer / 4) this.allow(size);
-    if (this.headPending) {
-      this.headPending = false;
-      this.res.write(chunk, flushed);
-    } else {
-      this.socket.write(chunk, flushed);
-    }
+    this.socket.write(this.withHead(chunk), flushed);
     if (this.socket.writableLength > this.maxBuffer + this.allowance) {
       this.close('slow-consumer');
       return false;
     }
     return true;
+  }
+
+  /** The first write carries the response head: one segment and one client wake-up per connect. */
+  private withHead(chunk: Buffer | string): Buffer | string {
+    const head = this.head;
+    if (head === undefined) return chunk;
+    this.head = undefined;
+    if (typeof chunk === 'string') return head + chunk;
+    const out = Buffer.allocUnsafe(head.length + chunk.length);
+    out.write(head, 0, 'latin1');
+    chunk.copy(out, head.length);
+    return out;
   }
 
   /** At most one payload's worth: a client that lets several pile up is still cut. */
@@ -92,9 +98,7 @@ export class StreamConnection implements StreamMember {
       this.socket.destroy();
       return;
     }
-    if (this.headPending) this.res.flushHeaders();
-    if (last !== undefined) this.socket.write(last);
-    this.socket.end();
+    this.socket.end(this.withHead(last ?? ''));
     // A peer that never reads would hold the socket half-open: bound the wait.
     this.socket.setTimeout(5_000, () => this.socket.destroy());
   }

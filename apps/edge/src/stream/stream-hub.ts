@@ -1,4 +1,6 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
+import { responseHead } from '../http/response-head.js';
+import type { StreamRequest } from '../http/routes.js';
 import { StreamConnection, type CloseReason } from './stream-connection.js';
 import { StreamGroup } from './stream-group.js';
 import type { StreamMember } from './stream-member.js';
@@ -82,12 +84,18 @@ export class StreamHub {
     this.listeners.add(listener);
   }
 
-  open(req: IncomingMessage, res: ServerResponse, spec: OpenStream): StreamConnection {
-    const connection = this.adopt(spec, (onClose) => {
-      const created = new StreamConnection(req, res, this.options.maxBufferBytes, onClose);
-      created.open(spec.headers);
-      return created;
-    });
+  /** Opens a stream on the request's socket: status 200, `spec.headers` and the request's answer headers. */
+  open(request: StreamRequest, spec: OpenStream): StreamConnection {
+    const head = responseHead(
+      200,
+      { ...spec.headers, ...request.answerHeaders },
+      this.options.now(),
+      'keep-alive',
+    );
+    const connection = this.adopt(
+      spec,
+      (onClose) => new StreamConnection(request.socket, head, this.options.maxBufferBytes, onClose),
+    );
     if (spec.solo !== true) {
       const group = this.group(spec.environmentId, spec.format);
       group.add(connection);

@@ -1,10 +1,13 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { createInProcessBus, type ChangeBus } from '@vexil/bus';
 import {
+  attachFrontDoor,
   busUpstream,
   createEdge,
+  defaultRequestLimits,
+  type FrontDoor,
   silentLogger,
   type Edge,
   type EdgeOptions,
@@ -20,25 +23,47 @@ export interface EdgeServer {
   readonly bus: ChangeBus;
   readonly origin: FakeOrigin;
   readonly server: Server;
+  /** The front door (undefined with `frontDoor: false`): tests can wrap the edge's claim. */
+  readonly frontDoor: FrontDoor | undefined;
+  /** Destroys every client connection, streams included, as a network failure would. */
+  cut(): void;
   close(): Promise<void>;
 }
 
-/** An edge on a real socket (127.0.0.1, port 0), fed by an in-process bus and a FakeOrigin. */
+/**
+ * An edge on a real socket (127.0.0.1, port 0), fed by an in-process bus and a FakeOrigin, behind
+ * the front door as `vexil edge` serves it (SSE streams on the lean path), or, with
+ * `frontDoor: false`, with every request through node:http.
+ */
 export async function startEdgeServer(
   options: Partial<EdgeOptions> = {},
   port = 0,
-  extra: { insights?: InsightsSink; metrics?: Registry } = {},
+  extra: { insights?: InsightsSink; metrics?: Registry; frontDoor?: boolean } = {},
 ): Promise<EdgeServer> {
   const bus = createInProcessBus();
   const origin = new FakeOrigin(bus);
   const upstream = busUpstream({ bus, snapshots: origin, logger: silentLogger });
-  const edge = createEdge({ upstream, options, ...extra });
+  const { frontDoor = true, ...deps } = extra;
+  const edge = createEdge({ upstream, options, ...deps });
   await edge.start();
   const server = createServer((req, res) => {
     if (!edge.handle(req, res)) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end('{"code":"NOT_FOUND","message":"no such path"}');
     }
+  });
+  const door = frontDoor
+    ? attachFrontDoor(server, {
+        limits: defaultRequestLimits,
+        maxConnections: 10_000,
+        now: Date.now,
+      })
+    : undefined;
+  door?.setClaim(edge.claimStream);
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
   });
   server.on('upgrade', (req, socket, head) => {
     if (!edge.handleUpgrade(req, socket, head)) socket.destroy();
@@ -51,7 +76,12 @@ export async function startEdgeServer(
     bus,
     origin,
     server,
+    frontDoor: door,
+    cut() {
+      for (const socket of sockets) socket.destroy();
+    },
     async close() {
+      door?.close();
       await edge.close();
       server.closeAllConnections();
       server.close();
