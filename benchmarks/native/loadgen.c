@@ -20,6 +20,10 @@
  *           P <marker> <count>     deliveries whose send time never came
  *           E                      end of a dump
  *
+ * A stream counts as connected when the first byte of its response body (the initial payload)
+ * arrives (last_body_us: the latest such moment). A request whose connection ends, by EOF or
+ * reset, before a single response byte is `unanswered`: a server must answer, even if only 503.
+ *
  * Latency buckets: values below 128 µs are exact; above, 64 sub-buckets per power of two
  * (1.6 % resolution). benchmarks/src/fanout/histogram.ts decodes the same layout.
  */
@@ -56,6 +60,7 @@ enum { CH_SIZE, CH_EXT, CH_DATA, CH_DATA_CR };
 struct conn {
   int fd;
   uint8_t state, chunked, chunk_state, synced, ever_synced, line_len, is_put, mk_match, mk_digits,
+      got_body,
       id_line, has_id, src;
   uint16_t failures;
   uint32_t chunk_left;
@@ -90,7 +95,9 @@ static struct marker *markers;
 static int max_markers = 4096, last_told = -1;
 static uint64_t started, est, refused, errors, eofs, reconnects, resynced, n_puts, open_now,
     synced_now, connecting_now, untracked;
-static int64_t first_connect_us = 0, last_est_us = 0, last_sync_us = 0;
+static int64_t first_connect_us = 0, last_est_us = 0, last_sync_us = 0, last_body_us = 0;
+/* Requests sent whose connection then ended (EOF or reset) before a single response byte. */
+static uint64_t unanswered;
 static int next_to_open = 0;
 static int32_t wheel[WHEEL_SLOTS];
 static uint64_t wheel_base_ms;
@@ -217,7 +224,7 @@ static int open_conn(int i) {
   if (first_connect_us == 0) first_connect_us = now_us();
   c->state = CONNECTING;
   c->chunked = c->chunk_state = c->line_len = c->is_put = c->mk_match = c->mk_digits = 0;
-  c->id_line = c->has_id = 0;
+  c->id_line = c->has_id = c->got_body = 0;
   c->msg_marker = 0;
   c->cur_id = 0;
   if (connect(fd, (struct sockaddr *)&target, sizeof target) < 0 && errno != EINPROGRESS) {
@@ -339,6 +346,11 @@ static void sse_bytes(struct conn *c, const unsigned char *p, size_t n, int64_t 
 }
 
 static void body_bytes(struct conn *c, const unsigned char *p, size_t n, int64_t at) {
+  /* "Connected": the first byte of the initial payload has arrived. */
+  if (!c->got_body && n > 0) {
+    c->got_body = 1;
+    if (at > last_body_us) last_body_us = at;
+  }
   if (!c->chunked) {
     sse_bytes(c, p, n, at);
     return;
@@ -444,12 +456,14 @@ static void on_readable(int i) {
     }
     if (n == 0) {
       /* Closed before the response head: the server turned the stream away. */
+      if (c->state == HEAD && c->head_len == 0) unanswered++;
       if (c->state == HEAD) refused++;
       else eofs++;
       drop(i, c->state == HEAD);
       return;
     }
     if (errno == EAGAIN || errno == EINTR) return;
+    if (c->state == HEAD && c->head_len == 0) unanswered++;
     errors++;
     drop(i, 1);
     return;
@@ -499,13 +513,13 @@ static void run_wheel(void) {
 static void print_status(void) {
   printf("S t=%lld target=%d started=%llu est=%llu synced=%llu puts=%llu refused=%llu errors=%llu "
          "eof=%llu open=%llu connecting=%llu reconnects=%llu resynced=%llu untracked=%llu first_connect_us=%lld "
-         "last_est_us=%lld last_sync_us=%lld mk=%d:%llu\n",
+         "last_est_us=%lld last_sync_us=%lld last_body_us=%lld unanswered=%llu mk=%d:%llu\n",
          (long long)now_us(), nconns, (unsigned long long)started, (unsigned long long)est,
          (unsigned long long)synced_now, (unsigned long long)n_puts, (unsigned long long)refused,
          (unsigned long long)errors, (unsigned long long)eofs, (unsigned long long)open_now, (unsigned long long)connecting_now,
          (unsigned long long)reconnects, (unsigned long long)resynced,
          (unsigned long long)untracked, (long long)first_connect_us, (long long)last_est_us,
-         (long long)last_sync_us, last_told,
+         (long long)last_sync_us, (long long)last_body_us, (unsigned long long)unanswered, last_told,
          (unsigned long long)(last_told >= 0 ? markers[last_told].count : 0));
   fflush(stdout);
 }

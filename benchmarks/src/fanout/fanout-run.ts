@@ -31,11 +31,17 @@ export interface FanoutResult {
   readonly streams: number;
   readonly held: number;
   readonly refused: number;
+  /** Requests whose connection ended before any response byte (a reset, not an answer). */
+  readonly unanswered: number;
   readonly errors: number;
   /** Streams that ended while the changes were sent (cut by the server, or reset). */
   readonly disconnects: number;
   readonly connectSeconds: number;
   readonly connectsPerSecond: number;
+  /** Server CPU (utime + stime) from the first connect to the last stream connected, per stream. */
+  readonly connectCpuMicros: number;
+  /** The load generator's CPU over the same connects, per stream. */
+  readonly generatorConnectCpuMicros: number;
   readonly rssBeforeBytes: number;
   readonly rssAfterBytes: number;
   readonly bytesPerStream: number;
@@ -71,6 +77,7 @@ export function connectTimeoutMs(streams: number): number {
 export async function runFanout(target: Target, settings: FanoutSettings): Promise<FanoutResult> {
   const { log } = settings;
   const rssBeforeBytes = rssBytes(target.memoryPids());
+  const serverCpuAtStart = cpuSeconds(target.cpuPids());
   const load = LoadGenerator.start({
     streams: settings.streams,
     requests: [target.streamRequest()],
@@ -83,10 +90,14 @@ export async function runFanout(target: Target, settings: FanoutSettings): Promi
     if (!(await load.waitFor(settled, connectTimeoutMs(settings.streams))))
       log(`  ${target.name}: not every stream settled in time; measuring those held`);
     const connected = load.status();
-    const connectSeconds = (connected.lastEstUs - connected.firstConnectUs) / 1e6;
+    const connectCpuSeconds = cpuSeconds(target.cpuPids()) - serverCpuAtStart;
+    const generatorConnectCpuSeconds = cpuSeconds(load.pids());
+    // Connected: the first byte of the initial payload received (equal work for both servers).
+    const connectSeconds = (connected.lastBodyUs - connected.firstConnectUs) / 1e6;
     log(
       `  ${target.name}: ${connected.synced} of ${settings.streams} streams hold their put ` +
-        `(${connected.refused} refused, ${connected.errors} errors) in ${connectSeconds.toFixed(2)} s`,
+        `(${connected.refused} refused, ${connected.unanswered} unanswered, ${connected.errors} errors) ` +
+        `in ${connectSeconds.toFixed(2)} s`,
     );
     // Let the server finish what connecting left behind (buffers, GC) before reading memory.
     await sleep(2_000);
@@ -120,10 +131,13 @@ export async function runFanout(target: Target, settings: FanoutSettings): Promi
       streams: settings.streams,
       held: connected.synced,
       refused: end.refused,
+      unanswered: end.unanswered,
       errors: end.errors,
       disconnects: end.eof - connected.eof + (end.errors - connected.errors),
       connectSeconds,
-      connectsPerSecond: connected.est / connectSeconds,
+      connectsPerSecond: connected.synced / connectSeconds,
+      connectCpuMicros: (connectCpuSeconds * 1e6) / Math.max(1, connected.synced),
+      generatorConnectCpuMicros: (generatorConnectCpuSeconds * 1e6) / Math.max(1, connected.synced),
       rssBeforeBytes,
       rssAfterBytes,
       bytesPerStream: (rssAfterBytes - rssBeforeBytes) / Math.max(1, connected.synced),

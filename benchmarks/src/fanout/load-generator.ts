@@ -68,6 +68,10 @@ export interface LoadStatus {
   firstConnectUs: number;
   lastEstUs: number;
   lastSyncUs: number;
+  /** The latest first byte of an initial payload: when the last stream counted as connected. */
+  lastBodyUs: number;
+  /** Requests whose connection ended before any response byte (a reset, not an answer). */
+  unanswered: number;
 }
 
 interface Worker {
@@ -154,6 +158,8 @@ export class LoadGenerator {
       firstConnectUs: Math.min(...times('first_connect_us')),
       lastEstUs: Math.max(0, ...times('last_est_us')),
       lastSyncUs: Math.max(0, ...times('last_sync_us')),
+      lastBodyUs: Math.max(0, ...times('last_body_us')),
+      unanswered: sum('unanswered'),
     };
   }
 

@@ -28,7 +28,10 @@ async function fanoutSizes(
 ): Promise<FanoutReport['sizes']> {
   const nchan = options.nchan && ensureNchan(log);
   const payload = await vexil.patchPayload();
-  log(`patch event data: ${payload.length} bytes; the nchan message has the same size`);
+  const putPayload = await vexil.putPayload();
+  log(
+    `patch event data: ${payload.length} bytes, put: ${putPayload.length} bytes; nchan's messages have the same`,
+  );
   const sizes: FanoutReport['sizes'] = [];
   let markerBase = 10_000;
   for (const streams of options.sizes) {
@@ -51,7 +54,7 @@ async function fanoutSizes(
     markerBase += 200;
     let nchanResult: FanoutResult | undefined;
     if (nchan) {
-      const reference = await startNchan(streams, payload);
+      const reference = await startNchan(streams, payload, putPayload);
       try {
         nchanResult = await runFanout(reference, { ...settings, markerBase });
       } finally {

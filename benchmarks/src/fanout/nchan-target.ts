@@ -16,8 +16,10 @@ import {
 import type { Target } from './target.js';
 
 // The reference: nginx + nchan serving EventSource on GET /all, fed by a publisher location. The
-// same load generator connects to it and every message has the size of Vexil's `patch` event,
-// with the event name set by the publisher (X-EventSource-Event), so the streams look alike.
+// same load generator connects to it; every message has the size of Vexil's `patch` event, and
+// a new subscriber first gets the newest message, published as `put` with the data of Vexil's
+// `put` (equal work per connect), with the event name set by the publisher
+// (X-EventSource-Event), so the streams look alike.
 
 const MODULE = '/usr/lib/nginx/modules/ngx_nchan_module.so';
 const NGINX = '/usr/sbin/nginx';
@@ -75,8 +77,15 @@ http {
 `;
 }
 
-/** Starts nginx + nchan sized for `streams`, and publishes the initial (`put`) message. */
-export async function startNchan(streams: number, payload: string): Promise<Target> {
+/**
+ * Starts nginx + nchan sized for `streams`, and publishes the initial message: `put`, the data
+ * of Vexil's put. Each change is a `patch` message of `payload`.
+ */
+export async function startNchan(
+  streams: number,
+  payload: string,
+  putPayload: string,
+): Promise<Target> {
   const dir = await mkdtemp(join(tmpdir(), 'vexil-nchan-'));
   removeAtExit(dir);
   const port = await freePort();
@@ -98,7 +107,7 @@ export async function startNchan(streams: number, payload: string): Promise<Targ
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {
-      await publish('put', payload.replaceAll('MARKER', markerValue(0)));
+      await publish('put', putPayload.replaceAll('MARKER', markerValue(0)));
       break;
     } catch (e) {
       if (Date.now() > deadline || master.exitCode !== null)

@@ -23,9 +23,10 @@ const mib = (bytes: number) => `${f(bytes / 2 ** 20, 0)} MiB`;
 function fanoutLines(r: FanoutResult): string[] {
   return [
     `  ${r.target.padEnd(6)} ${r.banner.split('\n').at(-1)!.trim()}`,
-    `         streams held ${int(r.held)} of ${int(r.streams)} (refused ${int(r.refused)}, errors ${int(r.errors)}, ` +
+    `         streams held ${int(r.held)} of ${int(r.streams)} (refused ${int(r.refused)}, unanswered ${int(r.unanswered)}, errors ${int(r.errors)}, ` +
       `cut during changes ${int(r.disconnects)}); ${r.loadProcesses} generator processes`,
-    `         connect ${int(r.connectsPerSecond)}/s (${f(r.connectSeconds, 2)} s)   memory ${kib(r.bytesPerStream)}/stream ` +
+    `         connect ${int(r.connectsPerSecond)}/s (${f(r.connectSeconds, 2)} s; CPU ${f(r.connectCpuMicros, 0)} µs/stream, ` +
+      `load generator ${f(r.generatorConnectCpuMicros, 0)} µs)   memory ${kib(r.bytesPerStream)}/stream ` +
       `(${mib(r.rssBeforeBytes)} -> ${mib(r.rssAfterBytes)})`,
     `         fan-out p50 ${f(r.p50Ms, 1)} ms   p99 ${f(r.p99Ms, 1)} ms   max ${f(r.maxMs, 1)} ms   ` +
       `delivered ${int(r.delivered)}/${int(r.expected)}`,
@@ -50,8 +51,11 @@ export function renderReport(report: FanoutReport): string {
     lines.push('', `${int(n)} streams`);
     if (size.vexil !== undefined) lines.push(...fanoutLines(size.vexil));
     if (size.nchan !== undefined) lines.push(...fanoutLines(size.nchan));
-    if (size.ratioP99 !== undefined)
-      lines.push(`  p99 ratio Vexil/nchan: ${f(size.ratioP99, 2)} (target <= 1.00)`);
+    if (size.ratioP99 !== undefined && size.vexil !== undefined && size.nchan !== undefined)
+      lines.push(
+        `  p99 ratio Vexil/nchan: ${f(size.ratioP99, 2)} (target <= 0.80)   connects ratio: ` +
+          `${f(size.vexil.connectsPerSecond / size.nchan.connectsPerSecond, 2)} (target >= 1.00)`,
+      );
   }
   const s = report.storm;
   if (s !== undefined) {
@@ -63,6 +67,8 @@ export function renderReport(report: FanoutReport): string {
         `then ${f(s.resyncAfterReadySeconds, 2)} s)`,
       `  reconnect attempts ${int(s.reconnectAttempts)}, refused ${int(s.refusedDuringStorm)}   ` +
         `edge RSS steady ${mib(s.rssSteadyBytes)}, peak ${mib(s.rssPeakBytes)}, after ${mib(s.rssAfterBytes)}`,
+      `  /readyz on a new connection every 100 ms: ${int(s.readyzProbes)} answered, slowest ` +
+        `${f(s.readyzMaxMs, 0)} ms, ${int(s.readyzSlow)} over 1 s (target: none)`,
     );
   }
   const u = report.sustained;

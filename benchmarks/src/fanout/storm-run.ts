@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { connectTimeoutMs } from './fanout-run.js';
 import { LoadGenerator } from './load-generator.js';
 import { nowMicros, rssBytes, sleep } from './processes.js';
@@ -35,6 +36,56 @@ export interface StormResult {
   /** The new edge's processes, while the clients come back. */
   readonly rssPeakBytes: number;
   readonly rssAfterBytes: number;
+  /** `/readyz` on a new connection every 100 ms from the kill: answers once the port is bound. */
+  readonly readyzProbes: number;
+  readonly readyzMaxMs: number;
+  /** Probes answered after more than a second, or not at all within 5 s, once the port answered. */
+  readonly readyzSlow: number;
+}
+
+/** One `GET /readyz` on a connection of its own: ms until the answer, or undefined if refused. */
+function readyzOnce(port: number): Promise<number | undefined> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const req = request(
+      { port, host: '127.0.0.1', path: '/readyz', agent: false, timeout: 5_000 },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(performance.now() - started));
+      },
+    );
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(5_000);
+    });
+    req.on('error', () => resolve(undefined));
+    req.end();
+  });
+}
+
+/** Probes /readyz every 100 ms until stopped; latencies of the probes the port answered. */
+function probeReadyz(port: number): { stop(): Promise<number[]> } {
+  const latencies: number[] = [];
+  const probes: Promise<void>[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      probes.push(
+        readyzOnce(port).then((ms) => {
+          if (ms !== undefined) latencies.push(ms);
+        }),
+      );
+      await sleep(100);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      await Promise.all(probes);
+      return latencies;
+    },
+  };
 }
 
 export async function runStorm(
@@ -75,6 +126,7 @@ export async function runStorm(
     })();
     const killedUs = nowMicros();
     await edge.stop(settings.signal);
+    const readyz = probeReadyz(port);
     peak = 0;
     edge = await vexil.startEdge({
       ...settings.edge,
@@ -89,6 +141,7 @@ export async function runStorm(
     const after = load.status();
     sampling = false;
     await sampler;
+    const latencies = await readyz.stop();
     const endUs = done ? after.lastSyncUs : nowMicros();
     await sleep(1_000);
     const result: StormResult = {
@@ -105,6 +158,9 @@ export async function runStorm(
       rssSteadyBytes,
       rssPeakBytes: peak,
       rssAfterBytes: rssBytes(edge.memoryPids()),
+      readyzProbes: latencies.length,
+      readyzMaxMs: Math.max(0, ...latencies),
+      readyzSlow: latencies.filter((ms) => ms > 1_000).length,
     };
     return result;
   } finally {

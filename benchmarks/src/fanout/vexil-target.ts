@@ -30,6 +30,8 @@ export interface VexilDeployment {
   change: ChangeSender;
   /** A `patch` event's data for the benchmark flag, with `MARKER` where the marker goes. */
   patchPayload(): Promise<string>;
+  /** The `put` event's data a new stream of environment 0 gets, with `MARKER` likewise. */
+  putPayload(): Promise<string>;
   startEdge(options: EdgeStart): Promise<Target & { readonly edge: ChildProcess }>;
   close(): Promise<void>;
 }
@@ -105,26 +107,33 @@ export async function deployVexil(options: {
     return sentUs;
   };
 
+  /** A polling answer of environment 0 from the origin's own edge, once it has caught up with NATS. */
+  const latest = async (path: string): Promise<string> => {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const res = await fetch(`${originUrl}${path}`, {
+        headers: { authorization: environments[0]!.sdkKey },
+      });
+      const body = await res.text();
+      if (res.status === 200) return body;
+      if (Date.now() > deadline) throw new Error(`${path} answered ${res.status}: ${body}`);
+      await sleep(100);
+    }
+  };
+
   return {
     natsUrl: nats.url,
     originUrl,
     environments,
     change,
     async patchPayload() {
-      // The origin's own edge serves the flag once it has caught up with NATS.
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        const res = await fetch(`${originUrl}/sdk/latest-flags/${FLAG_KEY}`, {
-          headers: { authorization: environments[0]!.sdkKey },
-        });
-        const flag = await res.text();
-        if (res.status === 200) {
-          const data = `{"path":"/flags/${FLAG_KEY}","data":${flag}}`;
-          return data.replace(/vexilmark-\d+/, 'MARKER');
-        }
-        if (Date.now() > deadline) throw new Error(`latest-flags answered ${res.status}: ${flag}`);
-        await sleep(100);
-      }
+      const flag = await latest(`/sdk/latest-flags/${FLAG_KEY}`);
+      return `{"path":"/flags/${FLAG_KEY}","data":${flag}}`.replace(/vexilmark-\d+/, 'MARKER');
+    },
+    async putPayload() {
+      // FDv1's put is {"path":"/","data":<what /sdk/latest-all answers>}.
+      const all = await latest('/sdk/latest-all');
+      return `{"path":"/","data":${all}}`.replace(/vexilmark-\d+/, 'MARKER');
     },
     async startEdge(edgeOptions) {
       const nodeArgs =

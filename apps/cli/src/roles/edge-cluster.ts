@@ -48,9 +48,7 @@ export async function runEdgePrimary(
   const nodeMetrics = new ClusterMetrics(metrics);
   const edge = createEdge({ ...deps, logger, metrics, options: config.edge });
   source.attach(edge);
-  await edge.start();
   const workerStreams = new Map<Worker, readonly StreamCount[]>();
-  const stopReporting = reportToOrigin(config, edge, logger);
 
   // Connections spread over the workers by the kernel, never through the primary unless asked
   // (BENCHMARKS.md compares the modes). The spread is not exact; a worker at its cap answers
@@ -63,7 +61,7 @@ export async function runEdgePrimary(
   acceptModeMetric(metrics, accept);
   logger.info({ accept, workers: config.workers }, ACCEPT_LOG[accept]);
   const workers = new Set<Worker>();
-  const listening = new Set<Worker>();
+  const serving = new Set<Worker>();
   let stopping = false;
   let announced = false;
   let url = '';
@@ -81,15 +79,15 @@ export async function runEdgePrimary(
       edge.setExternalStreams([...workerStreams.values()].flat());
     });
     worker.on('message', (message: unknown) => {
-      const serving = servingPort(message);
-      if (serving === undefined) return;
-      listening.add(worker);
-      url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${serving}`;
-      if (!announced && [...workers].every((w) => w.isConnected() && listening.has(w))) {
+      const at = servingPort(message);
+      if (at === undefined) return;
+      serving.add(worker);
+      url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${at}`;
+      if (!announced && [...workers].every((w) => w.isConnected() && serving.has(w))) {
         announced = true;
         stopProbe = startEdgeProbe(
           config.probe,
-          `http://127.0.0.1:${serving}`,
+          `http://127.0.0.1:${at}`,
           config.edge.edgeId ?? 'edge',
           metrics,
           logger,
@@ -104,14 +102,18 @@ export async function runEdgePrimary(
     worker.on('exit', (code, signal) => {
       workers.delete(worker);
       nodeMetrics.remove(worker);
-      listening.delete(worker);
+      serving.delete(worker);
       if (stopping) return;
       logger.error({ pid: worker.process.pid, code, signal }, 'edge worker died; starting another');
       fork();
     });
   };
   let stopProbe = (): void => undefined;
+  // Workers start while the primary connects upstream (a restart under a reconnect storm is
+  // mostly process start-up): they ask for the data once they run, and get it once it is here.
   for (let i = 0; i < config.workers; i++) fork();
+  await edge.start();
+  const stopReporting = reportToOrigin(config, edge, logger);
 
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) process.exit(1);

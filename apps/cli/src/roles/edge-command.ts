@@ -1,31 +1,8 @@
-import {
-  acceptModeMetric,
-  createEdge,
-  defaultRedisPrefixTemplate,
-  ipcUpstream,
-  reportWorkerStreams,
-  workerMetrics,
-  type Edge,
-} from '@vexil/edge';
-import type { Server } from 'node:http';
-import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import { defaultRedisPrefixTemplate } from '@vexil/edge/redis-prefix';
 import { HELP_OPTION, type Command } from '../commands/command.js';
-import { REPORT_INTERVAL_MS } from '../start/delivery.js';
-import { EDGE_OPTIONS, loadEdgeConfig, type EdgeConfig } from './edge-config.js';
-import {
-  announceWorker,
-  isEdgeWorker,
-  runEdgePrimary,
-  WORKER_ACCEPT,
-  WORKER_PORT,
-} from './edge-cluster.js';
-import { ACCEPT_HELP, type AcceptMode } from './accept-mode.js';
-import { startEdgeProbe } from './edge-probe.js';
-import { edgeSource, reportToOrigin, workerInsights } from './edge-source.js';
+import { ACCEPT_HELP } from './accept-mode.js';
+import { EDGE_OPTIONS } from './edge-config.js';
 import { BUS_NAMESPACE_HELP } from './role-config.js';
-import { serveRole, type RunningRole } from './serve-role.js';
-import { setupTracing } from '../start/tracing.js';
 
 // `vexil edge`: a delivery node. Either fed by NATS JetStream (with snapshots from the origin's
 // delivery API), or in relay mode chained to another Vexil node over its relay feed. With
@@ -68,113 +45,7 @@ Options:
     ),
   },
   async run(ctx) {
-    setupTracing('edge', ctx.env);
-    const config = loadEdgeConfig(ctx);
-    const banner = (url: string, extra = '') =>
-      ctx.io.stdout(
-        `Vexil edge ${ctx.version}\n  URL          ${url}\n  Upstream     ${describe(config)}\n${extra}`,
-      );
-    if (isEdgeWorker()) {
-      // The primary chose how workers share the port, and the port (accept-mode.ts).
-      const accept = (ctx.env[WORKER_ACCEPT] ?? 'shared') as AcceptMode;
-      const worker = {
-        ...config,
-        port: Number(ctx.env[WORKER_PORT] ?? config.port),
-        reusePort: accept === 'reuseport',
-      };
-      await serveRole(
-        worker,
-        'edge worker',
-        (logger, server, metrics) => serveEdge(config, logger, 'worker', accept, server, metrics),
-        (_url, _role, port) => announceWorker(port),
-      );
-    } else if (config.workers > 1) {
-      await runEdgePrimary(config, (url, pids, accept) =>
-        banner(
-          url,
-          `  Workers      ${pids.length} (pids ${pids.join(', ')}), ${config.streamsPerWorker} streams each\n` +
-            `  Accept       ${accept}\n`,
-        ),
-      );
-    } else {
-      await serveRole(
-        config,
-        'edge',
-        (logger, server, metrics) => serveEdge(config, logger, 'single', 'single', server, metrics),
-        (url) => banner(url),
-      );
-    }
+    const { runEdge } = await import('./edge-run.js');
+    await runEdge(ctx);
   },
 };
-
-function describe(config: EdgeConfig): string {
-  return config.upstream.kind === 'relay'
-    ? `relay of ${config.upstream.url}`
-    : `${config.upstream.servers.join(',')} + ${config.upstream.origin}`;
-}
-
-/** The edge that serves HTTP: on its own upstream (one process), or fed by the primary (worker). */
-async function serveEdge(
-  config: EdgeConfig,
-  logger: Logger,
-  mode: 'single' | 'worker',
-  accept: AcceptMode,
-  server: Server,
-  metrics: Registry,
-): Promise<RunningRole> {
-  // A hard ceiling below the file limit: past the stream cap, requests still get their 503,
-  // and beyond this the server closes new connections instead of failing to accept them.
-  server.maxConnections = config.streamsPerWorker + 256;
-  const source = mode === 'single' ? edgeSource(config, logger) : undefined;
-  const edge: Edge = createEdge({
-    ...(source?.deps ?? { upstream: ipcUpstream(process, logger), ...workerInsights(config) }),
-    logger,
-    metrics,
-    options: config.edge,
-  });
-  source?.attach(edge);
-  if (mode === 'single') acceptModeMetric(metrics, accept);
-  await edge.start();
-  // The probe runs where the node reports from: here for a single process, in the primary else.
-  const address = server.address();
-  const ownUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
-  const stopProbe =
-    mode === 'single'
-      ? startEdgeProbe(config.probe, ownUrl, config.edge.edgeId ?? 'edge', metrics, logger)
-      : () => undefined;
-  // A single process reports itself; a worker tells its primary, which reports the node.
-  const stopReporting =
-    mode === 'single'
-      ? reportToOrigin(config, edge, logger)
-      : reportWorkerStreams(edge, process, REPORT_INTERVAL_MS);
-  // A scrape that lands on a worker gets the whole node's metrics, summed by the primary.
-  const node = mode === 'worker' ? workerMetrics(metrics, process) : undefined;
-  return {
-    handlers: [{ name: 'edge', handle: (req, res) => edge.handle(req, res) }],
-    upgrade: (req, socket, head) => edge.handleUpgrade(req, socket, head),
-    claimStream: edge.claimStream,
-    readiness: () => {
-      const status = edge.status();
-      if (!status.ready)
-        return { ready: false, body: { status: 'starting', reason: status.reason } };
-      return {
-        ready: true,
-        body: {
-          status: status.stale ? 'stale' : 'ready',
-          streams: status.streams,
-          pid: process.pid,
-          accept,
-        },
-      };
-    },
-    drain: (windowMs) => edge.drain(windowMs),
-    ...(node === undefined ? {} : { scrapeMetrics: () => node.scrape() }),
-    async stop() {
-      node?.close();
-      stopProbe();
-      stopReporting();
-      await edge.close();
-      await source?.close();
-    },
-  };
-}

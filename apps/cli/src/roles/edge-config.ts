@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
+import type { EdgeOptions } from '@vexil/edge';
 import {
   defaultRedisPrefixTemplate,
   redisPrefix,
   RedisPrefixError,
-  type EdgeOptions,
-} from '@vexil/edge';
+} from '@vexil/edge/redis-prefix';
 import { usageError } from '../cli-error.js';
 import { openFileLimit } from '../start/file-budget.js';
 import { acceptOption, type AcceptMode } from './accept-mode.js';

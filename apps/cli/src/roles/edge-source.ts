@@ -13,7 +13,7 @@ import {
   type EdgeDependencies,
   type RedisPersistence,
 } from '@vexil/edge';
-import { REPORT_INTERVAL_MS } from '../start/delivery.js';
+import { REPORT_INTERVAL_MS } from '../start/reporting.js';
 import type { EdgeConfig } from './edge-config.js';
 
 /**

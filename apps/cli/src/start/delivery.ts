@@ -5,6 +5,7 @@ import { busUpstream, createEdge, startReporting, type Edge } from '@vexil/edge'
 import { startPublisher, type ChangePublisher, type Logger } from '@vexil/origin';
 import type { Store } from '@vexil/store';
 import type { Registry } from 'prom-client';
+import { REPORT_INTERVAL_MS } from './reporting.js';
 
 /**
  * The delivery side of `vexil start`: an in-process bus fed by the origin's outbox publisher,
@@ -19,9 +20,6 @@ export interface Delivery {
   /** Closes streams spread over `windowMs`, then stops everything. */
   stop(windowMs: number): Promise<void>;
 }
-
-/** How often edges report themselves for the network view. */
-export const REPORT_INTERVAL_MS = 5_000;
 
 export async function startDelivery(
   store: Store,

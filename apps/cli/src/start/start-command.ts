@@ -1,8 +1,6 @@
 import type { Command } from '../commands/command.js';
 import { HELP_OPTION } from '../commands/command.js';
 import { LOG_LEVELS, loadStartConfig, START_DEFAULTS } from './start-config.js';
-import { startServer } from './start-server.js';
-import { setupTracing } from './tracing.js';
 
 export const startCommand: Command = {
   name: 'start',
@@ -32,7 +30,12 @@ SIGTERM or Ctrl-C stops it gracefully.
     'max-streams': { type: 'string' },
   },
   async run(ctx) {
-    setupTracing('start', ctx.env);
+    // Loaded when the command runs, so that help and the admin commands do not load the server.
+    const [{ startServer }, { setupTracing }] = await Promise.all([
+      import('./start-server.js'),
+      import('./tracing.js'),
+    ]);
+    await setupTracing('start', ctx.env);
     const config = loadStartConfig(
       {
         port: ctx.args.string('port'),

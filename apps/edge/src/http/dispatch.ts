@@ -3,7 +3,7 @@ import type { Logger } from '@vexil/protocol';
 import { isStreamSocket } from '../stream/stream-connection.js';
 import { answerAndClose, type StreamClaim } from './front-door.js';
 import { EdgeError, readJson, sendError } from './respond.js';
-import type { EdgeRouter, StreamRequest } from './routes.js';
+import { requestUrl, type EdgeRouter, type StreamRequest } from './routes.js';
 
 /**
  * The edge's request handler over its router: returns false (response untouched) for a path
@@ -12,7 +12,11 @@ import type { EdgeRouter, StreamRequest } from './routes.js';
  */
 export function createDispatch(router: EdgeRouter, logger: Logger) {
   return function handle(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = new URL(req.url ?? '/', 'http://edge');
+    const url = requestUrl(req.url ?? '/');
+    if (url === undefined) {
+      sendError(res, new EdgeError('BAD_REQUEST', 'the request target is not a valid URL path'));
+      return true;
+    }
     const match = router.match(req.method ?? 'GET', url.pathname);
     if (match === undefined) return false;
     if ('methods' in match) {
@@ -71,9 +75,15 @@ export function createStreamClaim(
   const noBody = () =>
     Promise.reject(new EdgeError('BAD_REQUEST', 'send the evaluation context with REPORT'));
   return (head, socket) => {
-    const url = new URL(head.target, 'http://edge');
-    const match = router.match('GET', url.pathname);
-    if (match === undefined || 'methods' in match || !('stream' in match.route)) return false;
+    const url = requestUrl(head.target);
+    const match = url === undefined ? undefined : router.match('GET', url.pathname);
+    if (
+      url === undefined ||
+      match === undefined ||
+      'methods' in match ||
+      !('stream' in match.route)
+    )
+      return false;
     const { route, params } = match;
     const request: StreamRequest = {
       method: 'GET',

@@ -72,6 +72,11 @@ export function attachFrontDoor(server: Server, options: FrontDoorOptions): Fron
     pending.delete(this);
   }
 
+  /** A client that half-closes before its head is complete is gone. */
+  function onEnd(this: Socket): void {
+    if (pending.delete(this)) this.destroy();
+  }
+
   function onData(this: Socket, chunk: Buffer): void {
     const entry = pending.get(this);
     if (entry === undefined) return;
@@ -122,6 +127,7 @@ export function attachFrontDoor(server: Server, options: FrontDoorOptions): Fron
       deadline: now() + limits.headTimeoutMs,
     });
     socket.on('data', onData);
+    socket.on('end', onEnd);
   });
 
   function expireHeads(): void {

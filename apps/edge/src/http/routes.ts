@@ -34,6 +34,15 @@ export interface StreamRequest extends WithHeaders {
   readJson(limit: number): Promise<unknown>;
 }
 
+/** The URL of a request target, or undefined when it is none (e.g. `//[`). */
+export function requestUrl(target: string): URL | undefined {
+  try {
+    return new URL(target, 'http://edge');
+  } catch {
+    return undefined;
+  }
+}
+
 export type EdgeRoute = HttpRoute | StreamRoute;
 
 export interface HttpRoute {

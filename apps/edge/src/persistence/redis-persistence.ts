@@ -120,8 +120,14 @@ export function redisPersistence(options: RedisPersistenceOptions): RedisPersist
     for (const queue of runnable) {
       if (closed || writers.size >= settings.maxConcurrentWrites) return;
       runnable.delete(queue);
-      // A running writer picks up what was recorded while it awaited Redis.
-      if (!writers.has(queue)) writers.set(queue, drain(queue));
+      // A running writer picks up what was recorded while it awaited Redis. The writer is
+      // registered before it runs: a drain that returns at once (Redis not ready) removes its
+      // entry in `finally`, and an entry set after that would block the queue for good.
+      if (!writers.has(queue))
+        writers.set(
+          queue,
+          Promise.resolve().then(() => drain(queue)),
+        );
     }
   }
 

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import type { EnvironmentState, StoredItem } from '../state/environment-state.js';
 import { hashOf, redisKeys } from './redis-keys.js';
 import { upsertScript } from './upsert-script.js';
@@ -13,11 +14,16 @@ interface UpsertCommand {
 
 export type RedisWriter = Redis & UpsertCommand;
 
+/** ioredis, loaded when an edge first writes to Redis (most never do: it costs ~70 ms at start). */
+const loadIoredis = () =>
+  createRequire(import.meta.url)('ioredis') as { Redis: new (...args: unknown[]) => Redis };
+
 export function connectWriter(
   url: string,
   settings: { readonly commandTimeoutMs: number; readonly maxRetryDelayMs: number },
 ): RedisWriter {
-  const client = new Redis(url, {
+  const { Redis: Client } = loadIoredis();
+  const client = new Client(url, {
     connectionName: 'vexil-edge',
     // Fail fast instead of buffering: while Redis is away the queues keep only a "rewrite" mark,
     // and ioredis's offline queue would be an unbounded second copy of every write.

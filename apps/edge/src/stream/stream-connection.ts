@@ -6,12 +6,24 @@ const HEARTBEAT = Buffer.from(':\n');
 export type CloseReason =
   'client' | 'slow-consumer' | 'drain' | 'lifetime' | 'revoked' | 'shutdown' | 'resync' | 'error';
 
-/** Sockets that carry a stream: an error after the stream opened cannot be answered any more. */
-const streamSockets = new WeakSet<Socket>();
+/** The stream a socket carries: an error after the stream opened cannot be answered any more. */
+const STREAM = Symbol('vexil.stream');
+type StreamSocket = Socket & { [STREAM]?: StreamConnection };
 
 export function isStreamSocket(socket: Socket): boolean {
-  return streamSockets.has(socket);
+  return (socket as StreamSocket)[STREAM] !== undefined;
 }
+
+// Socket listeners shared by every stream (no closures per connection: 100k streams).
+function onSocketClose(this: StreamSocket, hadError: boolean): void {
+  this[STREAM]?.finish(hadError ? 'error' : 'client');
+}
+/** The client's half-close ends its stream (servers accept half-open connections). */
+function onSocketEnd(this: Socket): void {
+  this.destroy();
+}
+/** Errors end in 'close' (with hadError), which ends the stream. */
+function onSocketError(): void {}
 
 /**
  * One long-lived SDK stream, written straight to its socket whichever way the request came in
@@ -42,14 +54,13 @@ export class StreamConnection implements StreamMember {
     private readonly maxBuffer: number,
     private readonly onClose: (connection: StreamConnection, reason: CloseReason) => void,
   ) {
-    streamSockets.add(socket);
+    (socket as StreamSocket)[STREAM] = this;
     this.head = head;
-    socket.once('close', () => this.finish('client'));
-    socket.on('error', () => this.finish('error'));
-    // The client's half-close ends its stream (servers accept half-open connections).
-    socket.once('end', () => socket.destroy());
+    socket.on('close', onSocketClose);
+    socket.on('end', onSocketEnd);
+    socket.on('error', onSocketError);
+    // No TCP keep-alive: heartbeats keep every stream from idling, so its probes would never go.
     socket.setNoDelay(true);
-    socket.setKeepAlive(true, 60_000);
     // Gone while the request waited for its environment: close at once, not never.
     if (socket.destroyed) queueMicrotask(() => this.finish('client'));
   }
@@ -103,7 +114,8 @@ export class StreamConnection implements StreamMember {
     this.socket.setTimeout(5_000, () => this.socket.destroy());
   }
 
-  private finish(reason: CloseReason): void {
+  /** Marks the stream closed and tells the hub, once (from close() or the socket's close). */
+  finish(reason: CloseReason): void {
     if (this.closed) return;
     this.closed = true;
     this.onClose(this, reason);

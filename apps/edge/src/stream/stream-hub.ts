@@ -49,6 +49,11 @@ export interface AdoptStream {
 
 const SECOND = 1000;
 
+function isEmpty(record: Record<string, string>): boolean {
+  for (const key in record) if (Object.hasOwn(record, key)) return false;
+  return true;
+}
+
 /**
  * Every stream of the edge (SSE and WebSocket): groups for fan-out, one shared timer for
  * heartbeats and lifetimes (no per-connection timers), revocation by credential, graceful drain.
@@ -65,6 +70,9 @@ export class StreamHub {
   /** Lifetime wheel: second -> streams whose deadline falls in it. */
   private readonly wheel = new Map<number, Set<StreamMember>>();
   private wheelCursor: number;
+  /** Response heads of this second, by environment and format. */
+  private readonly heads = new Map<string, string>();
+  private headsSecond = -1;
   private lastHeartbeat: number;
   private readonly listeners = new Set<
     (connection: StreamConnection, reason: CloseReason) => void
@@ -86,12 +94,7 @@ export class StreamHub {
 
   /** Opens a stream on the request's socket: status 200, `spec.headers` and the request's answer headers. */
   open(request: StreamRequest, spec: OpenStream): StreamConnection {
-    const head = responseHead(
-      200,
-      { ...spec.headers, ...request.answerHeaders },
-      this.options.now(),
-      'keep-alive',
-    );
+    const head = this.responseHead(request, spec);
     const connection = this.adopt(
       spec,
       (onClose) => new StreamConnection(request.socket, head, this.options.maxBufferBytes, onClose),
@@ -133,6 +136,26 @@ export class StreamHub {
       bucket.add(member);
     }
     return member;
+  }
+
+  /**
+   * Streams of one environment and format share their response head, so it is built once per
+   * second (its `Date`); a request with headers of its own (CORS) gets its own.
+   */
+  private responseHead(request: StreamRequest, spec: OpenStream): string {
+    const now = this.options.now();
+    if (!isEmpty(request.answerHeaders))
+      return responseHead(200, { ...request.answerHeaders, ...spec.headers }, now, 'keep-alive');
+    const second = Math.floor(now / SECOND);
+    if (second !== this.headsSecond) {
+      this.heads.clear();
+      this.headsSecond = second;
+    }
+    const key = `${spec.environmentId}|${spec.format}`;
+    let head = this.heads.get(key);
+    if (head === undefined)
+      this.heads.set(key, (head = responseHead(200, spec.headers, now, 'keep-alive')));
+    return head;
   }
 
   group(environmentId: string, format: string): StreamGroup {
