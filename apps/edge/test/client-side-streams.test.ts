@@ -6,9 +6,9 @@ import { startEdgeServer, type EdgeServer } from './support/edge-server.js';
 import { ldFlag, type TestEnvironment } from './support/fake-origin.js';
 import { openSse, type SseStream } from './support/sse-client.js';
 
-// The client streams (reference section 3.5): `/eval` and `/meval` send a `put` of the context's
-// evaluated flags, then a `patch` or `delete` only for flags whose result for that context
-// changed, including through segments and prerequisites; `/ping` and `/mping` send `ping`.
+// The client streams (docs/protocol.md section 4.4): `/eval` and `/meval` send a `put` of the
+// context's evaluated flags, then a `patch` or `delete` only for flags whose result for that
+// context changed, including through segments and prerequisites; `/ping` and `/mping` send `ping`.
 
 const u1 = { kind: 'user', key: 'u1' };
 const u2 = { kind: 'user', key: 'u2' };

@@ -5,7 +5,7 @@ import { startEdgeServer, until, type EdgeServer } from './support/edge-server.j
 import { ldFlag, type TestEnvironment } from './support/fake-origin.js';
 
 // LaunchDarkly's client-side polling endpoints with raw fetch: the evaluated-flag payload of
-// reference section 3.4, availability filtering per credential, CORS (3.6) and every bad request.
+// docs/protocol.md section 4.4, availability filtering per credential, CORS and every bad request.
 
 const user = { kind: 'user', key: 'u1' };
 const LIMIT = 4096;

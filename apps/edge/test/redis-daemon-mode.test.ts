@@ -8,7 +8,8 @@ import { ldFlag, type TestEnvironment } from './support/fake-origin.js';
 import { deleteKeys, startPersistedEdge, type PersistedEdge } from './redis-harness.js';
 
 // The proof that matters: LaunchDarkly's own Node server SDK in daemon mode (useLdd) with its own
-// Redis store, no connection to the edge at all, evaluates what the edge wrote (reference 9).
+// Redis store, no connection to the edge at all, evaluates what the edge wrote (docs/protocol.md
+// section 8).
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 

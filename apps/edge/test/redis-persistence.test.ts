@@ -20,8 +20,9 @@ import {
   type PersistedEdgeOptions,
 } from './redis-harness.js';
 
-// Redis persistence for daemon-mode SDKs (reference 9.1), against a real Redis: the key layout
-// after a snapshot, version-checked upserts, tombstones, a burst, and an unreachable Redis.
+// Redis persistence for daemon-mode SDKs (docs/protocol.md section 8), against a real Redis: the
+// key layout after a snapshot, version-checked upserts, tombstones, a burst, and an unreachable
+// Redis.
 
 const segment = (key: string, included: string[] = []) => ({
   key,

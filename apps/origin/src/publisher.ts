@@ -9,9 +9,9 @@ import { countStoreErrors } from './metrics/counted-store.js';
 import { OriginMetrics } from './metrics/origin-metrics.js';
 import { OutboxLag } from './metrics/outbox-lag.js';
 
-// The transactional outbox (DESIGN.md section 3): changes are committed to the store's change
-// log first, and published to the bus afterwards, in seq order per environment. If the bus is
-// down, writes still succeed; publication resumes from the bus's last seq when it returns, and
+// The transactional outbox (docs/protocol.md section 5): changes are committed to the store's
+// change log first, and published to the bus afterwards, in seq order per environment. If the bus
+// is down, writes still succeed; publication resumes from the bus's last seq when it returns, and
 // the bus drops anything published twice, so two origins can run this side by side.
 
 export interface PublisherOptions {

@@ -1,6 +1,6 @@
 import type { Change, Directory } from '@vexil/protocol';
 
-// The bus between the origin and the edges (DESIGN.md section 3, docs/protocol.md section 5).
+// The bus between the origin and the edges (docs/protocol.md section 5).
 // Changes are ordered per environment by their sequence number and can be replayed from one, so
 // an edge bootstraps from a snapshot at S and subscribes after S. Publication is idempotent by
 // (environment, seq): an origin that restarts, or two origins, may publish a change twice.

@@ -153,7 +153,7 @@ export interface AuditQuery {
 
 /**
  * Flag evaluations counted from SDK analytics events, per environment, flag, variation and
- * one-minute bucket (the flag-usage insights of DESIGN.md section 4).
+ * one-minute bucket (the flag insights of docs/protocol.md section 4.5).
  */
 export interface InsightCount {
   environmentId: string;

@@ -1,6 +1,6 @@
 import type { ChangeKind } from '@vexil/protocol';
 
-// The key layout LaunchDarkly SDKs read in daemon mode (docs reference section 9.1; js-core
+// The key layout LaunchDarkly SDKs read in daemon mode (docs/protocol.md section 8; js-core
 // node-server-sdk-redis RedisCore): one hash per kind, field = item key, value = item JSON, and a
 // `$inited` marker whose existence means "this prefix holds a complete data set".
 

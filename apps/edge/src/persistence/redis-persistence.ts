@@ -15,8 +15,8 @@ export interface RedisPersistenceOptions {
   /** `redis://[:password@]host:port[/db]` or `rediss://` for TLS. */
   readonly url: string;
   /**
-   * The key prefix of an environment (reference 9.1; `:` is added before each key), or undefined
-   * to leave it out of Redis. `redisPrefix(defaultRedisPrefixTemplate, describe)` gives
+   * The key prefix of an environment (docs/protocol.md section 8; `:` is added before each key), or
+   * undefined to leave it out of Redis. `redisPrefix(defaultRedisPrefixTemplate, describe)` gives
    * `vexil:<projectKey>:<environmentKey>`. Daemon-mode SDKs must be configured with the same one.
    */
   readonly prefix: (environmentId: string) => string | undefined;
@@ -66,8 +66,8 @@ export interface RedisPersistence {
 
 /**
  * Mirrors every environment into Redis in the layout daemon-mode LaunchDarkly SDKs read
- * (reference 9.1). Writes run behind the fan-out: the observer records the event in the
- * environment's coalescing queue and returns; one writer per environment drains it. While Redis
+ * (docs/protocol.md section 8). Writes run behind the fan-out: the observer records the event in
+ * the environment's coalescing queue and returns; one writer per environment drains it. While Redis
  * is unreachable nothing accumulates but a "rewrite in full" mark, and every (re)connection
  * rewrites every environment in full, since a restarted Redis may have lost its data.
  */

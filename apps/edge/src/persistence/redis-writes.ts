@@ -4,9 +4,9 @@ import type { EnvironmentState, StoredItem } from '../state/environment-state.js
 import { hashOf, redisKeys } from './redis-keys.js';
 import { upsertScript } from './upsert-script.js';
 
-// The two writes of reference 9.1, as the edge performs them. Item values are `StoredItem.text`,
-// the JSON exactly as the origin published it; tombstones are the deleted item JSON
-// (`{"key","version","deleted":true}`), never removed, so a version can never go backwards.
+// The two writes of docs/protocol.md section 8, as the edge performs them. Item values are
+// `StoredItem.text`, the JSON exactly as the origin published it; tombstones are the deleted item
+// JSON (`{"key","version","deleted":true}`), never removed, so a version can never go backwards.
 
 interface UpsertCommand {
   vexilUpsert(hash: string, ...args: string[]): Promise<number>;

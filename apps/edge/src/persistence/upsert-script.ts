@@ -1,6 +1,6 @@
 /**
- * Writes a batch of items into one hash, each only if its version is greater than the stored
- * item's (reference 9.1: "write only if the new version is greater"). KEYS[1] is the hash; ARGV
+ * Writes a batch of items into one hash, each only if its version is greater than the stored item's
+ * (docs/protocol.md section 8: "written only if its version is greater"). KEYS[1] is the hash; ARGV
  * holds triples (field, version, json). Returns how many items were written.
  *
  * A script rather than LaunchDarkly's WATCH / HGET / MULTI / EXEC loop because the edge writes

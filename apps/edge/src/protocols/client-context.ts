@@ -4,7 +4,7 @@ import { EdgeError, readJson } from '../http/respond.js';
 
 // The evaluation context of a client-side request (docs/protocol.md section 3): base64url JSON
 // in the last path segment for GET, the JSON body for REPORT. Either way an invalid one is 400
-// with the validation message naming the field, as Relay answers (reference section 3.4).
+// with the validation message naming the field, as Relay answers (docs/protocol.md section 4.4).
 
 function required(result: Result<Context>, where: string): Context {
   if (result.ok) return result.value;

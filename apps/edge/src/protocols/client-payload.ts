@@ -4,7 +4,7 @@ import type { CountEvaluation } from '../metrics/evaluation-counts.js';
 import type { EnvironmentState, StoredItem } from '../state/environment-state.js';
 
 // The evaluated-flag payload of LaunchDarkly's client-side endpoints (docs/protocol.md section
-// 4.4; reference: launchdarkly-protocol.md section 3.4): per flag `value`, `variation`, `version`,
+// 4.4): per flag `value`, `variation`, `version`,
 // `flagVersion`, `trackEvents`, `trackReason`, `reason`, `debugEventsUntilDate`, `prerequisites`.
 //
 // Each result is serialized as a "core" - every field but `version`, without braces. Cores are
@@ -17,7 +17,7 @@ import type { EnvironmentState, StoredItem } from '../state/environment-state.js
 // not above the one they hold (js-client FlagUpdater.ts). The seq increases with every change of
 // the environment, so every result a client is sent carries a higher version than the last.
 
-/** Who asks: which flags it may see (section 3.4 "Filtering"). */
+/** Who asks: which flags it may see (docs/protocol.md section 4.4). */
 export type Audience = 'environment-id' | 'mobile' | 'server';
 
 export function availableTo(flag: Flag, audience: Audience): boolean {
@@ -101,7 +101,7 @@ export function evaluateAll(
   return out;
 }
 
-/** The section 3.4 map `{"key": {"version": seq, ...core}, ...}`, for polls and the `put` event. */
+/** The evaluated-flag map `{"key": {"version": seq, ...core}}` of polls and the `put` event. */
 export function evaluatedMapText(cores: ReadonlyMap<string, string>, version: number): string {
   const parts: string[] = [];
   for (const [key, core] of cores)
@@ -109,12 +109,12 @@ export function evaluatedMapText(cores: ReadonlyMap<string, string>, version: nu
   return `{${parts.join(',')}}`;
 }
 
-/** The data of a `patch` event (section 3.5): one result with its key. */
+/** The data of a `patch` event (docs/protocol.md section 4.4): one result with its key. */
 export function patchText(key: string, core: string, version: number): string {
   return `{"key":${JSON.stringify(key)},"version":${version},${core}}`;
 }
 
-/** The data of a `delete` event (section 3.5). */
+/** The data of a `delete` event (docs/protocol.md section 4.4). */
 export function deleteText(key: string, version: number): string {
   return `{"key":${JSON.stringify(key)},"version":${version}}`;
 }

@@ -10,8 +10,8 @@ import { ClientStreams } from './client-streams.js';
 import { withCors } from './cors.js';
 import { sseEvent, sseHeaders } from './sse.js';
 
-// LaunchDarkly's client-side endpoints (docs/protocol.md section 4.4; reference:
-// launchdarkly-protocol.md sections 3.2-3.6 and 8.1), in three families by credential:
+// LaunchDarkly's client-side endpoints (docs/protocol.md section 4.4), in three families by
+// credential:
 //
 //   client-side ID in the path (browsers, CORS): /sdk/evalx/{envId}/..., /eval/{envId}, /ping/{envId}
 //   mobile key:                                   /msdk/evalx/..., /meval, /mping

@@ -16,8 +16,8 @@ import {
 import { FlagDependencies } from './flag-dependencies.js';
 import { sseEvent } from './sse.js';
 
-// The per-context client streams `/eval` and `/meval` (reference: launchdarkly-protocol.md
-// section 3.5): a `put` of every evaluated flag on connect, then per change a `patch` for each
+// The per-context client streams `/eval` and `/meval` (docs/protocol.md
+// section 4.4): a `put` of every evaluated flag on connect, then per change a `patch` for each
 // flag whose result for this stream's context differs from the last one it was sent, or a
 // `delete` when the flag is gone or no longer available to it.
 //

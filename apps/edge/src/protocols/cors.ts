@@ -2,8 +2,8 @@ import type { ServerResponse } from 'node:http';
 import type { EdgeMethod, EdgeRoute, HttpRoute, StreamRoute } from '../http/routes.js';
 import { header } from '../http/respond.js';
 
-// CORS for the client-side-ID routes, which browsers call from any origin (reference:
-// launchdarkly-protocol.md section 3.6, as Relay answers): the request's Origin is echoed (or
+// CORS for the client-side-ID routes, which browsers call from any origin (docs/protocol.md
+// section 4.4, as Relay answers): the request's Origin is echoed (or
 // `*`), no credentials, the LaunchDarkly SDK headers allowed, `Date` exposed (SDKs read it for
 // debug-event timing), and an OPTIONS preflight that answers with the headers only.
 

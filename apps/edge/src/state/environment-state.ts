@@ -12,8 +12,8 @@ import {
 } from '@vexil/protocol';
 
 // One environment's SDK data on the edge: snapshot at seq S plus every change after S, applied
-// strictly in order (DESIGN.md section 3). A change whose seq is not S+1 is never applied: an
-// older one is a duplicate, a newer one is a gap that calls for a resync.
+// strictly in order (docs/protocol.md section 5). A change whose seq is not S+1 is never applied:
+// an older one is a duplicate, a newer one is a gap that calls for a resync.
 
 export interface StoredItem {
   readonly kind: ChangeKind;

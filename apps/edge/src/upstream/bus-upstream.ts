@@ -12,8 +12,8 @@ export interface BusUpstreamOptions {
 
 /**
  * Bootstraps each environment from a snapshot at seq S and subscribes to the bus after S
- * (DESIGN.md section 3). A gap (the bus skipped a seq, e.g. its replay window no longer held it)
- * triggers a resync from a fresh snapshot; changes are never applied out of order.
+ * (docs/protocol.md section 5). A gap (the bus skipped a seq, e.g. its replay window no longer held
+ * it) triggers a resync from a fresh snapshot; changes are never applied out of order.
  */
 export function busUpstream(options: BusUpstreamOptions): Upstream {
   const { bus, snapshots, logger } = options;

@@ -2,9 +2,10 @@ import type { EdgeReport } from '@vexil/protocol';
 import type { Route } from '../http/router.js';
 import { read, write, type ApiDeps } from './deps.js';
 
-// The live view of the delivery network (DESIGN.md section 5): every edge reports itself every
-// few seconds; the view lists them with their streams, how far behind each environment they are,
-// and their propagation latency. Reports are stored, so every origin serves the whole view.
+// The live view of the delivery network (`GET /api/v1/network`, `vexil network`): every edge
+// reports itself every few seconds; the view lists them with their streams, how far behind each
+// environment they are, and their propagation latency. Reports are stored, so every origin serves
+// the whole view.
 
 /** An edge that has not reported for this long is shown as lost. */
 const LOST_AFTER_MS = 30_000;

@@ -7,7 +7,7 @@ import { segmentRepresentation, sdkSegment } from './segment-model.js';
 
 // Writing a flag or segment: the record, one change-log entry per environment whose SDK item
 // actually changed (with the next version of that item), and the audit entry, all in the
-// caller's transaction (DESIGN.md section 3: commit = row + change-log entry).
+// caller's transaction (docs/protocol.md section 5: commit = row + change-log entry).
 
 /** The active span's W3C traceparent, carried on the change to the edges (when tracing is on). */
 function currentTrace(): { trace?: string } {

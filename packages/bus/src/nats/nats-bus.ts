@@ -23,9 +23,10 @@ export interface NatsBus extends ChangeBus {
 }
 
 /**
- * The ChangeBus on NATS JetStream (DESIGN.md sections 3 and 7). Returns at once and connects in
- * the background, retrying forever; until then `connected` is false, publishing fails fast with
- * a BusError `UNAVAILABLE`, and subscriptions wait. See the package README for the stream design.
+ * The ChangeBus on NATS JetStream (docs/protocol.md section 5; regions: docs/operations.md section
+ * 2). Returns at once and connects in the background, retrying forever; until then `connected` is
+ * false, publishing fails fast with a BusError `UNAVAILABLE`, and subscriptions wait. See the
+ * package README for the stream design.
  */
 export function createNatsBus(options: NatsBusOptions): NatsBus {
   const o = resolveOptions(options);

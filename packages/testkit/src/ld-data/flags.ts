@@ -10,7 +10,7 @@ import { rollout } from './rollouts.js';
 // experiments; segment matches; prerequisite chains; some flags off.
 //
 // Corners left out on purpose (LaunchDarkly's JS SDK deviates from the Go reference there, see
-// shared/reference/launchdarkly-protocol.md section 6):
+// docs/evaluation.md, "Where LaunchDarkly's SDKs differ"):
 // - no malformed flag (every variation index in range, no prerequisite cycle, no bad
 //   reference): the JS SDK returns a prerequisite's ERROR as the top-level result, Go turns it
 //   into PREREQUISITE_FAILED;

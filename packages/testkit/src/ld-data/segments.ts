@@ -7,7 +7,7 @@ import type { Random } from './random.js';
 // in `includedContexts`/`excludedContexts`, rules with 1-2 clauses, some weighted.
 //
 // Corners left out on purpose (LaunchDarkly's JS SDK deviates from the Go reference there, see
-// shared/reference/launchdarkly-protocol.md section 6.7):
+// docs/evaluation.md, "Where LaunchDarkly's SDKs differ"):
 // - weighted rules bucket by the user kind, and every generated context has a user part: the JS
 //   SDK treats "context lacks rolloutContextKind" as bucket 0 (a match), Go as no match;
 // - `includedContexts`/`excludedContexts` name only the org kind, never user (user keys go in
