@@ -46,7 +46,7 @@ export async function runEdge(ctx: CommandContext): Promise<void> {
     await serveRole(
       worker,
       'edge worker',
-      (logger, server, metrics) => serveEdge(config, logger, 'worker', accept, server, metrics),
+      (logger, server, metrics) => serveEdge(config, logger, accept, server, metrics),
       (_url, _role, port) => announceWorker(port),
     );
   } else if (config.workers > 1) {
@@ -61,7 +61,7 @@ export async function runEdge(ctx: CommandContext): Promise<void> {
     await serveRole(
       config,
       'edge',
-      (logger, server, metrics) => serveEdge(config, logger, 'single', 'single', server, metrics),
+      (logger, server, metrics) => serveEdge(config, logger, 'single', server, metrics),
       (url) => banner(url),
     );
   }
@@ -77,12 +77,13 @@ function describe(config: EdgeConfig): string {
 async function serveEdge(
   config: EdgeConfig,
   logger: Logger,
-  mode: 'single' | 'worker',
+  /** `single`: one process on its own upstream; otherwise a worker fed by its primary. */
   accept: AcceptMode,
   server: Server,
   metrics: Registry,
 ): Promise<RunningRole> {
-  const source = mode === 'single' ? edgeSource(config, logger) : undefined;
+  const single = accept === 'single';
+  const source = single ? edgeSource(config, logger) : undefined;
   const edge: Edge = createEdge({
     ...(source?.deps ?? { upstream: ipcUpstream(process, logger), ...workerInsights(config) }),
     logger,
@@ -90,22 +91,20 @@ async function serveEdge(
     options: config.edge,
   });
   source?.attach(edge);
-  if (mode === 'single') acceptModeMetric(metrics, accept);
+  if (single) acceptModeMetric(metrics, accept);
   await edge.start();
   // The probe runs where the node reports from: here for a single process, in the primary else.
   const address = server.address();
   const ownUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
-  const stopProbe =
-    mode === 'single'
-      ? startEdgeProbe(config.probe, ownUrl, config.edge.edgeId ?? 'edge', metrics, logger)
-      : () => undefined;
+  const stopProbe = single
+    ? startEdgeProbe(config.probe, ownUrl, config.edge.edgeId ?? 'edge', metrics, logger)
+    : () => undefined;
   // A single process reports itself; a worker tells its primary, which reports the node.
-  const stopReporting =
-    mode === 'single'
-      ? reportToOrigin(config, edge, logger)
-      : reportWorkerStreams(edge, process, REPORT_INTERVAL_MS);
+  const stopReporting = single
+    ? reportToOrigin(config, edge, logger)
+    : reportWorkerStreams(edge, process, REPORT_INTERVAL_MS);
   // A scrape that lands on a worker gets the whole node's metrics, summed by the primary.
-  const node = mode === 'worker' ? workerMetrics(metrics, process) : undefined;
+  const node = single ? undefined : workerMetrics(metrics, process);
   return {
     handlers: [{ name: 'edge', handle: (req, res) => edge.handle(req, res) }],
     upgrade: (req, socket, head) => edge.handleUpgrade(req, socket, head),

@@ -1,14 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import {
-  attachFrontDoor,
-  defaultRequestLimits,
-  frontDoorMetrics,
-  type StreamClaim,
-} from '@vexil/edge';
+import type { StreamClaim } from '@vexil/edge';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { connectionBudget } from '../start/file-budget.js';
+import { attachPortFrontDoor } from '../start/port-front-door.js';
 import { healthHandler } from '../start/health.js';
 import { createDispatch, type RequestHandler } from '../start/http-dispatch.js';
 import { listen } from '../start/listen.js';
@@ -66,12 +61,7 @@ export async function serveRole(
   const server = createServer((req: IncomingMessage, res: ServerResponse) =>
     dispatch.listener(req, res),
   );
-  const frontDoor = attachFrontDoor(server, {
-    limits: defaultRequestLimits,
-    maxConnections: connectionBudget(),
-    now: Date.now,
-    onRefused: frontDoorMetrics(metrics),
-  });
+  const frontDoor = attachPortFrontDoor(server, metrics);
   server.on('upgrade', (req, socket, head) => {
     if (role?.upgrade?.(req, socket, head) !== true) socket.destroy();
   });

@@ -76,7 +76,7 @@ export function loadStartConfig(
     logLevel: checkLogLevel(level) ?? START_DEFAULTS.logLevel,
     shutdownTimeoutMs: START_DEFAULTS.shutdownTimeoutMs,
     drainWindowMs: START_DEFAULTS.drainWindowMs,
-    maxStreams: Math.min(cap, checkStreamCap(maxStreams, cap) ?? cap),
+    maxStreams: checkStreamCap(maxStreams, cap) ?? cap,
   });
 }
 

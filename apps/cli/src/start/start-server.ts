@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { attachFrontDoor, defaultRequestLimits, frontDoorMetrics } from '@vexil/edge';
 import { createOrigin, type Origin } from '@vexil/origin';
 import type { Store } from '@vexil/store';
 import { openSqliteStore } from '@vexil/store/sqlite';
@@ -11,7 +10,7 @@ import { apiHandler } from './api-handler.js';
 import { dashboardHandler } from './dashboard-handler.js';
 import { displayUrl, formatBanner } from './banner.js';
 import { prepareDemoProject } from './demo-project.js';
-import { connectionBudget } from './file-budget.js';
+import { attachPortFrontDoor } from './port-front-door.js';
 import { healthHandler } from './health.js';
 import { startDelivery, type Delivery } from './delivery.js';
 import { createDispatch } from './http-dispatch.js';
@@ -46,12 +45,7 @@ export async function startServer(config: StartConfig, io: Io, version: string):
   const server = createServer(dispatch.listener);
   // Streams are capped below the file budget (file-budget.ts): at the cap they get 503, and
   // the API, /readyz and /metrics keep the descriptors they need.
-  const frontDoor = attachFrontDoor(server, {
-    limits: defaultRequestLimits,
-    maxConnections: connectionBudget(),
-    now: Date.now,
-    onRefused: frontDoorMetrics(metrics),
-  });
+  const frontDoor = attachPortFrontDoor(server, metrics);
 
   const port = await listen(server, config.port, config.host);
   const url = displayUrl(config.host, port);

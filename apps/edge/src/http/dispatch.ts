@@ -103,18 +103,7 @@ export function createStreamClaim(
           socket.destroy();
           return;
         }
-        const error = asEdgeError(e);
-        answerAndClose(
-          socket,
-          error.status,
-          error.message,
-          now(),
-          {
-            ...error.headers,
-            ...request.answerHeaders,
-          },
-          error.code,
-        );
+        answerAndClose(socket, asEdgeError(e), now(), request.answerHeaders);
       },
     );
     return true;

@@ -1,5 +1,6 @@
 import type { OutgoingHttpHeaders, Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { EdgeError, unavailable } from './respond.js';
 import { RequestReader, type RequestHead, type RequestLimits } from './request-reader.js';
 import { responseHead } from './response-head.js';
 
@@ -9,7 +10,7 @@ import { responseHead } from './response-head.js';
 // which serves it exactly as if it had accepted the connection itself (the REST API, polling,
 // OFREP, WebSocket upgrades, and any request outside the reader's strict subset). A stream
 // connect so pays for one head parse and one write, not for node:http's per-connection parser,
-// IncomingMessage and ServerResponse (BENCHMARKS.md, "Connection acceptance").
+// IncomingMessage and ServerResponse (BENCHMARKS.md, "Fan-out ...": "What changed").
 //
 // It also holds the port's file budget: past `maxConnections` a new connection is answered
 // 503 + Retry-After and closed, never reset unanswered; and a head that is not complete within
@@ -86,7 +87,11 @@ export function attachFrontDoor(server: Server, options: FrontDoorOptions): Fron
     this.off('data', onData);
     if (result.kind === 'too-large') {
       options.onRefused?.('head_too_large');
-      answerAndClose(this, 431, 'the request head is larger than the server accepts', now());
+      const error = new EdgeError(
+        'HEADERS_TOO_LARGE',
+        'the request head is larger than the server accepts',
+      );
+      answerAndClose(this, error, now());
     } else if (
       result.kind === 'head' &&
       claim !== undefined &&
@@ -113,13 +118,12 @@ export function attachFrontDoor(server: Server, options: FrontDoorOptions): Fron
     socket.on('error', ignore);
     if (connections > options.maxConnections) {
       options.onRefused?.('budget');
-      answerAndClose(
-        socket,
-        503,
+      const error = unavailable(
+        'OVERLOADED',
         'this server holds as many connections as it can; retry, or connect to another',
-        now(),
-        { 'retry-after': String(1 + Math.floor(Math.random() * 5)) },
+        3,
       );
+      answerAndClose(socket, error, now());
       return;
     }
     pending.set(socket, {
@@ -137,7 +141,7 @@ export function attachFrontDoor(server: Server, options: FrontDoorOptions): Fron
       pending.delete(socket);
       socket.off('data', onData);
       options.onRefused?.('head_timeout');
-      answerAndClose(socket, 408, 'the request head did not arrive in time', t);
+      answerAndClose(socket, HEAD_TIMEOUT, t);
     }
   }
   const sweep = setInterval(expireHeads, SWEEP_MS);
@@ -156,7 +160,7 @@ export function attachFrontDoor(server: Server, options: FrontDoorOptions): Fron
       const t = now();
       for (const socket of pending.keys()) {
         socket.off('data', onData);
-        answerAndClose(socket, 408, 'the server is shutting down', t);
+        answerAndClose(socket, SHUTTING_DOWN, t);
       }
       pending.clear();
     },
@@ -177,39 +181,37 @@ function lean(head: RequestHead): boolean {
 
 function ignore(): void {}
 
+const HEAD_TIMEOUT = new EdgeError('TIMEOUT', 'the request head did not arrive in time');
+const SHUTTING_DOWN = new EdgeError('TIMEOUT', 'the server is shutting down');
+
 /**
- * Writes a JSON error answer and closes: the socket is half-closed and kept reading until the
- * client closes it (or LINGER_MS passes), so that request bytes still arriving do not make the
- * kernel reset the connection before the client has read the answer.
+ * Writes an error's JSON answer, as `sendError` does through node:http, and closes: the socket
+ * is half-closed and kept reading until the client closes it (or LINGER_MS passes), so that
+ * request bytes still arriving do not make the kernel reset the connection before the client
+ * has read the answer.
  */
 export function answerAndClose(
   socket: Socket,
-  status: number,
-  message: string,
+  error: EdgeError,
   nowMs: number,
-  headers: OutgoingHttpHeaders = {},
-  code = status === 503 ? 'OVERLOADED' : status === 408 ? 'TIMEOUT' : 'BAD_REQUEST',
+  extraHeaders: OutgoingHttpHeaders = {},
 ): void {
-  const body = JSON.stringify({ code, message });
+  const body = JSON.stringify({ code: error.code, message: error.message });
   const head = responseHead(
-    status,
+    error.status,
     {
       'content-type': 'application/json; charset=utf-8',
-      ...headers,
+      ...error.headers,
+      ...extraHeaders,
       'cache-control': 'no-store',
       'content-length': Buffer.byteLength(body),
     },
     nowMs,
     'close',
   );
-  closeAfter(socket, head + body);
-}
-
-/** Ends the socket after `last`, lingering for the client's close (see answerAndClose). */
-export function closeAfter(socket: Socket, last: string | Buffer): void {
   socket.on('data', ignore);
   socket.resume();
-  socket.end(last);
+  socket.end(head + body);
   socket.once('end', () => socket.destroy());
   socket.setTimeout(LINGER_MS, () => socket.destroy());
 }

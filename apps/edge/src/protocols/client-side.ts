@@ -31,21 +31,20 @@ type ReadContext = (request: EdgeRequest) => Context | Promise<Context>;
 /** The same for streams, which may come without an IncomingMessage (the lean path). */
 type StreamAuthenticate = (request: StreamRequest) => Credential;
 type StreamContext = (request: StreamRequest) => Context | Promise<Context>;
+/** What both kinds of request have: the route's parameters. */
+type WithParams = { readonly params: Readonly<Record<string, string>> };
 
 export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
   const streams = new ClientStreams(ctx);
   ctx.onStateEvent((state) => ctx.hub.existingGroup(state.id, PING_FORMAT)?.broadcast(PING));
 
-  const byEnvironmentId: Authenticate = ({ params }) => ctx.clientSideId(params['envId']!);
+  const byEnvironmentId = ({ params }: WithParams) => ctx.clientSideId(params['envId']!);
   const byMobileKey: Authenticate = ({ req }) => ctx.authenticate(req, 'mobile');
   const bySdkKey: Authenticate = ({ req }) => ctx.authenticate(req, 'sdk');
-  const inPath: ReadContext = ({ params }) => contextFromPath(params['context']!);
+  const inPath = ({ params }: WithParams) => contextFromPath(params['context']!);
   const inBody: ReadContext = ({ req }) => contextFromBody(req, ctx.options.maxContextBodyBytes);
   const withReasons = ({ url }: { url: URL }) => url.searchParams.get('withReasons') === 'true';
-  const streamByEnvironmentId: StreamAuthenticate = ({ params }) =>
-    ctx.clientSideId(params['envId']!);
   const streamByMobileKey: StreamAuthenticate = (request) => ctx.authenticate(request, 'mobile');
-  const streamInPath: StreamContext = ({ params }) => contextFromPath(params['context']!);
   const streamInBody: StreamContext = async (request) =>
     contextFromJson(await request.readJson(ctx.options.maxContextBodyBytes));
 
@@ -124,12 +123,12 @@ export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
       REPORT: evalx(byEnvironmentId, 'environment-id', inBody),
     }),
     ...withCors('/eval/{envId}/{context}', {
-      GET: evalStream(streamByEnvironmentId, 'environment-id', streamInPath),
+      GET: evalStream(byEnvironmentId, 'environment-id', inPath),
     }),
     ...withCors('/eval/{envId}', {
-      REPORT: evalStream(streamByEnvironmentId, 'environment-id', streamInBody),
+      REPORT: evalStream(byEnvironmentId, 'environment-id', streamInBody),
     }),
-    ...withCors('/ping/{envId}', { GET: pingStream(streamByEnvironmentId) }),
+    ...withCors('/ping/{envId}', { GET: pingStream(byEnvironmentId) }),
     // The browser SDK loads click and page-view goals at start; Vexil has none.
     ...withCors('/sdk/goals/{envId}', {
       GET: ({ params, res }) => {
@@ -153,7 +152,7 @@ export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
     {
       method: 'GET',
       path: '/meval/{context}',
-      ...evalStream(streamByMobileKey, 'mobile', streamInPath),
+      ...evalStream(streamByMobileKey, 'mobile', inPath),
     },
     { method: 'REPORT', path: '/meval', ...evalStream(streamByMobileKey, 'mobile', streamInBody) },
     { method: 'GET', path: '/mping', ...pingStream(streamByMobileKey) },
