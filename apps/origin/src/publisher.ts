@@ -99,6 +99,19 @@ async function tracePublish(change: Change, publish: () => Promise<void>): Promi
   }
 }
 
+/**
+ * Runs `run` after `delayMs`; at 0, as soon as the current I/O is done (a 0 ms timeout waits
+ * for the next timer tick, about a millisecond, and every change would wait for it).
+ */
+function later(delayMs: number, run: () => void): { cancel(): void } {
+  if (delayMs > 0) {
+    const timeout = setTimeout(run, delayMs);
+    return { cancel: () => clearTimeout(timeout) };
+  }
+  const immediate = setImmediate(run);
+  return { cancel: () => clearImmediate(immediate) };
+}
+
 export function startPublisher(options: PublisherOptions): ChangePublisher {
   const { logger } = options;
   const metrics = options.metrics === undefined ? undefined : OriginMetrics.of(options.metrics);
@@ -118,7 +131,7 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
   let checkAll = true;
   let directoryDirty = true;
   let running: Promise<void> | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: { cancel(): void } | undefined;
   let retryDelay = baseDelay;
   let closed = false;
 
@@ -168,7 +181,7 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
 
   function schedule(delay = 0): void {
     if (running !== undefined || timer !== undefined || closed) return;
-    timer = setTimeout(() => {
+    timer = later(delay, () => {
       timer = undefined;
       // While the bus is known to be down, wait for it quietly: nothing to publish fails then,
       // and the change log keeps everything meanwhile.
@@ -201,7 +214,7 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
             schedule();
           }
         });
-    }, delay);
+    });
   }
 
   const sweep = setInterval(() => {
@@ -229,7 +242,7 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
       closed = true;
       forgetLag?.();
       clearInterval(sweep);
-      clearTimeout(timer);
+      timer?.cancel();
       await running;
     },
   };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { openSqliteStore } from '@vexil/store/sqlite';
+import { openSqliteStore, type CheckpointResult } from '@vexil/store/sqlite';
 import { runStoreContract } from './contract.js';
 import { assertNoLostUpdate, incrementCounter, rejectsWithCode, seed } from './contract/helpers.js';
 
@@ -64,6 +64,37 @@ describe('sqlite store', () => {
       await assertNoLostUpdate(store, env.id, 50);
     } finally {
       await store.close();
+    }
+  });
+
+  test('WAL checkpoints run on a worker thread after commits, not inside them', async () => {
+    const path = freshPath();
+    const results: CheckpointResult[] = [];
+    const store = await openSqliteStore({
+      path,
+      checkpointDelayMs: 5,
+      onCheckpoint: (result) => results.push(result),
+    });
+    try {
+      const env = await seed(store);
+      for (let i = 0; i < 40; i++) await incrementCounter(store, env.id);
+      const deadline = Date.now() + 10_000;
+      while (!results.some((r) => r.log > 0 && r.checkpointed === r.log) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.ok(
+        results.some((r) => r.log > 0 && r.checkpointed === r.log),
+        `no complete checkpoint reported: ${JSON.stringify(results)}`,
+      );
+      await assertNoLostUpdate(store, env.id, 40);
+    } finally {
+      await store.close();
+    }
+    // Everything committed is in the database file once the store is closed.
+    const reopened = await openSqliteStore({ path });
+    try {
+      assert.equal((await reopened.listProjects()).length, 1);
+    } finally {
+      await reopened.close();
     }
   });
 

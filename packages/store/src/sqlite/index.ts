@@ -1,1 +1,2 @@
+export type { CheckpointResult } from './checkpointer.js';
 export { openSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';

@@ -5,6 +5,7 @@ import type { SnapshotScope, SqlLocks } from '../sql/sql-executor.js';
 import { SqlReader } from '../sql/sql-reader.js';
 import { SqlTransaction } from '../sql/sql-transaction.js';
 import type { Store, StoreTransaction } from '../store.js';
+import { type Checkpointer, type CheckpointResult, startCheckpointer } from './checkpointer.js';
 import { migrateSqlite } from './migrate-sqlite.js';
 import { mapSqliteError } from './sqlite-errors.js';
 import { SqliteExecutor } from './sqlite-executor.js';
@@ -16,6 +17,10 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Clock for `committedAt`; tests pass a fake one. */
   now?: () => number;
+  /** How long after a burst of commits its WAL checkpoint runs. Default 200 ms. */
+  checkpointDelayMs?: number;
+  /** Called with each background checkpoint's outcome (tests). */
+  onCheckpoint?: (result: CheckpointResult) => void;
 }
 
 /** BEGIN IMMEDIATE already excludes every other writer; SQLite has no row locks. */
@@ -40,7 +45,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     await migrateSqlite(writer, now);
     const readDb = new Database(options.path, { timeout, readonly: true, fileMustExist: true });
     opened.push(readDb);
-    return new SqliteStore(writer, new SqliteExecutor(readDb), new Mutex(), now);
+    const checkpointer = startCheckpointer(writeDb, options.path, {
+      ...(options.checkpointDelayMs === undefined ? {} : { delayMs: options.checkpointDelayMs }),
+      ...(options.onCheckpoint === undefined ? {} : { onCheckpoint: options.onCheckpoint }),
+    });
+    return new SqliteStore(writer, new SqliteExecutor(readDb), new Mutex(), checkpointer, now);
   } catch (error) {
     for (const db of opened) db.close();
     throw mapSqliteError(error);
@@ -56,6 +65,7 @@ class SqliteStore extends SqlReader implements Store {
     private readonly writer: SqliteExecutor,
     private readonly reader: SqliteExecutor,
     private readonly snapshots: Mutex,
+    private readonly checkpointer: Checkpointer,
     private readonly now: () => number,
   ) {
     super(reader, readTransaction(reader, snapshots));
@@ -70,6 +80,7 @@ class SqliteStore extends SqlReader implements Store {
       try {
         const result = await work(new SqlTransaction(scoped, NO_LOCKS, this.now));
         this.writer.run('COMMIT');
+        this.checkpointer.committed();
         return result;
       } catch (error) {
         rollback(this.writer);
@@ -85,6 +96,7 @@ class SqliteStore extends SqlReader implements Store {
     this.closed = true;
     // Let the running transaction and snapshot read finish before closing their connections.
     await this.writers.run(() => this.snapshots.run(async () => undefined));
+    await this.checkpointer.close();
     this.reader.db.close();
     this.writer.db.close();
   }
