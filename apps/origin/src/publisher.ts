@@ -138,7 +138,13 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
   const pending = () => checkAll || directoryDirty || dirty.size > 0;
 
   async function publishEnvironment(environmentId: string): Promise<void> {
-    let last = published.get(environmentId) ?? (await bus.lastPublishedSeq(environmentId));
+    let last = published.get(environmentId);
+    if (last === undefined) {
+      last = await bus.lastPublishedSeq(environmentId);
+      // Remembered even when nothing follows: an environment with no changes is not asked for
+      // again on every sweep.
+      published.set(environmentId, last);
+    }
     lag?.publish(environmentId, last);
     for (;;) {
       const changes = await store.listChanges(environmentId, last, batchSize);
@@ -153,30 +159,59 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
     }
   }
 
+  /**
+   * Publishes everything pending. Each environment and the directory succeed or fail on their
+   * own: one that cannot be published (a directory over the bus's message limit, a stream that
+   * refuses one subject) never holds back the others. The failed ones are pending again
+   * afterwards, and the first failure is thrown for the retry with backoff.
+   */
   async function drain(): Promise<void> {
-    while (pending() && !closed) {
-      if (checkAll) {
-        checkAll = false;
-        const environments = await store.listEnvironments();
-        lag?.environments(environments);
-        for (const env of environments) {
-          if (env.seq > (published.get(env.id) ?? -1)) dirty.add(env.id);
+    const failed = new Set<string>();
+    let directoryFailed = false;
+    let firstError: unknown;
+    const fail = (err: unknown) => {
+      firstError ??= err;
+    };
+    try {
+      while (pending() && !closed) {
+        if (checkAll) {
+          checkAll = false;
+          const environments = await store.listEnvironments().catch((err: unknown) => {
+            checkAll = true;
+            throw err;
+          });
+          lag?.environments(environments);
+          for (const env of environments) {
+            if (env.seq > (published.get(env.id) ?? -1)) dirty.add(env.id);
+          }
+        }
+        if (directoryDirty) {
+          directoryDirty = false;
+          try {
+            await bus.publishDirectory(await buildDirectory(store));
+          } catch (err) {
+            directoryFailed = true;
+            logger.warn({ err }, 'publishing the directory failed; changes are still published');
+            fail(err);
+          }
+        }
+        for (const environmentId of [...dirty]) {
+          dirty.delete(environmentId);
+          try {
+            await publishEnvironment(environmentId);
+          } catch (err) {
+            // The bus is the authority on what it holds: ask it again on the retry.
+            published.delete(environmentId);
+            failed.add(environmentId);
+            fail(err);
+          }
         }
       }
-      if (directoryDirty) {
-        directoryDirty = false;
-        await bus.publishDirectory(await buildDirectory(store));
-      }
-      for (const environmentId of [...dirty]) {
-        dirty.delete(environmentId);
-        try {
-          await publishEnvironment(environmentId);
-        } catch (err) {
-          dirty.add(environmentId);
-          throw err;
-        }
-      }
+    } finally {
+      if (directoryFailed) directoryDirty = true;
+      for (const id of failed) dirty.add(id);
     }
+    if (firstError !== undefined) throw firstError;
   }
 
   function schedule(delay = 0): void {
@@ -196,12 +231,8 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
         })
         .catch((err: unknown) => {
           failed = true;
-          // Nothing is lost: the change log keeps everything. The bus is the authority on what
-          // it holds, so forget our bookkeeping and check every environment on the retry.
+          // Nothing is lost: the change log keeps everything, and what failed is pending again.
           logger.warn({ err, retryInMs: retryDelay }, 'publishing to the bus failed; will retry');
-          published.clear();
-          checkAll = true;
-          directoryDirty = true;
         })
         .finally(() => {
           running = undefined;
