@@ -2,6 +2,7 @@ import { auditCommand } from './commands/audit.js';
 import type { Command, CommandGroup } from './commands/command.js';
 import { exportCommand, importCommand } from './commands/data.js';
 import { envsGroup } from './commands/envs.js';
+import { filtersGroup } from './commands/filters.js';
 import { flagsGroup } from './commands/flags.js';
 import { networkCommand } from './commands/network.js';
 import { projectsGroup } from './commands/projects.js';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly (Command | CommandGroup)[] = [
   envsGroup,
   flagsGroup,
   segmentsGroup,
+  filtersGroup,
   importCommand,
   exportCommand,
   auditCommand,

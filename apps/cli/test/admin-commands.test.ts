@@ -227,6 +227,33 @@ describe('vexil admin commands', () => {
     assert.equal((await vexil('segments', 'get', 'beta', '--env', 'test')).code, 1);
   });
 
+  test('filters create, set, list, get and delete', async () => {
+    const created = await vexil('filters', 'create', 'checkout', '--tags', 'checkout');
+    assert.equal(created.code, 0, created.stderr);
+    // The demo's new-checkout and the earlier test's checkout-color carry the tag.
+    assert.match(created.stdout, /^Serves\s+checkout-color, new-checkout$/m);
+    const set = await vexil(
+      'filters',
+      'set',
+      'checkout',
+      '--flags',
+      'banner-text',
+      '--tags',
+      'checkout',
+    );
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stdout, /^Serves\s+banner-text, checkout-color, new-checkout$/m);
+    const list = await vexil('filters', 'list');
+    assert.match(list.stdout, /^checkout\s+checkout\s+checkout\s+3\s+2$/m);
+    const filter = json(await vexil('filters', 'get', 'checkout', '--json'));
+    assert.deepEqual(filter.flagKeys, ['banner-text']);
+    const bad = await vexil('filters', 'create', '../x');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /key/);
+    assert.equal((await vexil('filters', 'delete', 'checkout')).code, 0);
+    assert.equal((await vexil('filters', 'get', 'checkout')).code, 1);
+  });
+
   test('import and export round-trip LaunchDarkly SDK data', async () => {
     await vexil('envs', 'create', 'staging');
     await vexil('envs', 'create', 'staging-copy');

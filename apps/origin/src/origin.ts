@@ -6,6 +6,7 @@ import { dataRoutes } from './api/data.js';
 import { deliveryRoutes } from './api/delivery.js';
 import type { ApiDeps } from './api/deps.js';
 import { environmentRoutes } from './api/environments.js';
+import { filterRoutes } from './api/filters.js';
 import { flagRoutes } from './api/flags.js';
 import { insightsRoutes } from './api/insights.js';
 import { networkRoutes } from './api/network.js';
@@ -66,6 +67,7 @@ export function createOrigin(options: OriginOptions): Origin {
     ...projectRoutes(deps),
     ...environmentRoutes(deps),
     ...flagRoutes(deps, schemas),
+    ...filterRoutes(deps),
     ...insightsRoutes(deps),
     ...segmentRoutes(deps, schemas),
     ...dataRoutes(deps),

@@ -232,7 +232,9 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
         .catch((err: unknown) => {
           failed = true;
           // Nothing is lost: the change log keeps everything, and what failed is pending again.
+          // The retry also re-reads every environment's seq, which keeps the outbox lag current.
           logger.warn({ err, retryInMs: retryDelay }, 'publishing to the bus failed; will retry');
+          checkAll = true;
         })
         .finally(() => {
           running = undefined;

@@ -89,7 +89,8 @@ describe('outbox publisher', () => {
     const other = seeded.envs['test']!.id;
     refuse.environments.add(prod);
     expectStatus(await server.call('POST', '/api/v1/projects/p/flags', boolFlag('f')), 201);
-    const seqOf = async (id: string) => (await store.listEnvironments()).find((e) => e.id === id)!.seq;
+    const seqOf = async (id: string) =>
+      (await store.listEnvironments()).find((e) => e.id === id)!.seq;
     await until(
       'the other environment to be published',
       async () => (await inner.lastPublishedSeq(other)) === (await seqOf(other)),

@@ -5,7 +5,11 @@ import type { JsonValue } from './json.js';
 // environments and their credentials.
 
 /** Kinds of item carried in an environment's change log. */
-export type ChangeKind = 'flag' | 'segment';
+export type ChangeKind = 'flag' | 'segment' | 'filter';
+
+export function isChangeKind(value: unknown): value is ChangeKind {
+  return value === 'flag' || value === 'segment' || value === 'filter';
+}
 
 /**
  * One committed change to an environment as SDKs see it: the full item JSON (LaunchDarkly's

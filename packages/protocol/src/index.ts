@@ -29,6 +29,7 @@ export type {
   EnvironmentSnapshot,
   SnapshotItem,
 } from './delivery.js';
+export { isChangeKind } from './delivery.js';
 export { validationError, type ValidationError, type ValidationErrorCode } from './errors.js';
 export {
   clientSideAvailability,

@@ -8,6 +8,7 @@ export type {
   EnvironmentRecord,
   EnvironmentSnapshot,
   ExpiringKey,
+  FilterRecord,
   FlagRecord,
   FlagTargeting,
   FlagVariation,

@@ -105,6 +105,25 @@ export interface SegmentRecord {
   updatedAt: number;
 }
 
+/**
+ * A payload filter (LaunchDarkly's `filter` parameter, the SDKs' `payloadFilterKey`): the flags
+ * of a project that SDKs asking for it are served, named by key and by tag. Segments are always
+ * served in full.
+ */
+export interface FilterRecord {
+  projectKey: string;
+  key: string;
+  name: string;
+  description: string;
+  /** Flags included by key (whether they exist or not). */
+  flagKeys: string[];
+  /** Flags included when they carry any of these tags. */
+  tags: string[];
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
 export type TokenRole = 'reader' | 'writer' | 'admin' | 'edge';
 
 export interface TokenRecord {
@@ -127,7 +146,7 @@ export interface AuditEntry {
   action: string;
   projectKey?: string;
   environmentKey?: string;
-  resourceKind: 'project' | 'environment' | 'flag' | 'segment' | 'token' | 'data';
+  resourceKind: 'project' | 'environment' | 'flag' | 'segment' | 'filter' | 'token' | 'data';
   resourceKey: string;
   before: JsonValue;
   after: JsonValue;

@@ -5,6 +5,7 @@ import type {
   ChangeRecord,
   EnvironmentRecord,
   EnvironmentSnapshot,
+  FilterRecord,
   FlagRecord,
   InsightCount,
   InsightQuery,
@@ -42,6 +43,10 @@ export interface StoreReader {
     environmentKey: string,
     segmentKey: string,
   ): Promise<SegmentRecord | undefined>;
+
+  /** A project's payload filters, by key. */
+  listFilters(projectKey: string): Promise<FilterRecord[]>;
+  getFilter(projectKey: string, filterKey: string): Promise<FilterRecord | undefined>;
 
   listTokens(): Promise<TokenRecord[]>;
   getTokenByHash(hash: string): Promise<TokenRecord | undefined>;
@@ -94,6 +99,12 @@ export interface StoreTransaction extends StoreReader {
 
   putSegment(segment: SegmentRecord): Promise<void>;
   deleteSegment(projectKey: string, environmentKey: string, segmentKey: string): Promise<void>;
+
+  getFilterForUpdate(projectKey: string, filterKey: string): Promise<FilterRecord | undefined>;
+  /** Inserts a new filter; ALREADY_EXISTS if the key is taken. */
+  createFilter(filter: FilterRecord): Promise<void>;
+  putFilter(filter: FilterRecord): Promise<void>;
+  deleteFilter(projectKey: string, filterKey: string): Promise<void>;
 
   putToken(token: TokenRecord): Promise<void>;
 

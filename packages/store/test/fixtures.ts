@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type {
   EnvironmentRecord,
+  FilterRecord,
   FlagRecord,
   FlagTargeting,
   NewAuditEntry,
@@ -64,6 +65,25 @@ export function flag(projectKey = 'p', key = 'f', over: Partial<FlagRecord> = {}
     temporary: true,
     archived: false,
     environments: { prod: targeting() },
+    version: 1,
+    createdAt: T0,
+    updatedAt: T0,
+    ...over,
+  };
+}
+
+export function filter(
+  projectKey = 'p',
+  key = 'mobile',
+  over: Partial<FilterRecord> = {},
+): FilterRecord {
+  return {
+    projectKey,
+    key,
+    name: `Filter ${key}`,
+    description: '',
+    flagKeys: ['f'],
+    tags: ['mobile'],
     version: 1,
     createdAt: T0,
     updatedAt: T0,

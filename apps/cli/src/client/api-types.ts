@@ -85,6 +85,19 @@ export interface Segment {
   readonly updatedAt: number;
 }
 
+export interface PayloadFilter {
+  readonly key: string;
+  readonly name: string;
+  readonly description: string;
+  readonly flagKeys: readonly string[];
+  readonly tags: readonly string[];
+  /** The flags it serves now. */
+  readonly flags: readonly string[];
+  readonly version: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
 export interface Token {
   readonly id: string;
   readonly name: string;

@@ -27,6 +27,8 @@ export interface ApiClient {
   /** JSON Patch; `version` goes in If-Match so a concurrent change is a 409, not lost. */
   patch<T>(path: string, ops: readonly PatchOp[], version: number): Promise<T>;
   delete(path: string, version?: number): Promise<void>;
+  /** Replaces a resource; `version` goes in If-Match as for `patch`. */
+  put<T>(path: string, body: unknown, version: number): Promise<T>;
 }
 
 export function createApiClient(token: string, onUnauthorized: () => void): ApiClient {
@@ -71,6 +73,11 @@ export function createApiClient(token: string, onUnauthorized: () => void): ApiC
         path,
         version === undefined ? {} : { headers: { 'if-match': `"${version}"` } },
       ),
+    put: (path, body, version) =>
+      call('PUT', path, {
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json', 'if-match': `"${version}"` },
+      }),
   };
 }
 

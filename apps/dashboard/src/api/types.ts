@@ -233,3 +233,17 @@ export interface Network {
   environments: { id: string; projectKey: string; key: string; seq: number }[];
   edges: Edge[];
 }
+
+/** A project's payload filter: the flags SDKs with `payloadFilterKey` are served. */
+export interface PayloadFilter {
+  key: string;
+  name: string;
+  description: string;
+  flagKeys: string[];
+  tags: string[];
+  /** The flags it serves now. */
+  flags: string[];
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}

@@ -3,6 +3,7 @@ import { AuditPage } from '../pages/audit-page.js';
 import { DeliveryPage } from '../pages/delivery-page.js';
 import { EnvironmentsPage } from '../pages/environments-page.js';
 import { FlagPage } from '../pages/flag-page.js';
+import { FiltersPage } from '../pages/filters-page.js';
 import { FlagsPage } from '../pages/flags-page.js';
 import { InsightsPage } from '../pages/insights-page.js';
 import { SegmentPage } from '../pages/segment-page.js';
@@ -20,6 +21,7 @@ const TITLES: Record<Route['page'], string> = {
   insights: 'Insights',
   segments: 'Segments',
   segment: 'Segment',
+  filters: 'Payload filters',
   environments: 'Environments',
   audit: 'Audit log',
   delivery: 'Delivery network',
@@ -47,6 +49,8 @@ export function Page({ route }: { route: Route }) {
       return <SegmentsPage project={route.project} env={route.env} />;
     case 'segment':
       return <SegmentPage project={route.project} env={route.env} segmentKey={route.segment} />;
+    case 'filters':
+      return <FiltersPage project={route.project} />;
     case 'environments':
       return <EnvironmentsPage project={route.project} env={route.env} />;
     case 'audit':

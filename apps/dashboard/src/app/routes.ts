@@ -2,7 +2,7 @@
 // /sign-in), so the server can tell dashboard pages from the SDK-facing paths on the same port
 // (/flags, /all, /sdk/..., /eval/...) and answer them with index.html.
 
-export type Section = 'flags' | 'segments' | 'environments' | 'audit';
+export type Section = 'flags' | 'segments' | 'filters' | 'environments' | 'audit';
 
 export type Route =
   | { page: 'home' }
@@ -14,6 +14,7 @@ export type Route =
   | { page: 'insights'; project: string; env: string; flag: string }
   | { page: 'segments'; project: string; env: string }
   | { page: 'segment'; project: string; env: string; segment: string }
+  | { page: 'filters'; project: string; env: string }
   | { page: 'environments'; project: string; env: string }
   | { page: 'audit'; project: string; env: string }
   | { page: 'not-found'; path: string };
@@ -51,6 +52,7 @@ export function matchRoute(pathname: string): Route {
       if (item === undefined) return { page: 'segments', ...at };
       if (sub === undefined) return { page: 'segment', ...at, segment: item };
       break;
+    case 'filters':
     case 'environments':
     case 'audit':
       if (item === undefined) return { page: section, ...at };
@@ -78,6 +80,7 @@ export function routePath(route: Route): string {
   switch (route.page) {
     case 'flags':
     case 'segments':
+    case 'filters':
     case 'environments':
     case 'audit':
       return `${base}/${route.page}`;
@@ -100,6 +103,7 @@ export function sectionOf(route: Route): Section | 'delivery' | undefined {
     case 'segments':
     case 'segment':
       return 'segments';
+    case 'filters':
     case 'environments':
     case 'audit':
     case 'delivery':

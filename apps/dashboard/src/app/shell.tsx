@@ -18,6 +18,7 @@ interface ShellProps {
 const NAV = [
   ['flags', 'Flags'],
   ['segments', 'Segments'],
+  ['filters', 'Payload filters'],
   ['environments', 'Environments'],
   ['audit', 'Audit log'],
 ] as const;

@@ -290,6 +290,37 @@ describe('dashboard in a browser against vexil start', { skip: skip ?? false }, 
     await shot('segments');
   });
 
+  test('payload filters: create one by tag, edit it, see what it serves, delete it', async () => {
+    await page
+      .getByRole('navigation', { name: 'Sections' })
+      .getByRole('link', { name: 'Payload filters' })
+      .click();
+    await heading('Payload filters').waitFor();
+    const form = page.getByRole('form', { name: 'New payload filter' });
+    await form.getByLabel('Name').fill('Checkout service');
+    await form.getByLabel('Flags by tag').fill('checkout');
+    await form.getByRole('button', { name: 'Create filter' }).click();
+    // The demo's new-checkout and this suite's flag carry the tag.
+    await page.getByTestId('serves-checkout-service').getByText(`${FLAG}, new-checkout`).waitFor();
+    await page.getByRole('button', { name: 'Edit' }).click();
+    const edit = page.getByRole('form', { name: 'Edit checkout-service' });
+    await edit.getByLabel('Flags by key').fill('banner-text');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await page
+      .getByTestId('serves-checkout-service')
+      .getByText(`banner-text, ${FLAG}, new-checkout`)
+      .waitFor();
+    const filter = await server.api<{ flags: string[]; tags: string[] }>(
+      'GET',
+      '/projects/default/filters/checkout-service',
+    );
+    assert.deepEqual(filter.body.flags, ['banner-text', FLAG, 'new-checkout']);
+    assert.deepEqual(filter.body.tags, ['checkout']);
+    await shot('filters');
+    await page.getByRole('button', { name: 'Delete filter checkout-service' }).click();
+    await page.getByText('No payload filters yet').waitFor();
+  });
+
   test('environments: reveal, rotate with an expiry, SDK snippets', async () => {
     await page.getByRole('link', { name: 'Environments' }).click();
     await heading('Environments').waitFor();

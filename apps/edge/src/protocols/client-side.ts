@@ -36,7 +36,10 @@ type WithParams = { readonly params: Readonly<Record<string, string>> };
 
 export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
   const streams = new ClientStreams(ctx);
-  ctx.onStateEvent((state) => ctx.hub.existingGroup(state.id, PING_FORMAT)?.broadcast(PING));
+  ctx.onStateEvent((state, event) => {
+    if (event.type === 'change' && event.item.kind === 'filter') return;
+    ctx.hub.existingGroup(state.id, PING_FORMAT)?.broadcast(PING);
+  });
 
   const byEnvironmentId = ({ params }: WithParams) => ctx.clientSideId(params['envId']!);
   const byMobileKey: Authenticate = ({ req }) => ctx.authenticate(req, 'mobile');

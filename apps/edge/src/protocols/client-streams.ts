@@ -115,6 +115,8 @@ export class ClientStreams {
       this.metrics?.wrote(FORMAT, environment.streams.size, bytes);
       return;
     }
+    // A payload filter changes nothing a client-side SDK is served.
+    if (event.item.kind === 'filter') return;
     environment.dependencies.update(event.previous, event.item);
     this.sendChanges(state, environment.streams, environment.dependencies.affectedBy(event.item));
   }

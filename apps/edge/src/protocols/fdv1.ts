@@ -3,12 +3,14 @@ import { header } from '../http/respond.js';
 import type { EdgeRoute, StreamRequest } from '../http/routes.js';
 import type { EnvironmentState, StateEvent } from '../state/environment-state.js';
 import { sendInitialPayload } from '../stream/initial-payload.js';
+import { currentView, inView, requestedView, type FlagView } from './payload-filter.js';
 import { allDataText, flagsMapText } from './sdk-payloads.js';
 import { sseEvent, sseHeaders } from './sse.js';
 
 // LaunchDarkly FDv1 server-side streaming (docs/protocol.md section 4.1): `GET /all` sends a
 // `put` with all flags and segments on connect, then `patch` and `delete` per change. The old
-// `GET /flags` stream carries flags only, with paths relative to the flags map.
+// `GET /flags` stream carries flags only, with paths relative to the flags map. With `?filter=`
+// (payload filters) a stream gets only that filter's flags, and a new `put` when they change.
 //
 // Every event carries the environment's seq as its SSE id. SDKs send it back as Last-Event-ID
 // when they reconnect, possibly to another edge: an edge that is behind that seq waits to catch
@@ -17,14 +19,16 @@ import { sseEvent, sseHeaders } from './sse.js';
 const ALL = 'fdv1-all';
 const FLAGS = 'fdv1-flags';
 
-function putAll(state: EnvironmentState): Buffer {
-  return state.derived('fdv1-put-all', () =>
-    sseEvent('put', `{"path":"/","data":${allDataText(state)}}`, state.seq),
+function putAll(state: EnvironmentState, view: FlagView | undefined): Buffer {
+  return state.derived(`fdv1-put-all|${view?.key ?? ''}`, () =>
+    sseEvent('put', `{"path":"/","data":${allDataText(state, view)}}`, state.seq),
   );
 }
 
-function putFlags(state: EnvironmentState): Buffer {
-  return state.derived('fdv1-put-flags', () => sseEvent('put', flagsMapText(state), state.seq));
+function putFlags(state: EnvironmentState, view: FlagView | undefined): Buffer {
+  return state.derived(`fdv1-put-flags|${view?.key ?? ''}`, () =>
+    sseEvent('put', flagsMapText(state, view), state.seq),
+  );
 }
 
 function itemEvent(path: string, event: Extract<StateEvent, { type: 'change' }>): Buffer {
@@ -35,18 +39,45 @@ function itemEvent(path: string, event: Extract<StateEvent, { type: 'change' }>)
     : sseEvent('patch', `{"path":${p},"data":${item.text}}`, change.seq);
 }
 
-function fanOut(ctx: EdgeContext, state: EnvironmentState, event: StateEvent): void {
-  const all = ctx.hub.existingGroup(state.id, ALL);
-  const flags = ctx.hub.existingGroup(state.id, FLAGS);
+/** One event to the streams of one view: everything, or one payload filter's flags. */
+function fanOutTo(
+  ctx: EdgeContext,
+  state: EnvironmentState,
+  event: StateEvent,
+  view: FlagView | undefined,
+): void {
+  const all = ctx.hub.existingGroup(state.id, ALL, view?.key);
+  const flags = ctx.hub.existingGroup(state.id, FLAGS, view?.key);
   if (all === undefined && flags === undefined) return;
   if (event.type === 'reset') {
-    all?.broadcast(putAll(state));
-    flags?.broadcast(putFlags(state));
+    all?.broadcast(putAll(state, view));
+    flags?.broadcast(putFlags(state, view));
     return;
   }
   const { item } = event;
+  if (!inView(view, item)) return;
   all?.broadcast(itemEvent(`/${item.kind === 'flag' ? 'flags' : 'segments'}/${item.key}`, event));
   if (item.kind === 'flag') flags?.broadcast(itemEvent(`/${item.key}`, event));
+}
+
+function fanOut(ctx: EdgeContext, state: EnvironmentState, event: StateEvent): void {
+  if (event.type === 'change' && event.item.kind === 'filter') {
+    // The filter's flags changed: its streams get a new `put`, or end when it was deleted (the
+    // SDK reconnects and is told the filter does not exist).
+    const view = currentView(state, event.item.key);
+    if (view === undefined) {
+      for (const format of [ALL, FLAGS])
+        ctx.hub.closeGroup(state.id, format, event.item.key, 'resync');
+    } else {
+      fanOutTo(ctx, state, { type: 'reset' }, view);
+    }
+    return;
+  }
+  fanOutTo(ctx, state, event, undefined);
+  for (const key of state.filters.keys()) {
+    const view = currentView(state, key);
+    if (view !== undefined) fanOutTo(ctx, state, event, view);
+  }
 }
 
 /** The seq a reconnecting SDK already has, from the SSE id it last received. */
@@ -61,15 +92,17 @@ export function fdv1Routes(ctx: EdgeContext): EdgeRoute[] {
     const credential = ctx.authenticate(request, 'sdk');
     ctx.admitStream();
     const state = await ctx.readyState(credential.environment.id, lastSeenSeq(request));
+    const view = requestedView(state, request.url, credential.environment.projectKey);
     const release = ctx.acquirePayloadSlot();
-    // The `filter` query parameter (payload filters) is accepted; every flag is served.
     const connection = ctx.hub.open(request, {
       environmentId: state.id,
       format,
       credentialId: credential.id,
+      ...(view === undefined ? {} : { variant: view.key }),
       headers: sseHeaders(state.id),
     });
-    sendInitialPayload(connection, format === ALL ? putAll(state) : putFlags(state), release);
+    const put = format === ALL ? putAll(state, view) : putFlags(state, view);
+    sendInitialPayload(connection, put, release);
   };
   return [
     { method: 'GET', path: '/all', stream: ctx.streamRoute(stream(ALL)) },

@@ -1,4 +1,5 @@
 import type { EnvironmentState, StoredItem } from '../state/environment-state.js';
+import { inView, type FlagView } from './payload-filter.js';
 import { sseEvent } from './sse.js';
 
 // LaunchDarkly FDv2 payloads (docs/protocol.md section 4.2). What the SDK does with them is in
@@ -38,25 +39,31 @@ export function parseSelector(text: string): { environmentId: string; seq: numbe
 
 /**
  * Up to date -> `none`; a basis the history still reaches -> `xfer-changes` with the latest
- * value of each item changed since; no basis -> `xfer-full`; anything else (malformed, another
- * environment, older than the history, ahead of this edge) -> `xfer-full` as well.
+ * value of each item changed since (of the payload filter's flags, with one); no basis ->
+ * `xfer-full`; anything else (malformed, another environment, older than the history, ahead of
+ * this edge, a change to the filter itself) -> `xfer-full` as well.
  */
-export function planTransfer(state: EnvironmentState, basis: string | null): Transfer {
+export function planTransfer(
+  state: EnvironmentState,
+  basis: string | null,
+  view?: FlagView,
+): Transfer {
   if (basis === null || basis === '') return { intent: 'xfer-full', reason: 'payload-missing' };
   const selector = parseSelector(basis);
   const changes =
     selector?.environmentId === state.id ? state.changesSince(selector.seq) : undefined;
   if (changes === undefined) return { intent: 'xfer-full', reason: 'stale' };
-  if (changes.length === 0) return { intent: 'none' };
   // The latest change to an item is its current value: send that once, in last-change order.
   const items = new Set<StoredItem>();
   for (const change of changes) {
-    const item = (change.kind === 'flag' ? state.flags : state.segments).get(change.key);
-    if (item === undefined) continue;
+    if (change.kind === 'filter' && change.key === view?.key)
+      return { intent: 'xfer-full', reason: 'stale' };
+    const item = state.items(change.kind).get(change.key);
+    if (item === undefined || !inView(view, item)) continue;
     items.delete(item);
     items.add(item);
   }
-  return { intent: 'xfer-changes', items: [...items] };
+  return items.size === 0 ? { intent: 'none' } : { intent: 'xfer-changes', items: [...items] };
 }
 
 function intent(state: EnvironmentState, code: string, reason: string): Fdv2Event {
@@ -80,17 +87,22 @@ function transferred(state: EnvironmentState): Fdv2Event {
 }
 
 /** Every live item (tombstones are left out: a full transfer replaces the SDK's whole store). */
-function fullBody(state: EnvironmentState): readonly Fdv2Event[] {
-  return state.derived('fdv2-full-body', () => {
+function fullBody(state: EnvironmentState, view: FlagView | undefined): readonly Fdv2Event[] {
+  return state.derived(`fdv2-full-body|${view?.key ?? ''}`, () => {
     const events: Fdv2Event[] = [];
     for (const items of [state.flags, state.segments])
-      for (const item of items.values()) if (!item.deleted) events.push(objectEvent(item));
+      for (const item of items.values())
+        if (!item.deleted && inView(view, item)) events.push(objectEvent(item));
     events.push(transferred(state));
     return events;
   });
 }
 
-function transferEvents(state: EnvironmentState, transfer: Transfer): readonly Fdv2Event[] {
+function transferEvents(
+  state: EnvironmentState,
+  transfer: Transfer,
+  view: FlagView | undefined,
+): readonly Fdv2Event[] {
   switch (transfer.intent) {
     case 'none':
       return [intent(state, 'none', 'up-to-date')];
@@ -101,7 +113,7 @@ function transferEvents(state: EnvironmentState, transfer: Transfer): readonly F
         transferred(state),
       ];
     case 'xfer-full':
-      return [intent(state, 'xfer-full', transfer.reason), ...fullBody(state)];
+      return [intent(state, 'xfer-full', transfer.reason), ...fullBody(state, view)];
   }
 }
 
@@ -112,18 +124,22 @@ const toPoll = (events: readonly Fdv2Event[]): string =>
   `{"events":[${events.map((e) => `{"event":"${e.name}","data":${e.data}}`).join(',')}]}`;
 
 /** The transfer as SSE events; a full one is serialized once per environment version. */
-export function streamTransfer(state: EnvironmentState, transfer: Transfer): Buffer {
-  if (transfer.intent !== 'xfer-full') return toSse(transferEvents(state, transfer));
-  return state.derived(`fdv2-sse-full-${transfer.reason}`, () =>
-    toSse(transferEvents(state, transfer)),
+export function streamTransfer(
+  state: EnvironmentState,
+  transfer: Transfer,
+  view?: FlagView,
+): Buffer {
+  if (transfer.intent !== 'xfer-full') return toSse(transferEvents(state, transfer, view));
+  return state.derived(`fdv2-sse-full-${transfer.reason}|${view?.key ?? ''}`, () =>
+    toSse(transferEvents(state, transfer, view)),
   );
 }
 
 /** The transfer as the `/sdk/poll` body `{"events":[...]}`. */
-export function pollTransfer(state: EnvironmentState, transfer: Transfer): string {
-  if (transfer.intent !== 'xfer-full') return toPoll(transferEvents(state, transfer));
-  return state.derived(`fdv2-poll-full-${transfer.reason}`, () =>
-    toPoll(transferEvents(state, transfer)),
+export function pollTransfer(state: EnvironmentState, transfer: Transfer, view?: FlagView): string {
+  if (transfer.intent !== 'xfer-full') return toPoll(transferEvents(state, transfer, view));
+  return state.derived(`fdv2-poll-full-${transfer.reason}|${view?.key ?? ''}`, () =>
+    toPoll(transferEvents(state, transfer, view)),
   );
 }
 

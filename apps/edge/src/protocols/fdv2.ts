@@ -11,26 +11,46 @@ import {
   streamTransfer,
   type Transfer,
 } from './fdv2-payloads.js';
+import { currentView, inView, requestedView, type FlagView } from './payload-filter.js';
 import { sseHeaders } from './sse.js';
 
 // LaunchDarkly FDv2 (docs/protocol.md section 4.2): `GET /sdk/stream` (SSE) and `GET /sdk/poll`
-// (JSON), both resuming from the `basis` selector the SDK sends back. The `filter` query
-// parameter (payload filters) is accepted; every flag is served. No `x-ld-fd-fallback` header:
+// (JSON), both resuming from the `basis` selector the SDK sends back. With the `filter` query
+// parameter (payload filters), only that filter's flags are served. No `x-ld-fd-fallback` header:
 // it would switch the SDK to FDv1 for good (js-core sdk-server StreamingProcessorFDv2.ts).
 
 const FORMAT = 'fdv2';
 
 const noop = () => {};
 
-function fanOut(ctx: EdgeContext, state: EnvironmentState, event: StateEvent): void {
-  const group = ctx.hub.existingGroup(state.id, FORMAT);
+const STALE: Transfer = { intent: 'xfer-full', reason: 'stale' };
+
+function fanOutTo(
+  ctx: EdgeContext,
+  state: EnvironmentState,
+  event: StateEvent,
+  view: FlagView | undefined,
+): void {
+  const group = ctx.hub.existingGroup(state.id, FORMAT, view?.key);
   if (group === undefined) return;
   // A reset (resync from a snapshot) replaces the SDK's data: a full transfer.
-  group.broadcast(
-    event.type === 'reset'
-      ? streamTransfer(state, { intent: 'xfer-full', reason: 'stale' })
-      : changeMessage(state, event.item),
-  );
+  if (event.type === 'reset') group.broadcast(streamTransfer(state, STALE, view));
+  else if (inView(view, event.item)) group.broadcast(changeMessage(state, event.item));
+}
+
+function fanOut(ctx: EdgeContext, state: EnvironmentState, event: StateEvent): void {
+  if (event.type === 'change' && event.item.kind === 'filter') {
+    // Its flags changed: a full transfer to its streams, or the end of them if it was deleted.
+    const view = currentView(state, event.item.key);
+    if (view === undefined) ctx.hub.closeGroup(state.id, FORMAT, event.item.key, 'resync');
+    else fanOutTo(ctx, state, { type: 'reset' }, view);
+    return;
+  }
+  fanOutTo(ctx, state, event, undefined);
+  for (const key of state.filters.keys()) {
+    const view = currentView(state, key);
+    if (view !== undefined) fanOutTo(ctx, state, event, view);
+  }
 }
 
 /** Full transfers take an admission slot (reconnect storms); resumes are small and go through. */
@@ -45,25 +65,28 @@ export function fdv2Routes(ctx: EdgeContext): EdgeRoute[] {
     const credential = ctx.authenticate(request, 'sdk');
     ctx.admitStream();
     const state = await ctx.readyState(credential.environment.id);
-    const transfer = planTransfer(state, request.url.searchParams.get('basis'));
+    const view = requestedView(state, request.url, credential.environment.projectKey);
+    const transfer = planTransfer(state, request.url.searchParams.get('basis'), view);
     const release = admit(ctx, transfer);
     const connection = ctx.hub.open(request, {
       environmentId: state.id,
       format: FORMAT,
       credentialId: credential.id,
+      ...(view === undefined ? {} : { variant: view.key }),
       headers: sseHeaders(state.id),
       farewell: GOODBYE,
     });
-    sendInitialPayload(connection, streamTransfer(state, transfer), release);
+    sendInitialPayload(connection, streamTransfer(state, transfer, view), release);
   }
 
   async function poll({ req, res, url }: EdgeRequest): Promise<void> {
     const credential = ctx.authenticate(req, 'sdk');
     const state = await ctx.readyState(credential.environment.id);
-    const transfer = planTransfer(state, url.searchParams.get('basis'));
+    const view = requestedView(state, url, credential.environment.projectKey);
+    const transfer = planTransfer(state, url.searchParams.get('basis'), view);
     const release = admit(ctx, transfer);
     res.once('close', release);
-    sendBody(res, 200, pollTransfer(state, transfer), {
+    sendBody(res, 200, pollTransfer(state, transfer, view), {
       'content-type': 'application/json; charset=utf-8',
       'cache-control': 'no-cache',
       vary: 'Authorization',

@@ -3,10 +3,12 @@ import type { EdgeContext } from '../edge-context.js';
 import { EdgeError, header, sendBody } from '../http/respond.js';
 import type { EdgeRequest, EdgeRoute } from '../http/routes.js';
 import type { EnvironmentState } from '../state/environment-state.js';
+import { inView, requestedView, type FlagView } from './payload-filter.js';
 import { allDataText, dataEtag, flagsMapText, segmentsMapText } from './sdk-payloads.js';
 
 // LaunchDarkly server-side polling (docs/protocol.md section 4.3): the full data set, or one
 // collection, or one item, with an ETag; `If-None-Match` with the current ETag gets 304.
+// `?filter=` serves one payload filter's flags.
 
 function reply(req: IncomingMessage, res: ServerResponse, etag: string, body: string): void {
   const headers = { etag, 'cache-control': 'no-cache', vary: 'Authorization' };
@@ -18,20 +20,25 @@ function reply(req: IncomingMessage, res: ServerResponse, etag: string, body: st
   sendBody(res, 200, body, { ...headers, 'content-type': 'application/json; charset=utf-8' });
 }
 
+type Serve = (
+  state: EnvironmentState,
+  request: EdgeRequest,
+  view: FlagView | undefined,
+) => { etag: string; body: string };
+
 export function pollingRoutes(ctx: EdgeContext): EdgeRoute[] {
-  const polled =
-    (serve: (state: EnvironmentState, request: EdgeRequest) => { etag: string; body: string }) =>
-    async (request: EdgeRequest) => {
-      const credential = ctx.authenticate(request.req, 'sdk');
-      const state = await ctx.readyState(credential.environment.id);
-      const { etag, body } = serve(state, request);
-      reply(request.req, request.res, etag, body);
-    };
+  const polled = (serve: Serve) => async (request: EdgeRequest) => {
+    const credential = ctx.authenticate(request.req, 'sdk');
+    const state = await ctx.readyState(credential.environment.id);
+    const view = requestedView(state, request.url, credential.environment.projectKey);
+    const { etag, body } = serve(state, request, view);
+    reply(request.req, request.res, etag, body);
+  };
   const item =
-    (kind: 'flags' | 'segments') =>
-    (state: EnvironmentState, { params }: EdgeRequest) => {
+    (kind: 'flags' | 'segments'): Serve =>
+    (state, { params }, view) => {
       const stored = (kind === 'flags' ? state.flags : state.segments).get(params['key']!);
-      if (stored === undefined || stored.deleted) {
+      if (stored === undefined || stored.deleted || !inView(view, stored)) {
         throw new EdgeError(
           'NOT_FOUND',
           `no ${kind === 'flags' ? 'flag' : 'segment'} "${params['key']!}" in this environment`,
@@ -42,8 +49,14 @@ export function pollingRoutes(ctx: EdgeContext): EdgeRoute[] {
         body: stored.text,
       };
     };
-  const all = polled((state) => ({ etag: dataEtag(state, 'all'), body: allDataText(state) }));
-  const flags = polled((state) => ({ etag: dataEtag(state, 'flags'), body: flagsMapText(state) }));
+  const all = polled((state, _request, view) => ({
+    etag: dataEtag(state, 'all', view),
+    body: allDataText(state, view),
+  }));
+  const flags = polled((state, _request, view) => ({
+    etag: dataEtag(state, 'flags', view),
+    body: flagsMapText(state, view),
+  }));
   const segments = polled((state) => ({
     etag: dataEtag(state, 'segments'),
     body: segmentsMapText(state),

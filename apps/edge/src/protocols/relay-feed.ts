@@ -17,7 +17,7 @@ const ALL = '*';
 function putEvent(state: EnvironmentState): Buffer {
   return state.derived('relay-put', () => {
     const items: string[] = [];
-    for (const map of [state.flags, state.segments]) {
+    for (const map of [state.flags, state.segments, state.filters]) {
       for (const item of map.values()) {
         items.push(
           `{"kind":"${item.kind}","key":${JSON.stringify(item.key)},"version":${item.version},"item":${item.text}}`,

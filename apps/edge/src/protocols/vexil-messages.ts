@@ -26,7 +26,9 @@ export function putMessage(state: EnvironmentState, transport: Transport): Buffe
       'vexil-put-body',
       () =>
         `{"environmentId":${JSON.stringify(state.id)},"seq":${state.seq},` +
-        `"flags":${itemsMap(state.flags)},"segments":${itemsMap(state.segments)}}`,
+        `"flags":${itemsMap(state.flags)},"segments":${itemsMap(state.segments)}` +
+        // Payload filters, once a project has any: `change` events carry them too.
+        (state.filters.size === 0 ? '}' : `,"filters":${itemsMap(state.filters)}}`),
     );
     return transport === 'sse' ? sseEvent('put', body, state.seq) : typed('put', body);
   });

@@ -27,6 +27,8 @@ export interface StoredItem {
   /** Parsed for evaluation (flags and segments that are not tombstones). */
   readonly flag?: Flag;
   readonly segment?: Segment;
+  /** A payload filter's flag keys (filters that are not tombstones). */
+  readonly served?: ReadonlySet<string>;
 }
 
 export type ApplyResult = 'applied' | 'duplicate' | 'gap';
@@ -51,6 +53,8 @@ export class EnvironmentState {
   ready = false;
   readonly flags = new Map<string, StoredItem>();
   readonly segments = new Map<string, StoredItem>();
+  /** The project's payload filters, by filter key (never served to SDKs as items). */
+  readonly filters = new Map<string, StoredItem>();
   /** Unix ms of the last snapshot or change applied. */
   updatedAt = 0;
   private history: Change[] = [];
@@ -74,12 +78,16 @@ export class EnvironmentState {
     return () => this.listeners.delete(listener);
   }
 
+  /** The items of one kind, by key. */
+  items(kind: ChangeKind): Map<string, StoredItem> {
+    return kind === 'flag' ? this.flags : kind === 'segment' ? this.segments : this.filters;
+  }
+
   applySnapshot(snapshot: EnvironmentSnapshot, now: number): void {
-    this.flags.clear();
-    this.segments.clear();
+    for (const map of [this.flags, this.segments, this.filters]) map.clear();
     for (const entry of snapshot.items) {
       const item = storedItem(entry.kind, entry.key, entry.version, entry.item);
-      (entry.kind === 'flag' ? this.flags : this.segments).set(entry.key, item);
+      this.items(entry.kind).set(entry.key, item);
     }
     this.seq = snapshot.seq;
     this.history = [];
@@ -93,7 +101,7 @@ export class EnvironmentState {
   applyChange(change: Change, now: number): ApplyResult {
     if (!this.ready || change.seq <= this.seq) return 'duplicate';
     if (change.seq !== this.seq + 1) return 'gap';
-    const map = change.kind === 'flag' ? this.flags : this.segments;
+    const map = this.items(change.kind);
     const previous = map.get(change.key);
     const item = storedItem(change.kind, change.key, change.version, change.item);
     map.set(change.key, item);
@@ -112,7 +120,7 @@ export class EnvironmentState {
   /** The state as a snapshot (tombstones included), to hand to another edge or process. */
   snapshot(): EnvironmentSnapshot {
     const items = [];
-    for (const map of [this.flags, this.segments]) {
+    for (const map of [this.flags, this.segments, this.filters]) {
       for (const item of map.values())
         items.push({ kind: item.kind, key: item.key, version: item.version, item: item.json });
     }
@@ -155,6 +163,11 @@ function storedItem(kind: ChangeKind, key: string, version: number, json: JsonVa
     text: JSON.stringify(object),
   };
   if (base.deleted) return base;
+  if (kind === 'filter') {
+    const flags = object['flags'];
+    const keys = Array.isArray(flags) ? flags.filter((k) => typeof k === 'string') : [];
+    return { ...base, served: new Set(keys) };
+  }
   if (kind === 'flag') {
     const parsed = parseFlag(object, key);
     return parsed.ok ? { ...base, flag: parsed.value } : base;

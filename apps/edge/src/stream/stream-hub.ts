@@ -31,6 +31,8 @@ export interface OpenStream {
   /** Wire format, e.g. `fdv1-all`, `fdv2`, `client`, `vexil`: one group per environment and format. */
   readonly format: string;
   readonly credentialId: string;
+  /** Streams of one format that get a different subset of the data: the payload filter's key. */
+  readonly variant?: string;
   readonly headers: OutgoingHttpHeaders;
   /** Sent before a server-initiated close (FDv2 `goodbye`). */
   readonly farewell?: Buffer;
@@ -48,6 +50,9 @@ export interface AdoptStream {
 }
 
 const SECOND = 1000;
+
+const groupKey = (environmentId: string, format: string, variant: string) =>
+  variant === '' ? `${environmentId}|${format}` : `${environmentId}|${format}|${variant}`;
 
 function isEmpty(record: Record<string, string>): boolean {
   for (const key in record) if (Object.hasOwn(record, key)) return false;
@@ -100,7 +105,7 @@ export class StreamHub {
       (onClose) => new StreamConnection(request.socket, head, this.options.maxBufferBytes, onClose),
     );
     if (spec.solo !== true) {
-      const group = this.group(spec.environmentId, spec.format);
+      const group = this.group(spec.environmentId, spec.format, spec.variant);
       group.add(connection);
       this.groupOf.set(connection, group);
     }
@@ -158,8 +163,8 @@ export class StreamHub {
     return head;
   }
 
-  group(environmentId: string, format: string): StreamGroup {
-    const key = `${environmentId}|${format}`;
+  group(environmentId: string, format: string, variant = ''): StreamGroup {
+    const key = groupKey(environmentId, format, variant);
     let group = this.groups.get(key);
     if (group === undefined)
       this.groups.set(key, (group = new StreamGroup(this.options.meter?.group(format))));
@@ -167,9 +172,17 @@ export class StreamHub {
   }
 
   /** The group if it has members (no allocation for environments nobody streams). */
-  existingGroup(environmentId: string, format: string): StreamGroup | undefined {
-    const group = this.groups.get(`${environmentId}|${format}`);
+  existingGroup(environmentId: string, format: string, variant = ''): StreamGroup | undefined {
+    const group = this.groups.get(groupKey(environmentId, format, variant));
     return group !== undefined && group.size > 0 ? group : undefined;
+  }
+
+  /** Closes every stream of a group (its payload filter was deleted). */
+  closeGroup(environmentId: string, format: string, variant: string, reason: CloseReason): void {
+    const group = this.existingGroup(environmentId, format, variant);
+    if (group === undefined) return;
+    group.flush();
+    for (const connection of [...group.members]) this.close(connection, reason);
   }
 
   /** Server-initiated close, with the stream's farewell message if it has one. */

@@ -29,6 +29,7 @@ export function auditRoutes(deps: ApiDeps): Route[] {
         environment: { type: 'string', description: 'environment key' },
         flag: { type: 'string', description: 'flag key' },
         segment: { type: 'string', description: 'segment key' },
+        filter: { type: 'string', description: 'payload filter key' },
         from: integer('Unix ms, inclusive'),
         to: integer('Unix ms, exclusive'),
         before: integer('only entries with a smaller id (paging: pass nextBefore)'),
@@ -39,18 +40,19 @@ export function auditRoutes(deps: ApiDeps): Route[] {
         const q: AuditQuery = { limit: Math.min(Number(query['limit'] ?? 100), 1000) };
         if (query['project'] !== undefined) q.projectKey = query['project'];
         if (query['environment'] !== undefined) q.environmentKey = query['environment'];
-        if (query['flag'] !== undefined && query['segment'] !== undefined) {
+        const resources = (['flag', 'segment', 'filter'] as const).filter(
+          (kind) => query[kind] !== undefined,
+        );
+        if (resources.length > 1) {
           throw new ApiError(
             'VALIDATION_FAILED',
-            'filter by flag or by segment, not both: an entry is about one resource',
+            'filter by one of flag, segment or filter, not several: an entry is about one resource',
           );
         }
-        if (query['flag'] !== undefined) {
-          q.resourceKind = 'flag';
-          q.resourceKey = query['flag'];
-        } else if (query['segment'] !== undefined) {
-          q.resourceKind = 'segment';
-          q.resourceKey = query['segment'];
+        const [resource] = resources;
+        if (resource !== undefined) {
+          q.resourceKind = resource;
+          q.resourceKey = query[resource]!;
         }
         if (query['from'] !== undefined) q.from = Number(query['from']);
         if (query['to'] !== undefined) q.to = Number(query['to']);

@@ -217,7 +217,8 @@ export function dataRoutes(deps: ApiDeps): Route[] {
         const flags: JsonObject = {};
         const segments: JsonObject = {};
         for (const entry of snapshot?.items ?? []) {
-          if ((entry.item as { deleted?: boolean }).deleted === true) continue;
+          // Payload filters are project settings, not SDK data.
+          if (entry.kind === 'filter' || (entry.item as { deleted?: boolean }).deleted) continue;
           (entry.kind === 'flag' ? flags : segments)[entry.key] = entry.item;
         }
         return {

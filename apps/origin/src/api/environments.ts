@@ -1,6 +1,7 @@
 import type { EnvironmentRecord, ExpiringKey, StoreTransaction } from '@vexil/store';
 import { ApiError } from '../http/api-error.js';
 import type { Route } from '../http/router.js';
+import { seedFilters } from '../domain/commit.js';
 import { defaultTargeting, sdkFlag } from '../domain/flag-model.js';
 import { newClientSideId, newMobileKey, newSdkKey } from '../domain/secrets.js';
 import {
@@ -120,6 +121,7 @@ export function environmentRoutes(deps: ApiDeps): Route[] {
           };
           await tx.putEnvironment(env);
           await seedFlags(tx, env, now);
+          await seedFilters(tx, env);
           changed.add(env.id);
           await tx.appendAudit({
             at: now,

@@ -1,7 +1,14 @@
 import { isDeepStrictEqual } from 'node:util';
 import { context, propagation } from '@opentelemetry/api';
 import type { JsonObject } from '@vexil/protocol';
-import type { EnvironmentRecord, FlagRecord, SegmentRecord, StoreTransaction } from '@vexil/store';
+import type {
+  EnvironmentRecord,
+  FilterRecord,
+  FlagRecord,
+  SegmentRecord,
+  StoreTransaction,
+} from '@vexil/store';
+import { filterIncludes, filterRepresentation, resolveFilter, sdkFilter } from './filter-model.js';
 import { flagRepresentation, sdkFlag, tombstone } from './flag-model.js';
 import { segmentRepresentation, sdkSegment } from './segment-model.js';
 
@@ -35,7 +42,7 @@ export interface CommitResult {
 async function publishItem(
   tx: StoreTransaction,
   env: EnvironmentRecord,
-  kind: 'flag' | 'segment',
+  kind: 'flag' | 'segment' | 'filter',
   key: string,
   before: JsonObject | undefined,
   build: ((version: number) => JsonObject) | undefined,
@@ -68,6 +75,7 @@ export async function commitFlag(
   const environments = await tx.listEnvironments(projectKey);
   const environmentIds: string[] = [];
   const key = (after ?? before)!.key;
+  if (mayMoveInFilters(before, after)) await lockAll(tx, environments);
   for (const env of environments) {
     const served = (r: FlagRecord | undefined) =>
       r === undefined || r.archived || r.environments[env.key] === undefined ? undefined : r;
@@ -100,6 +108,8 @@ export async function commitFlag(
     // A new flag is inserted (not upserted), so two concurrent creates of one key cannot both win.
     await (before === undefined ? tx.createFlag(after) : tx.putFlag(after));
   }
+  for (const id of await syncFilters(tx, projectKey, environments, before, after))
+    if (!environmentIds.includes(id)) environmentIds.push(id);
   if (meta.skipAudit === true) return { environmentIds };
   await tx.appendAudit({
     at: meta.now,
@@ -164,4 +174,116 @@ export async function commitSegment(
     ...(meta.comment === undefined ? {} : { comment: meta.comment }),
   });
   return { environmentIds: [env.id] };
+}
+
+/**
+ * Whether a flag write can move the flag into or out of a payload filter: a create, a delete,
+ * an archive or restore, or a change of tags. A targeting change (most writes) cannot.
+ */
+function mayMoveInFilters(before: FlagRecord | undefined, after: FlagRecord | undefined): boolean {
+  return (
+    before === undefined ||
+    after === undefined ||
+    before.archived !== after.archived ||
+    !isDeepStrictEqual(before.tags, after.tags)
+  );
+}
+
+/**
+ * Locks every environment of the project, in key order. Writes that resolve payload filters
+ * (a filter's own, a flag's that can move it in or out of one) take these first, before they
+ * read the flags and filters, so two of them side by side (PostgreSQL runs transactions
+ * concurrently) cannot each resolve from the other's old data.
+ */
+async function lockAll(tx: StoreTransaction, environments: readonly EnvironmentRecord[]) {
+  const keys = environments.map((e) => e.key).sort();
+  for (const key of keys) await tx.getEnvironmentForUpdate(environments[0]!.projectKey, key);
+}
+
+/**
+ * Republishes the project's payload filters that the flag write moved the flag into or out of
+ * (the caller holds every environment's lock: see lockAll).
+ */
+async function syncFilters(
+  tx: StoreTransaction,
+  projectKey: string,
+  environments: readonly EnvironmentRecord[],
+  before: FlagRecord | undefined,
+  after: FlagRecord | undefined,
+): Promise<string[]> {
+  if (!mayMoveInFilters(before, after)) return [];
+  const moved = (await tx.listFilters(projectKey)).filter(
+    (f) => filterIncludes(f, before) !== filterIncludes(f, after),
+  );
+  if (moved.length === 0) return [];
+  const flags = await tx.listFlags(projectKey);
+  const changed = new Set<string>();
+  for (const filter of moved) {
+    const served = resolveFilter(filter, flags);
+    for (const env of environments) {
+      await publishItem(
+        tx,
+        env,
+        'filter',
+        filter.key,
+        undefined,
+        (v) => sdkFilter(filter.key, served, v),
+        { force: true },
+      );
+      changed.add(env.id);
+    }
+  }
+  return [...changed];
+}
+
+/** Commits a payload filter (undefined `after` = deleted) to every environment of its project. */
+export async function commitFilter(
+  tx: StoreTransaction,
+  projectKey: string,
+  before: FilterRecord | undefined,
+  after: FilterRecord | undefined,
+  meta: CommitMeta,
+): Promise<CommitResult> {
+  const key = (after ?? before)!.key;
+  const environments = await tx.listEnvironments(projectKey);
+  await lockAll(tx, environments);
+  const flags = await tx.listFlags(projectKey);
+  const oldItem = before && sdkFilter(key, resolveFilter(before, flags), 0);
+  const served = after && resolveFilter(after, flags);
+  const build = served === undefined ? undefined : (v: number) => sdkFilter(key, served, v);
+  const environmentIds: string[] = [];
+  for (const env of environments) {
+    const version = await publishItem(tx, env, 'filter', key, oldItem, build);
+    if (version !== undefined) environmentIds.push(env.id);
+  }
+  if (after === undefined) {
+    await tx.deleteFilter(projectKey, key);
+  } else {
+    after.version = (before?.version ?? 0) + 1;
+    after.updatedAt = meta.now;
+    await (before === undefined ? tx.createFilter(after) : tx.putFilter(after));
+  }
+  await tx.appendAudit({
+    at: meta.now,
+    actor: meta.actor,
+    action: meta.action,
+    projectKey,
+    resourceKind: 'filter',
+    resourceKey: key,
+    before: before === undefined ? null : filterRepresentation(before, flags),
+    after: after === undefined ? null : filterRepresentation(after, flags),
+    ...(meta.comment === undefined ? {} : { comment: meta.comment }),
+  });
+  return { environmentIds };
+}
+
+/** A new environment serves every payload filter of its project from its first changes. */
+export async function seedFilters(tx: StoreTransaction, env: EnvironmentRecord): Promise<void> {
+  const filters = await tx.listFilters(env.projectKey);
+  if (filters.length === 0) return;
+  const flags = await tx.listFlags(env.projectKey);
+  for (const filter of filters)
+    await publishItem(tx, env, 'filter', filter.key, undefined, (v) =>
+      sdkFilter(filter.key, resolveFilter(filter, flags), v),
+    );
 }

@@ -1,4 +1,4 @@
-import type { Change, Directory } from '@vexil/protocol';
+import { isChangeKind, type Change, type Directory } from '@vexil/protocol';
 
 // Changes and directories travel as JSON (docs/protocol.md section 5), committedAt included, so
 // edges can measure commit-to-apply latency.
@@ -28,7 +28,7 @@ export function decodeChange(data: Uint8Array): Change | undefined {
     v === undefined ||
     typeof v['environmentId'] !== 'string' ||
     !Number.isInteger(v['seq']) ||
-    (v['kind'] !== 'flag' && v['kind'] !== 'segment') ||
+    !isChangeKind(v['kind']) ||
     typeof v['key'] !== 'string' ||
     typeof v['version'] !== 'number' ||
     typeof v['committedAt'] !== 'number' ||

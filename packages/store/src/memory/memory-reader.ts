@@ -11,6 +11,7 @@ import type {
   ChangeRecord,
   EnvironmentRecord,
   EnvironmentSnapshot,
+  FilterRecord,
   FlagRecord,
   ProjectRecord,
   SegmentRecord,
@@ -55,6 +56,15 @@ export class MemoryReader implements StoreReader {
 
   async getFlag(projectKey: string, flagKey: string): Promise<FlagRecord | undefined> {
     return copyOrUndefined(this.view().flags.get(flagId(projectKey, flagKey)));
+  }
+
+  async listFilters(projectKey: string): Promise<FilterRecord[]> {
+    const all = [...this.view().filters.values()].filter((f) => f.projectKey === projectKey);
+    return jsonCopy(all.sort((a, b) => compareStrings(a.key, b.key)));
+  }
+
+  async getFilter(projectKey: string, filterKey: string): Promise<FilterRecord | undefined> {
+    return copyOrUndefined(this.view().filters.get(flagId(projectKey, filterKey)));
   }
 
   async listSegments(projectKey: string, environmentKey: string): Promise<SegmentRecord[]> {

@@ -5,6 +5,7 @@ import type {
   ChangeRecord,
   EnvironmentRecord,
   EnvironmentSnapshot,
+  FilterRecord,
   FlagRecord,
   InsightCount,
   ProjectRecord,
@@ -26,6 +27,8 @@ export interface Tables {
   flags: Map<string, FlagRecord>;
   /** By segmentId(environmentId, key); project and environment keys come from the environment. */
   segments: Map<string, SegmentRecord>;
+  /** By flagId(projectKey, key). */
+  filters: Map<string, FilterRecord>;
   tokens: Map<string, TokenRecord>;
   /** Append-only; an entry's id is its index + 1. */
   audit: AuditEntry[];
@@ -45,6 +48,7 @@ export function emptyTables(): Tables {
     environments: new Map(),
     flags: new Map(),
     segments: new Map(),
+    filters: new Map(),
     tokens: new Map(),
     audit: [],
     items: new Map(),

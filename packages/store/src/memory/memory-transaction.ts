@@ -10,6 +10,7 @@ import type {
   InsightCount,
   ChangeRecord,
   EnvironmentRecord,
+  FilterRecord,
   FlagRecord,
   NewAuditEntry,
   NewChange,
@@ -42,6 +43,10 @@ export class MemoryTransaction extends MemoryReader implements StoreTransaction 
     return this.getFlag(projectKey, flagKey);
   }
 
+  getFilterForUpdate(projectKey: string, filterKey: string): Promise<FilterRecord | undefined> {
+    return this.getFilter(projectKey, filterKey);
+  }
+
   getSegmentForUpdate(
     projectKey: string,
     environmentKey: string,
@@ -71,8 +76,10 @@ export class MemoryTransaction extends MemoryReader implements StoreTransaction 
     for (const env of [...this.view().environments.values()]) {
       if (env.projectKey === projectKey) this.removeEnvironment(env.id);
     }
-    const flags = this.write('flags');
-    for (const [id, flag] of [...flags]) if (flag.projectKey === projectKey) flags.delete(id);
+    for (const name of ['flags', 'filters'] as const) {
+      const table = this.write(name);
+      for (const [id, record] of [...table]) if (record.projectKey === projectKey) table.delete(id);
+    }
   }
 
   async putEnvironment(environment: EnvironmentRecord): Promise<void> {
@@ -103,6 +110,23 @@ export class MemoryTransaction extends MemoryReader implements StoreTransaction 
 
   async deleteFlag(projectKey: string, flagKey: string): Promise<void> {
     this.write('flags').delete(flagId(projectKey, flagKey));
+  }
+
+  async putFilter(filter: FilterRecord): Promise<void> {
+    if (!this.view().projects.has(filter.projectKey))
+      throw notFound(`project "${filter.projectKey}"`);
+    this.write('filters').set(flagId(filter.projectKey, filter.key), jsonCopy(filter));
+  }
+
+  async createFilter(filter: FilterRecord): Promise<void> {
+    if (this.view().filters.has(flagId(filter.projectKey, filter.key))) {
+      throw alreadyExists(`payload filter "${filter.key}" in project "${filter.projectKey}"`);
+    }
+    await this.putFilter(filter);
+  }
+
+  async deleteFilter(projectKey: string, filterKey: string): Promise<void> {
+    this.write('filters').delete(flagId(projectKey, filterKey));
   }
 
   async putSegment(segment: SegmentRecord): Promise<void> {

@@ -100,4 +100,15 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 4,
+    statements: [
+      `CREATE TABLE filters (
+        project_key TEXT COLLATE "C" NOT NULL REFERENCES projects (key) ON DELETE CASCADE,
+        key TEXT COLLATE "C" NOT NULL,
+        doc JSONB NOT NULL,
+        PRIMARY KEY (project_key, key)
+      )`,
+    ],
+  },
 ];

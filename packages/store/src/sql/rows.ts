@@ -6,6 +6,7 @@ import type {
   EnvironmentRecord,
   EnvironmentSnapshot,
   ExpiringKey,
+  FilterRecord,
   FlagRecord,
   ProjectRecord,
   SegmentRecord,
@@ -65,6 +66,10 @@ export function environmentParams(env: EnvironmentRecord): SqlParam[] {
 
 export function flagFromRow(row: SqlRow): FlagRecord {
   return json<FlagRecord>(row.doc);
+}
+
+export function filterFromRow(row: SqlRow): FilterRecord {
+  return json<FilterRecord>(row.doc);
 }
 
 /** Segment rows are per environment id; the keys come from the environment row joined in. */

@@ -6,6 +6,7 @@ import type {
   ChangeRecord,
   EnvironmentRecord,
   EnvironmentSnapshot,
+  FilterRecord,
   FlagRecord,
   InsightCount,
   InsightQuery,
@@ -24,6 +25,7 @@ import {
   edgeReportFromRow,
   ENVIRONMENT_COLUMNS,
   environmentFromRow,
+  filterFromRow,
   flagFromRow,
   itemFromRow,
   PROJECT_COLUMNS,
@@ -80,6 +82,15 @@ export class SqlReader implements StoreReader {
 
   getFlag(projectKey: string, flagKey: string): Promise<FlagRecord | undefined> {
     return this.selectFlag(projectKey, flagKey, '');
+  }
+
+  async listFilters(projectKey: string): Promise<FilterRecord[]> {
+    const sql = 'SELECT doc FROM filters WHERE project_key = $1 ORDER BY key';
+    return (await this.exec.query(sql, [projectKey])).map(filterFromRow);
+  }
+
+  getFilter(projectKey: string, filterKey: string): Promise<FilterRecord | undefined> {
+    return this.selectFilter(projectKey, filterKey, '');
   }
 
   async listSegments(projectKey: string, environmentKey: string): Promise<SegmentRecord[]> {
@@ -165,6 +176,15 @@ export class SqlReader implements StoreReader {
     const sql = `SELECT ${ENVIRONMENT_COLUMNS} FROM environments
       WHERE project_key = $1 AND key = $2 ${lock}`;
     return first(await this.exec.query(sql, [projectKey, key]), environmentFromRow);
+  }
+
+  protected async selectFilter(
+    projectKey: string,
+    filterKey: string,
+    lock: string,
+  ): Promise<FilterRecord | undefined> {
+    const sql = `SELECT doc FROM filters WHERE project_key = $1 AND key = $2 ${lock}`;
+    return first(await this.exec.query(sql, [projectKey, filterKey]), filterFromRow);
   }
 
   protected async selectFlag(

@@ -4,6 +4,7 @@ import type {
   InsightCount,
   ChangeRecord,
   EnvironmentRecord,
+  FilterRecord,
   FlagRecord,
   NewAuditEntry,
   NewChange,
@@ -34,6 +35,10 @@ export class SqlTransaction extends SqlReader implements StoreTransaction {
 
   getFlagForUpdate(projectKey: string, flagKey: string): Promise<FlagRecord | undefined> {
     return this.selectFlag(projectKey, flagKey, this.locks.forUpdate);
+  }
+
+  getFilterForUpdate(projectKey: string, filterKey: string): Promise<FilterRecord | undefined> {
+    return this.selectFilter(projectKey, filterKey, this.locks.forUpdate);
   }
 
   async getSegmentForUpdate(
@@ -125,6 +130,29 @@ export class SqlTransaction extends SqlReader implements StoreTransaction {
   async deleteFlag(projectKey: string, flagKey: string): Promise<void> {
     const sql = 'DELETE FROM flags WHERE project_key = $1 AND key = $2';
     await this.exec.query(sql, [projectKey, flagKey]);
+  }
+
+  async putFilter(filter: FilterRecord): Promise<void> {
+    await this.requireProject(filter.projectKey);
+    await this.exec.query(
+      `INSERT INTO filters (project_key, key, doc) VALUES ($1, $2, $3)
+       ON CONFLICT (project_key, key) DO UPDATE SET doc = excluded.doc`,
+      [filter.projectKey, filter.key, toJson(filter)],
+    );
+  }
+
+  async createFilter(filter: FilterRecord): Promise<void> {
+    await this.requireProject(filter.projectKey);
+    await this.exec.query('INSERT INTO filters (project_key, key, doc) VALUES ($1, $2, $3)', [
+      filter.projectKey,
+      filter.key,
+      toJson(filter),
+    ]);
+  }
+
+  async deleteFilter(projectKey: string, filterKey: string): Promise<void> {
+    const sql = 'DELETE FROM filters WHERE project_key = $1 AND key = $2';
+    await this.exec.query(sql, [projectKey, filterKey]);
   }
 
   async putSegment(segment: SegmentRecord): Promise<void> {

@@ -100,4 +100,15 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT`,
     ],
   },
+  {
+    version: 4,
+    statements: [
+      `CREATE TABLE filters (
+        project_key TEXT NOT NULL REFERENCES projects (key) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (project_key, key)
+      ) STRICT`,
+    ],
+  },
 ];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { environment, flag, project, segment, targeting, token } from '../fixtures.js';
+import { environment, filter, flag, project, segment, targeting, token } from '../fixtures.js';
 import type { StoreContext } from './harness.js';
 import { rejectsWithCode, seed } from './helpers.js';
 
@@ -98,6 +98,39 @@ export function crudContract(ctx: StoreContext): void {
       store.transaction((tx) => tx.putFlag(flag('nope', 'x'))),
       'NOT_FOUND',
     );
+  });
+
+  test('payload filters: round trip, list in key order, create once, delete, cascade', async () => {
+    const { store } = ctx;
+    await seed(store);
+    const web = filter('p', 'web', { flagKeys: ['a', 'b'], tags: [] });
+    await store.transaction(async (tx) => {
+      await tx.createFilter(web);
+      await tx.putFilter(filter('p', 'mobile'));
+    });
+    assert.deepEqual(await store.getFilter('p', 'web'), web);
+    assert.equal(await store.getFilter('p', 'missing'), undefined);
+    assert.deepEqual(
+      (await store.listFilters('p')).map((f) => f.key),
+      ['mobile', 'web'],
+    );
+    await rejectsWithCode(
+      store.transaction((tx) => tx.createFilter(filter('p', 'web'))),
+      'ALREADY_EXISTS',
+    );
+    await store.transaction(async (tx) => {
+      const locked = await tx.getFilterForUpdate('p', 'web');
+      await tx.putFilter({ ...locked!, tags: ['beta'], version: 2 });
+    });
+    assert.deepEqual((await store.getFilter('p', 'web'))?.tags, ['beta']);
+    await store.transaction((tx) => tx.deleteFilter('p', 'mobile'));
+    assert.equal(await store.getFilter('p', 'mobile'), undefined);
+    await rejectsWithCode(
+      store.transaction((tx) => tx.putFilter(filter('nope', 'x'))),
+      'NOT_FOUND',
+    );
+    await store.transaction((tx) => tx.deleteProject('p'));
+    assert.deepEqual(await store.listFilters('p'), []);
   });
 
   test('segments: per environment, round trip, delete, environment must exist', async () => {
