@@ -7,6 +7,12 @@ import type { Change, Directory } from '@vexil/protocol';
 
 export interface Subscription {
   close(): void;
+  /**
+   * Resolves once the subscription has caught up with its subject and receives every change
+   * published from then on (a bus whose subscriptions start in the background; absent where
+   * they are live at once).
+   */
+  readonly ready?: Promise<void>;
 }
 
 export interface SubscribeOptions {

@@ -9,6 +9,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Directory } from '@vexil/protocol';
 import { createNatsBus, type NatsBus, type NatsBusOptions } from '@vexil/bus/nats';
 import { serviceSkip, services, until } from '@vexil/testkit';
+import { replayStart } from '../src/nats/replay-start.js';
 import { change, collect, runBusContract } from './contract.js';
 
 const skip = await serviceSkip('nats');
@@ -35,6 +36,8 @@ async function deleteStreams(streamName: string): Promise<void> {
 }
 
 let envCounter = 0;
+const range = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const envId = () => `e${Date.now().toString(36)}${(envCounter++).toString(36)}`;
 
 if (skip !== undefined) {
@@ -80,12 +83,6 @@ if (skip !== undefined) {
       for (const name of streamsToDelete) await deleteStreams(name);
       await nc.close();
     });
-
-    async function consumerExists(subject: string): Promise<boolean> {
-      for await (const ci of jsm.consumers.list(options.streamName))
-        if (ci.config.filter_subject === subject) return true;
-      return false;
-    }
 
     /** The seqs a stream holds for an environment, in stream order, read raw (not via a bus). */
     async function stored(
@@ -149,23 +146,12 @@ if (skip !== undefined) {
         const expected = Array.from({ length: 60 - afterSeq }, (_, i) => afterSeq + i + 1);
         assert.deepEqual(await (await replay(afterSeq, expected.length)).seqs(), expected);
       }
-      // The consumer starts at 32's stream sequence: found by search, not by replaying 1..31.
+      // The catch-up starts at 32's stream sequence: found by search, not by replaying 1..31.
       const subject = `${options.subjectPrefix}.changes.${a}`;
-      await until('earlier consumers to be deleted', async () => !(await consumerExists(subject)));
-      const sub = bus.subscribe({ environmentId: a, afterSeq: 31 }, () => undefined);
-      let start: number | undefined;
-      await until('the consumer', async () => {
-        for await (const ci of jsm.consumers.list(options.streamName))
-          if (ci.config.filter_subject === subject) start = ci.config.opt_start_seq;
-        return start !== undefined;
-      });
-      sub.close();
-      const m32 = await jsm.streams.getMessage(options.streamName, {
-        seq: start ?? 0,
-      });
+      const start = await replayStart(jsm, options.streamName, subject, 31);
+      const m32 = await jsm.streams.getMessage(options.streamName, { seq: start });
       assert.equal((JSON.parse(m32?.string() ?? '{}') as { seq?: number }).seq, 32);
       assert.equal(m32?.subject, subject);
-      await until('the consumer to be deleted', async () => !(await consumerExists(subject)));
 
       const upToDate = await replay(60, 1);
       await bus.publish(change(a, 61));
@@ -176,13 +162,42 @@ if (skip !== undefined) {
       assert.deepEqual(await ahead.seqs(), [76]);
     });
 
+    test('one consumer reads every subscribed environment; catching up while changes keep coming misses none', async () => {
+      const envs = Array.from({ length: 20 }, envId);
+      for (const env of envs)
+        for (let seq = 1; seq <= 5; seq++) await bus.publish(change(env, seq));
+      const publishing = (async () => {
+        for (let seq = 6; seq <= 30; seq++)
+          for (const env of envs) await bus.publish(change(env, seq));
+      })();
+      const got = new Map(envs.map((env) => [env, [] as number[]]));
+      const subs = [];
+      for (const env of envs) {
+        subs.push(
+          bus.subscribe({ environmentId: env, afterSeq: 2 }, (c) => got.get(env)!.push(c.seq)),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await Promise.all(subs.map((sub) => sub.ready));
+      await publishing;
+      await until('every environment through seq 30', () =>
+        envs.every((env) => got.get(env)!.length >= 28),
+      );
+      for (const env of envs) assert.deepEqual(got.get(env), range(3, 30), env);
+      const filters: string[] = [];
+      for await (const ci of jsm.consumers.list(options.streamName))
+        filters.push(ci.config.filter_subject ?? '');
+      assert.deepEqual(filters, [`${options.subjectPrefix}.changes.*`]);
+      for (const sub of subs) sub.close();
+    });
+
     test('without afterSeq delivers only changes published after subscribing', async () => {
       const env = envId();
       for (let seq = 1; seq <= 5; seq++) await bus.publish(change(env, seq));
       const c = collect(2);
       const sub = bus.subscribe({ environmentId: env }, c.onChange);
-      // The subscription is set up in the background; wait until its consumer exists.
-      await until('the consumer', () => consumerExists(`${options.subjectPrefix}.changes.${env}`));
+      // The subscription is set up in the background.
+      await sub.ready;
       await bus.publish(change(env, 6));
       await bus.publish(change(env, 7));
       const got = await c.wait();

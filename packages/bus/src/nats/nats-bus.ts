@@ -1,10 +1,10 @@
-import type { Change, Directory } from '@vexil/protocol';
-import type { ChangeBus, SubscribeOptions, Subscription } from '../change-bus.js';
+import type { Directory } from '@vexil/protocol';
+import type { ChangeBus, Subscription } from '../change-bus.js';
+import { createChangeSubscriptions } from './change-subscriptions.js';
 import { createChangeWriter } from './change-writer.js';
-import { decodeChange, decodeDirectory } from './codec.js';
+import { decodeDirectory } from './codec.js';
 import { resolveOptions, type NatsBusOptions } from './options.js';
 import { startReader, type Reader } from './ordered-reader.js';
-import { replayStart } from './replay-start.js';
 import { openSession } from './session.js';
 import {
   changeStreamConfig,
@@ -43,6 +43,11 @@ export function createNatsBus(options: NatsBusOptions): NatsBus {
   });
   const writer = createChangeWriter(session, subjects, streams, o.requestTimeoutMs);
   const readers = new Set<Reader>();
+  const changes = createChangeSubscriptions(session, subjects, {
+    stream: streams.changes,
+    heartbeatMs: o.heartbeatMs,
+    logger: o.logger,
+  });
 
   const track = (reader: Reader): Subscription => {
     readers.add(reader);
@@ -66,34 +71,7 @@ export function createNatsBus(options: NatsBusOptions): NatsBus {
     lastPublishedSeq: (environmentId) => writer.lastPublishedSeq(environmentId),
     publishDirectory: (directory) => writer.publishDirectory(directory),
 
-    subscribe(subscribeOptions: SubscribeOptions, onChange: (change: Change) => void) {
-      const { environmentId, afterSeq } = subscribeOptions;
-      const subject = subjects.changes(environmentId);
-      // Also the guard against anything delivered twice or out of order.
-      let last = afterSeq ?? 0;
-      return track(
-        startReader(session, {
-          stream: streams.changes,
-          subject,
-          heartbeatMs: o.heartbeatMs,
-          logger: o.logger,
-          start: (jsm) => replayStart(jsm, streams.changes, subject, afterSeq),
-          onMessage(msg) {
-            const change = decodeChange(msg.data);
-            if (change === undefined) {
-              o.logger.warn(
-                { subject, streamSeq: msg.seq },
-                'skipping a message that is not a change',
-              );
-              return;
-            }
-            if (change.seq <= last) return;
-            last = change.seq;
-            onChange(change);
-          },
-        }),
-      );
-    },
+    subscribe: (subscribeOptions, onChange) => changes.subscribe(subscribeOptions, onChange),
 
     subscribeDirectory(onDirectory: (directory: Directory) => void) {
       let newest = -Infinity;
@@ -115,7 +93,7 @@ export function createNatsBus(options: NatsBusOptions): NatsBus {
     },
 
     async close() {
-      const stopping = [...readers].map((reader) => reader.stop());
+      const stopping = [...[...readers].map((reader) => reader.stop()), changes.close()];
       readers.clear();
       await Promise.allSettled(stopping);
       await session.close();
