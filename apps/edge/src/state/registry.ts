@@ -23,6 +23,8 @@ export class Registry {
     { environment: EnvironmentDescriptor; credential: CredentialHash }
   >();
   private byId = new Map<string, EnvironmentDescriptor>();
+  /** Credentials with an expiry not yet reported, soonest last (popped by the clock tick). */
+  private expiring: { hash: string; expiresAt: number }[] = [];
   private readonly states = new Map<string, EnvironmentState>();
   /** sha256(key) for recently seen keys: hashing is per request otherwise. */
   private readonly hashes = new Map<string, string>();
@@ -40,11 +42,16 @@ export class Registry {
     this.directory = directory;
     this.byHash = new Map();
     this.byId = new Map();
+    this.expiring = [];
     for (const environment of directory.environments) {
       this.byId.set(environment.id, environment);
-      for (const credential of environment.credentials)
+      for (const credential of environment.credentials) {
         this.byHash.set(credential.hash, { environment, credential });
+        if (credential.expiresAt !== undefined)
+          this.expiring.push({ hash: credential.hash, expiresAt: credential.expiresAt });
+      }
     }
+    this.expiring.sort((a, b) => b.expiresAt - a.expiresAt);
     for (const id of this.states.keys()) if (!this.byId.has(id)) this.states.delete(id);
     return [...before].filter((id) => !this.byHash.has(id) && !this.byId.has(id));
   }
@@ -64,13 +71,15 @@ export class Registry {
     return environment === undefined ? undefined : { environment, kind: 'client-side-id', id };
   }
 
-  /** Credential ids whose expiry has passed (checked by the edge's clock tick). */
+  /**
+   * Credential ids whose expiry has passed since the last call (the edge's clock tick calls it
+   * every second): each once, and nothing to scan while none is due.
+   */
   expiredCredentials(): string[] {
     const now = this.now();
     const out: string[] = [];
-    for (const [hash, { credential }] of this.byHash) {
-      if (credential.expiresAt !== undefined && credential.expiresAt <= now) out.push(hash);
-    }
+    while (this.expiring.length > 0 && this.expiring[this.expiring.length - 1]!.expiresAt <= now)
+      out.push(this.expiring.pop()!.hash);
     return out;
   }
 
