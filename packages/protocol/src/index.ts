@@ -46,7 +46,13 @@ export {
   type VariationOrRollout,
   type WeightedVariation,
 } from './flag.js';
-export { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+export {
+  isJsonObject,
+  jsonDepth,
+  MAX_JSON_DEPTH,
+  type JsonObject,
+  type JsonValue,
+} from './json.js';
 export { silentLogger, type Logger } from './logger.js';
 export { parseFlag } from './parse-flag.js';
 export { parseSegment } from './parse-segment.js';

@@ -20,7 +20,7 @@ import { sdkSegment } from '../domain/segment-model.js';
 import { validationFailed, type ErrorDetail } from '../http/api-error.js';
 import type { Route } from '../http/router.js';
 import { lockFlags, read, requireEnvironment, write, type ApiDeps } from './deps.js';
-import { ref } from './schemas.js';
+import { isValidKey, ref } from './schemas.js';
 
 // Import and export in LaunchDarkly's SDK data format: the migration path from LaunchDarkly.
 // Import replaces the environment's flags and segments with exactly the imported ones. It is as
@@ -28,6 +28,27 @@ import { ref } from './schemas.js';
 // MALFORMED_FLAG, as in LaunchDarkly) and reported as warnings.
 
 const IMPORT_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * Imported flags and segments need keys the API could create and edit: the same rule as POST,
+ * checked on the body's own keys (so `__proto__` is refused, not dropped).
+ */
+function assertImportKeys(body: unknown): void {
+  const bad: ErrorDetail[] = [];
+  for (const kind of ['flags', 'segments'] as const) {
+    const items = (body as Record<string, unknown> | null)?.[kind];
+    if (typeof items !== 'object' || items === null) continue;
+    for (const key of Object.keys(items)) {
+      if (!isValidKey(key))
+        bad.push({
+          path: `${kind}.${key.slice(0, 64)}`,
+          message:
+            'is not a valid key: letters, digits, ".", "_" or "-", starting with a letter or digit, at most 256 characters',
+        });
+    }
+  }
+  if (bad.length > 0) throw validationFailed(bad);
+}
 
 function targetingFrom(flag: Flag): FlagTargeting {
   const targeting: FlagTargeting = {
@@ -242,6 +263,7 @@ export function dataRoutes(deps: ApiDeps): Route[] {
         400: { description: 'structurally invalid data', schema: ref('Error') },
       },
       handle: async ({ params, body, actor }) => {
+        assertImportKeys(body);
         const parsed = parseSdkData(body);
         if (!parsed.ok)
           throw validationFailed([

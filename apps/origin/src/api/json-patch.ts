@@ -1,5 +1,6 @@
 import jsonPatch, { type Operation } from 'fast-json-patch';
 import { ApiError } from '../http/api-error.js';
+import { assertShallow } from '../http/body.js';
 
 /** Applies an RFC 6902 patch to a copy of `document`; a failing `test` is a conflict. */
 export function applyJsonPatch<T>(document: T, operations: readonly Operation[]): T {
@@ -11,8 +12,16 @@ export function applyJsonPatch<T>(document: T, operations: readonly Operation[])
       `patch[${banned}]: paths may not go through "__proto__", "constructor" or "prototype"`,
     );
   }
+  const inside = operations.findIndex((op) => movesIntoItself(op));
+  if (inside >= 0) {
+    throw new ApiError(
+      'VALIDATION_FAILED',
+      `patch[${inside}]: cannot move ${JSON.stringify((operations[inside] as { from: string }).from)} into itself`,
+    );
+  }
+  let patched: T;
   try {
-    return jsonPatch.applyPatch(copy, operations, true, true, true).newDocument;
+    patched = jsonPatch.applyPatch(copy, operations, true, true, true).newDocument;
   } catch (e) {
     if (e instanceof jsonPatch.JsonPatchError) {
       const at = e.index === undefined ? '' : `patch[${e.index}]: `;
@@ -24,8 +33,18 @@ export function applyJsonPatch<T>(document: T, operations: readonly Operation[])
       }
       throw new ApiError('VALIDATION_FAILED', `${at}${patchMessage(e.name, e.operation)}`);
     }
-    throw e;
+    // Anything else the library trips over is still a patch this document cannot take.
+    const reason = e instanceof Error ? e.message : String(e);
+    throw new ApiError('VALIDATION_FAILED', `the patch cannot be applied: ${reason}`);
   }
+  // A copy can put a subtree under a deep path: the result is held to the same depth as bodies.
+  assertShallow(patched, 'the patched document');
+  return patched;
+}
+
+/** `move` to a path inside `from` (its own child): RFC 6902 forbids it. */
+function movesIntoItself(op: Operation): boolean {
+  return op.op === 'move' && op.path.startsWith(`${op.from}/`);
 }
 
 /**

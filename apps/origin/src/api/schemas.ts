@@ -5,10 +5,16 @@ import type { JsonSchema } from '../http/validation.js';
 
 const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 const KEY_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
+const KEY_MAX_LENGTH = 256;
+
+/** Whether `text` is a key the API accepts for flags, segments, filters and environments. */
+export function isValidKey(text: string): boolean {
+  return text.length <= KEY_MAX_LENGTH && new RegExp(KEY_PATTERN).test(text);
+}
 const key = (what: string): JsonSchema => ({
   type: 'string',
   pattern: KEY_PATTERN,
-  maxLength: 256,
+  maxLength: KEY_MAX_LENGTH,
   description: `${what}: letters, digits, ".", "_" or "-", starting with a letter or digit`,
 });
 const strings: JsonSchema = { type: 'array', items: { type: 'string' } };

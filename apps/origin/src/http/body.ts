@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { jsonDepth, MAX_JSON_DEPTH } from '@vexil/protocol';
 import { ApiError } from './api-error.js';
 
 /**
@@ -44,10 +45,23 @@ export function parseJsonBody(
       `send the body as ${mediaTypes.join(' or ')} (Content-Type was ${type === '' ? 'missing' : `"${type}"`})`,
     );
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(body.toString('utf8'));
+    parsed = JSON.parse(body.toString('utf8'));
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     throw new ApiError('INVALID_JSON', `the request body is not valid JSON: ${reason}`);
+  }
+  assertShallow(parsed, 'the request body');
+  return parsed;
+}
+
+/** Refuses a value nested deeper than MAX_JSON_DEPTH: nothing stored may be uneditable later. */
+export function assertShallow(value: unknown, what: string): void {
+  if (jsonDepth(value) > MAX_JSON_DEPTH) {
+    throw new ApiError(
+      'VALIDATION_FAILED',
+      `${what} nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep; at most ${MAX_JSON_DEPTH} are accepted`,
+    );
   }
 }
