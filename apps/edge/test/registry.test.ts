@@ -21,7 +21,7 @@ const directory = (generatedAt: number): Directory => ({
       ],
     },
   ],
-  edgeTokens: [],
+  edgeTokens: ['relay-token'],
 });
 
 describe('registry', () => {
@@ -46,5 +46,12 @@ describe('registry', () => {
     registry.applyDirectory(directory(2));
     now = 30;
     assert.deepEqual(registry.expiredCredentials().sort(), ['old-mobile', 'old-sdk']);
+  });
+
+  test('an edge token left out of a new directory is revoked, as keys are', () => {
+    const registry = new Registry(10, () => 0);
+    registry.applyDirectory(directory(1));
+    const next = { ...directory(2), edgeTokens: [] };
+    assert.deepEqual(registry.applyDirectory(next), ['relay-token']);
   });
 });

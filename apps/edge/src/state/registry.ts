@@ -34,11 +34,18 @@ export class Registry {
     private readonly now: () => number,
   ) {}
 
-  /** Applies a directory; returns the credential ids that no longer open anything. */
+  /**
+   * Applies a directory; returns the credential ids that no longer open anything (key hashes,
+   * client-side IDs, edge token hashes), whose streams are to be closed.
+   */
   applyDirectory(directory: Directory): string[] {
     if (this.directory !== undefined && directory.generatedAt < this.directory.generatedAt)
       return [];
-    const before = new Set([...this.byHash.keys(), ...this.byId.keys()]);
+    const before = new Set([
+      ...this.byHash.keys(),
+      ...this.byId.keys(),
+      ...(this.directory?.edgeTokens ?? []),
+    ]);
     this.directory = directory;
     this.byHash = new Map();
     this.byId = new Map();
@@ -53,7 +60,10 @@ export class Registry {
     }
     this.expiring.sort((a, b) => b.expiresAt - a.expiresAt);
     for (const id of this.states.keys()) if (!this.byId.has(id)) this.states.delete(id);
-    return [...before].filter((id) => !this.byHash.has(id) && !this.byId.has(id));
+    const edgeTokens = new Set(directory.edgeTokens);
+    return [...before].filter(
+      (id) => !this.byHash.has(id) && !this.byId.has(id) && !edgeTokens.has(id),
+    );
   }
 
   /** Resolves an SDK key or mobile key, honouring expiry of rotated keys. */
