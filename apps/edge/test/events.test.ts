@@ -8,7 +8,9 @@ import { startEdgeServer, until, type EdgeServer } from './support/edge-server.j
 
 // Analytics events are accepted (202) and summed into flag insights.
 
-const T = Date.UTC(2026, 10, 26, 12, 30, 15);
+// Counted only when near the edge's clock: a time a few seconds ago, in its one-minute bucket.
+const T = Date.now() - 5_000;
+const BUCKET = Math.floor(T / 60_000) * 60_000;
 
 function summary(flagKey: string, counters: object[], endDate = T) {
   return {
@@ -33,7 +35,8 @@ describe('events and insights', () => {
       insights: { record: async (counts) => void recorded.push(...counts) },
     });
     env = await edge.origin.addEnvironment('production');
-    await edge.origin.put(env, 'flag', ldFlag('checkout'));
+    for (const key of ['checkout', 'retried', 'legacy', 'm', 'b', 'real'])
+      await edge.origin.put(env, 'flag', ldFlag(key));
     await until(() => edge.edge.status().ready, 5000, 'edge ready');
   });
   after(() => edge.close());
@@ -64,7 +67,7 @@ describe('events and insights', () => {
     );
     assert.equal(total('checkout', 1), 2);
     const bucket = recorded.find((c) => c.flagKey === 'checkout');
-    assert.equal(bucket?.bucketStart, Date.UTC(2026, 10, 26, 12, 30, 0));
+    assert.equal(bucket?.bucketStart, BUCKET);
     assert.equal(bucket?.environmentId, env.id);
   });
 
@@ -104,6 +107,34 @@ describe('events and insights', () => {
     assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /POST/);
     assert.equal((await post('/diagnostic', { kind: 'diagnostic-init', id: {} })).status, 202);
     await until(() => total('m', 0) === 1 && total('b', 0) === 1, 5000, 'insights');
+  });
+
+  test('counts no real SDK could send are dropped; the rest of the batch is kept', async () => {
+    const poison = [
+      { variation: 0, count: 0.5 },
+      { variation: 0, count: 1e308 },
+      { variation: 0, count: -3 },
+      { variation: 0.5, count: 1 },
+      { variation: 'x', count: 1 },
+    ];
+    const res = await fetch(`${edge.url}/events/bulk/${env.id}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        summary('real', [...poison, { variation: 1, count: 4 }]),
+        summary('real', [{ variation: 0, count: 9 }], 1e308),
+        summary('real', [{ variation: 0, count: 9 }], T - 3 * 24 * 60 * 60_000),
+        summary('made-up-flag', [{ variation: 0, count: 9 }]),
+        { kind: 'feature', creationDate: T, key: 'x'.repeat(5_000), variation: 0 },
+      ]),
+    });
+    assert.equal(res.status, 202);
+    await until(() => total('real', 1) === 4, 5000, 'the valid counter');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(total('real', 0), 0);
+    assert.equal(total('real', null), 0);
+    assert.equal(total('made-up-flag', 0), 0);
+    assert.ok(recorded.every((c) => Number.isSafeInteger(c.count) && c.bucketStart === BUCKET));
   });
 
   test('bad requests get clear 4xx answers', async () => {

@@ -8,7 +8,8 @@ import type { InsightsCollector } from '../insights/insights-collector.js';
 // LaunchDarkly analytics and diagnostic events (docs/protocol.md section 4.5): accepted with
 // 202 and summarised into per-flag, per-variation evaluation counts (flag insights). Summary
 // events carry every evaluation; older SDKs that send no summaries are counted from their
-// `feature` events instead, so nothing is counted twice.
+// `feature` events instead, so nothing is counted twice. Only counts a real SDK could send are
+// kept (see `add`): the browser endpoints need nothing but the public client-side ID.
 
 const RECENT_PAYLOADS = 10_000;
 
@@ -18,48 +19,78 @@ interface SummaryCounter {
   unknown?: unknown;
 }
 
+/** How far an event's time may be from the edge's clock and still be counted. */
+const PAST_MS = 24 * 60 * 60_000;
+const FUTURE_MS = 5 * 60_000;
+/** More evaluations than any SDK summarises in one flush: a larger count is not a real one. */
+const MAX_COUNT = 1_000_000_000;
+
+/**
+ * What a counter may add to the insights: events come from anyone holding a public client-side
+ * ID, so only what a real SDK could send is counted: a whole count in range, a time near now,
+ * a variation index, and a flag the environment has (when the edge holds it).
+ */
+interface Counting {
+  readonly now: number;
+  /** Whether the environment has this flag (false while the edge does not hold its data). */
+  readonly hasFlag: (key: string) => boolean;
+}
+
+function add(
+  collector: InsightsCollector,
+  environmentId: string,
+  c: Counting,
+  event: { flagKey: unknown; variation: unknown; at: unknown; count: unknown },
+): void {
+  const { flagKey, variation, count } = event;
+  const at = typeof event.at === 'number' ? event.at : c.now;
+  if (typeof flagKey !== 'string' || !c.hasFlag(flagKey)) return;
+  if (!Number.isSafeInteger(count) || (count as number) < 1 || (count as number) > MAX_COUNT)
+    return;
+  if (!Number.isFinite(at) || at < c.now - PAST_MS || at > c.now + FUTURE_MS) return;
+  const index = Number.isSafeInteger(variation) && (variation as number) >= 0 ? variation : null;
+  if (variation !== undefined && variation !== null && index === null) return;
+  collector.add(environmentId, flagKey, index as number | null, at, count as number);
+}
+
 function count(
   collector: InsightsCollector,
   environmentId: string,
   events: unknown[],
-  now: number,
+  c: Counting,
 ): void {
   const summaries = events.filter(
     (e): e is Record<string, unknown> => isRecord(e) && e['kind'] === 'summary',
   );
   if (summaries.length > 0) {
     for (const summary of summaries) {
-      const at = typeof summary['endDate'] === 'number' ? summary['endDate'] : now;
       const features = isRecord(summary['features']) ? summary['features'] : {};
       for (const [flagKey, feature] of Object.entries(features)) {
         const counters =
           isRecord(feature) && Array.isArray(feature['counters'])
             ? (feature['counters'] as SummaryCounter[])
             : [];
-        for (const c of counters) {
-          if (!isRecord(c) || typeof c.count !== 'number') continue;
-          collector.add(
-            environmentId,
+        for (const counter of counters) {
+          if (!isRecord(counter)) continue;
+          add(collector, environmentId, c, {
             flagKey,
-            typeof c.variation === 'number' ? c.variation : null,
-            at,
-            c.count,
-          );
+            variation: counter.variation,
+            at: summary['endDate'],
+            count: counter.count,
+          });
         }
       }
     }
     return;
   }
   for (const e of events) {
-    if (!isRecord(e) || e['kind'] !== 'feature' || typeof e['key'] !== 'string') continue;
-    const at = typeof e['creationDate'] === 'number' ? e['creationDate'] : now;
-    collector.add(
-      environmentId,
-      e['key'],
-      typeof e['variation'] === 'number' ? e['variation'] : null,
-      at,
-      1,
-    );
+    if (!isRecord(e) || e['kind'] !== 'feature') continue;
+    add(collector, environmentId, c, {
+      flagKey: e['key'],
+      variation: e['variation'],
+      at: e['creationDate'],
+      count: 1,
+    });
   }
 }
 
@@ -125,7 +156,11 @@ export function eventsRoutes(ctx: EdgeContext, collector: InsightsCollector): Ed
           if (seenPayloads.size >= RECENT_PAYLOADS) seenPayloads.clear();
           seenPayloads.add(payloadId);
         }
-        count(collector, environmentId, events, ctx.now());
+        const state = ctx.registry.state(environmentId);
+        count(collector, environmentId, events, {
+          now: ctx.now(),
+          hasFlag: (key) => state?.ready === true && state.flags.get(key)?.deleted === false,
+        });
       }
       accept(request.res, browser ? cors(request.req) : {});
     };
