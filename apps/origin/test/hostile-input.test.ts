@@ -115,4 +115,18 @@ describe('hostile input', () => {
     expectError(segment, 400, 'VALIDATION_FAILED', 'segments.a b');
     assert.equal(await fingerprint(api), before);
   });
+
+  test('edge insights outside what the store can hold are a 400, not a 500', async () => {
+    const env = (await api.store.listEnvironments('p'))[0]!.id;
+    const count = (over: Record<string, unknown>) => ({
+      counts: [
+        { environmentId: env, flagKey: 'f', variation: 0, bucketStart: 60_000, count: 1, ...over },
+      ],
+    });
+    for (const over of [{ count: 1e308 }, { bucketStart: 6e307 }, { variation: 1e20 }]) {
+      const res = await api.call('POST', '/api/v1/delivery/insights', count(over));
+      assert.equal(res.status, 400, JSON.stringify(over));
+    }
+    expectStatus(await api.call('POST', '/api/v1/delivery/insights', count({})), 204);
+  });
 });

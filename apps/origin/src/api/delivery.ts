@@ -60,10 +60,16 @@ export function deliveryRoutes(deps: ApiDeps): Route[] {
                 required: ['environmentId', 'flagKey', 'variation', 'bucketStart', 'count'],
                 properties: {
                   environmentId: { type: 'string', minLength: 1 },
-                  flagKey: { type: 'string', minLength: 1 },
-                  variation: { type: ['integer', 'null'], minimum: 0 },
-                  bucketStart: { type: 'integer', minimum: 0, multipleOf: 60000 },
-                  count: { type: 'integer', minimum: 1 },
+                  flagKey: { type: 'string', minLength: 1, maxLength: 256 },
+                  // Bounded so that every accepted value fits the store's INTEGER columns.
+                  variation: { type: ['integer', 'null'], minimum: 0, maximum: 100_000 },
+                  bucketStart: {
+                    type: 'integer',
+                    minimum: 0,
+                    maximum: 10_000_000_000_000,
+                    multipleOf: 60000,
+                  },
+                  count: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
                 },
               },
             },
