@@ -129,4 +129,18 @@ describe('hostile input', () => {
     }
     expectStatus(await api.call('POST', '/api/v1/delivery/insights', count({})), 204);
   });
+
+  test('removing a flag from an environment where it is a prerequisite is refused', async () => {
+    expectStatus(await api.call('POST', '/api/v1/projects/p/flags', boolFlag('base')), 201);
+    const dependent = boolFlag('dependent', {
+      environments: { prod: { prerequisites: [{ key: 'base', variation: 0 }] } },
+    });
+    expectStatus(await api.call('POST', '/api/v1/projects/p/flags', dependent), 201);
+    const before = await fingerprint(api);
+    const res = await api.call('PATCH', '/api/v1/projects/p/flags/base', [
+      { op: 'remove', path: '/environments/prod' },
+    ]);
+    expectError(res, 409, 'CONFLICT', 'prerequisite of "dependent"');
+    assert.equal(await fingerprint(api), before);
+  });
 });

@@ -1,7 +1,11 @@
 import type { FlagRecord, StoreTransaction } from '@vexil/store';
 import { commitFlag } from '../domain/commit.js';
 import { defaultTargeting, flagRepresentation } from '../domain/flag-model.js';
-import { assertNotPrerequisite, assertValidFlag } from '../domain/flag-validation.js';
+import {
+  assertNotPrerequisite,
+  assertNotPrerequisiteIn,
+  assertValidFlag,
+} from '../domain/flag-validation.js';
 import { ApiError, notFound } from '../http/api-error.js';
 import type { Actor, Route } from '../http/router.js';
 import type { SchemaRegistry } from '../http/validation.js';
@@ -212,6 +216,9 @@ export function flagRoutes(deps: ApiDeps, schemas: SchemaRegistry): Route[] {
             );
           }
           assertValidFlag(after, projectFlags, before);
+          for (const envKey of Object.keys(before.environments))
+            if (after.environments[envKey] === undefined)
+              assertNotPrerequisiteIn(before.key, projectFlags, envKey);
           const action =
             after.archived !== before.archived
               ? after.archived

@@ -134,6 +134,29 @@ export function assertNotPrerequisite(
   );
 }
 
+/**
+ * Refuses to stop serving a flag in one environment (its targeting removed there) while another
+ * flag served there still uses it as a prerequisite: SDKs would evaluate that prerequisite as
+ * missing.
+ */
+export function assertNotPrerequisiteIn(
+  key: string,
+  flags: readonly FlagRecord[],
+  envKey: string,
+): void {
+  const dependents = flags.filter(
+    (f) =>
+      f.key !== key &&
+      !f.archived &&
+      f.environments[envKey]?.prerequisites.some((p) => p.key === key) === true,
+  );
+  if (dependents.length === 0) return;
+  throw new ApiError(
+    'CONFLICT',
+    `cannot remove environment "${envKey}" from flag "${key}": it is a prerequisite of ${dependents.map((f) => `"${f.key}"`).join(', ')} there; remove it from their prerequisites first`,
+  );
+}
+
 function prerequisiteCycle(
   record: FlagRecord,
   envKey: string,
