@@ -13,6 +13,7 @@ export { createRandom, type Random } from './ld-data/random.js';
 export { generateSegments } from './ld-data/segments.js';
 export { serviceSkip, services } from './services.js';
 export { until } from './until.js';
+export { cutOffRequest } from './cut-off-request.js';
 export { accepts, freePort } from './ports.js';
 export {
   NATS_SERVER_BINARY,

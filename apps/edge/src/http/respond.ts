@@ -123,14 +123,20 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit)
-      throw new EdgeError(
-        'PAYLOAD_TOO_LARGE',
-        `the request body is larger than the ${limit}-byte limit`,
-      );
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit)
+        throw new EdgeError(
+          'PAYLOAD_TOO_LARGE',
+          `the request body is larger than the ${limit}-byte limit`,
+        );
+      chunks.push(chunk);
+    }
+  } catch (e) {
+    if (e instanceof EdgeError) throw e;
+    // The client went away mid-body: its answer, not a server error.
+    throw new EdgeError('BAD_REQUEST', 'the request body ended before it was complete');
   }
   return Buffer.concat(chunks, size);
 }

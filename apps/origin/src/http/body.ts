@@ -11,10 +11,16 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw tooLarge(limit);
+      chunks.push(chunk);
+    }
+  } catch (e) {
+    if (e instanceof ApiError) throw e;
+    // The client went away mid-body: its answer, not a server error.
+    throw new ApiError('INVALID_JSON', 'the request body ended before it was complete');
   }
   return Buffer.concat(chunks, size);
 }
