@@ -56,8 +56,8 @@ async function createEnvironments(t: Topology): Promise<Created[]> {
   return inParallel(jobs, concurrency);
 }
 
-/** ms until `key` gets a 200 from the edge's polling endpoint (bounded at 60 s). */
-async function untilServed(edgeUrl: string, key: string): Promise<number> {
+/** ms until `key` gets a 200 from the edge's polling endpoint, or undefined after 60 s. */
+async function untilServed(edgeUrl: string, key: string): Promise<number | undefined> {
   const started = performance.now();
   while (performance.now() - started < 60_000) {
     const res = await fetch(`${edgeUrl}/sdk/latest-all`, { headers: { authorization: key } });
@@ -65,15 +65,23 @@ async function untilServed(edgeUrl: string, key: string): Promise<number> {
     if (res.status === 200) return performance.now() - started;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  throw new Error('a new environment was not served by the edge within 60 s');
+  return undefined;
 }
 
-async function timedGet(edgeUrl: string, key: string): Promise<number> {
+/** The origin's warnings and errors, distinct messages with their counts. */
+function originTrouble(t: Topology): string[] {
+  const counts = new Map<string, number>();
+  for (const line of t.origin.logs())
+    if (line.level >= 40) counts.set(line.msg, (counts.get(line.msg) ?? 0) + 1);
+  return [...counts].map(([msg, n]) => `${n} x ${msg}`);
+}
+
+/** The time of one `GET /sdk/latest-all` with `key`, or undefined unless it answered 200. */
+async function timedGet(edgeUrl: string, key: string): Promise<number | undefined> {
   const started = performance.now();
   const res = await fetch(`${edgeUrl}/sdk/latest-all`, { headers: { authorization: key } });
   await res.arrayBuffer();
-  if (res.status !== 200) throw new Error(`GET /sdk/latest-all answered ${res.status}`);
-  return performance.now() - started;
+  return res.status === 200 ? performance.now() - started : undefined;
 }
 
 const topology = await startTopology({
@@ -100,8 +108,17 @@ try {
   const picks = Array.from({ length: samples }, (_, i) => created[(i * 7919) % created.length]!);
   const first: number[] = [];
   const repeated: number[] = [];
-  for (const env of picks) first.push(await timedGet(edgeUrl, env.sdkKey));
-  for (const env of picks) repeated.push(await timedGet(edgeUrl, env.sdkKey));
+  let refused = 0;
+  for (const [into, counted] of [
+    [first, true],
+    [repeated, false],
+  ] as const) {
+    for (const env of picks) {
+      const took = await timedGet(edgeUrl, env.sdkKey);
+      if (took !== undefined) into.push(took);
+      else if (counted) refused++;
+    }
+  }
 
   const tree = (pid: number | undefined) => (pid === undefined ? [] : [pid, ...descendantsOf(pid)]);
   const origin = tree(topology.origin.pid);
@@ -121,9 +138,14 @@ try {
   console.log(
     `  ${created.length} environments created through the API in ${createSeconds.toFixed(1)} s (${(created.length / createSeconds).toFixed(0)}/s, ${concurrency} at a time)`,
   );
-  console.log(`  a new environment's SDK key served by the edge after ${ms(newKeyMs)}`);
   console.log(
-    `  GET /sdk/latest-all, ${samples} environments: first p50 ${ms(f.p50)} p99 ${ms(f.p99)}; again p50 ${ms(r.p50)} p99 ${ms(r.p99)}`,
+    newKeyMs === undefined
+      ? "  a new environment's SDK key: NOT served by the edge within 60 s"
+      : `  a new environment's SDK key served by the edge after ${ms(newKeyMs)}`,
+  );
+  for (const line of originTrouble(topology)) console.log(`  origin logged: ${line}`);
+  console.log(
+    `  GET /sdk/latest-all, ${samples} environments: first p50 ${ms(f.p50)} p99 ${ms(f.p99)}; again p50 ${ms(r.p50)} p99 ${ms(r.p99)}; keys the edge refused: ${refused}`,
   );
   console.log(
     `  idle over ${idleSeconds} s: origin ${idle.origin.toFixed(3)} cores, edge ${idle.edge.toFixed(3)} cores; edge RSS ${(edgeRss / 2 ** 20).toFixed(0)} MiB`,
@@ -135,9 +157,11 @@ try {
       machine: machine(),
       environments: created.length,
       createSeconds,
-      newKeyMs,
+      newKeyMs: newKeyMs ?? null,
+      originTrouble: originTrouble(topology),
       firstRequest: f,
       repeatedRequest: r,
+      refusedKeys: refused,
       idleCores: idle,
       edgeRssBytes: edgeRss,
     }),
