@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { init, type LDClient } from '@launchdarkly/node-server-sdk';
 import {
+  adminRequest,
   fetchJson,
   killServer,
   startServer,
@@ -24,14 +25,7 @@ describe('vexil start delivers flag changes to LaunchDarkly SDKs', () => {
   let sdkKey = '';
 
   const api = (method: string, path: string, body?: unknown) =>
-    fetch(`${server!.url}/api/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${server!.adminToken}`,
-        'content-type': 'application/json',
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    adminRequest(server!, method, path, body);
 
   before(async () => {
     data = await tempDir();

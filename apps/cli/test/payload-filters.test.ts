@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { init, type LDClient, type LDOptions } from '@launchdarkly/node-server-sdk';
 import { until } from '@vexil/testkit';
 import {
+  adminRequest,
   fetchJson,
   killServer,
   startServer,
@@ -25,14 +26,7 @@ describe('payload filters with the LaunchDarkly Node SDK', () => {
   const clients: LDClient[] = [];
 
   const api = (method: string, path: string, body?: unknown) =>
-    fetch(`${server!.url}/api/v1/projects/default${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${server!.adminToken}`,
-        'content-type': 'application/json',
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    adminRequest(server!, method, `/projects/default${path}`, body);
 
   async function client(options: LDOptions): Promise<LDClient> {
     const ld = init(sdkKey, {

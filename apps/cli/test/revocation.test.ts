@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { killServer, startServer, tempDir, type ServerProcess } from './support/cli-process.js';
+import {
+  adminRequest,
+  killServer,
+  startServer,
+  tempDir,
+  type ServerProcess,
+} from './support/cli-process.js';
 
 // Revoking an edge token closes the relay feed it holds open, as revoking an SDK key closes the
 // SDK streams that use it; a new connection with it is refused.
@@ -10,14 +16,7 @@ describe('revocation of an edge token', () => {
   let server: ServerProcess | undefined;
 
   const api = (method: string, path: string, body?: unknown) =>
-    fetch(`${server!.url}/api/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${server!.adminToken}`,
-        'content-type': 'application/json',
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    adminRequest(server!, method, path, body);
 
   before(async () => {
     data = await tempDir();

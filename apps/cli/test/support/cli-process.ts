@@ -153,6 +153,20 @@ export async function tempDir(
 }
 
 /** fetch with a bearer token; the body parsed as JSON. */
+/** A request to the server's REST API (`/api/v1` + `path`) with its admin token and a JSON body. */
+export function adminRequest(
+  server: ServerProcess,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Response> {
+  return fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
 export async function fetchJson(
   url: string,
   token?: string,
