@@ -42,6 +42,24 @@ describe('tokens and roles', () => {
     assert.deepEqual(Object.keys(item).sort(), ['createdAt', 'id', 'name', 'role']);
   });
 
+  test('reader: SDK and mobile keys are masked; a writer sees them whole', async () => {
+    const { token } = await newToken('reader');
+    const { token: writer } = await newToken('writer');
+    const full = (
+      await api.call('GET', '/api/v1/projects/p/environments/prod', undefined, as(writer))
+    ).body as { sdkKey: string; mobileKey: string };
+    const views = [
+      (await api.call('GET', '/api/v1/projects/p/environments/prod', undefined, as(token))).body,
+      (await api.call('GET', '/api/v1/projects/p/environments', undefined, as(token))).body
+        .items[0],
+    ] as { sdkKey: string; mobileKey: string }[];
+    for (const view of views) {
+      assert.equal(view.sdkKey, `${full.sdkKey.slice(0, 4)}…${full.sdkKey.slice(-4)}`);
+      assert.equal(view.mobileKey, `${full.mobileKey.slice(0, 4)}…${full.mobileKey.slice(-4)}`);
+      assert.ok(!JSON.stringify(view).includes(full.sdkKey.slice(4, -4)));
+    }
+  });
+
   test('reader: reads everything, every write is 403 naming the role needed', async () => {
     const { token } = await newToken('reader');
     for (const path of [

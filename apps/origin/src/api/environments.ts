@@ -1,4 +1,4 @@
-import type { EnvironmentRecord, ExpiringKey, StoreTransaction } from '@vexil/store';
+import type { EnvironmentRecord, ExpiringKey, StoreTransaction, TokenRole } from '@vexil/store';
 import { ApiError } from '../http/api-error.js';
 import type { Route } from '../http/router.js';
 import { seedFilters } from '../domain/commit.js';
@@ -20,18 +20,27 @@ interface EnvironmentInput {
   name: string;
 }
 
-/** The API view; an old key past its expiry no longer works, so it is no longer listed. */
-export function environmentView(env: EnvironmentRecord, now: number) {
+/** A key as a `reader` token sees it: enough to tell keys apart, not enough to use one. */
+export function maskKey(key: string): string {
+  return `${key.slice(0, 4)}…${key.slice(-4)}`;
+}
+
+/**
+ * The API view; an old key past its expiry no longer works, so it is no longer listed. Keys are
+ * secrets: a `reader` token (dashboards, reporting) sees them masked.
+ */
+export function environmentView(env: EnvironmentRecord, now: number, role: TokenRole = 'admin') {
+  const shown = role === 'reader' ? maskKey : (key: string) => key;
   const live = (k: ExpiringKey | undefined) =>
-    k !== undefined && k.expiresAt > now ? k : undefined;
+    k !== undefined && k.expiresAt > now ? { ...k, key: shown(k.key) } : undefined;
   const expiringSdkKey = live(env.expiringSdkKey);
   const expiringMobileKey = live(env.expiringMobileKey);
   return {
     key: env.key,
     name: env.name,
     projectKey: env.projectKey,
-    sdkKey: env.sdkKey,
-    mobileKey: env.mobileKey,
+    sdkKey: shown(env.sdkKey),
+    mobileKey: shown(env.mobileKey),
     clientSideId: env.id,
     ...(expiringSdkKey === undefined ? {} : { expiringSdkKey }),
     ...(expiringMobileKey === undefined ? {} : { expiringMobileKey }),
@@ -66,7 +75,7 @@ export function environmentRoutes(deps: ApiDeps): Route[] {
     {
       method: 'GET',
       path: base,
-      summary: "List a project's environments with their keys",
+      summary: "List a project's environments with their keys (masked for reader tokens)",
       tag: 'environments',
       role: 'reader',
       responses: {
@@ -78,12 +87,14 @@ export function environmentRoutes(deps: ApiDeps): Route[] {
           },
         },
       },
-      handle: async ({ params }) => {
+      handle: async ({ params, actor }) => {
         const items = await read(async () => {
           await requireProject(deps.store, params['projectKey']!);
           return deps.store.listEnvironments(params['projectKey']!);
         });
-        return { body: { items: items.map((e) => environmentView(e, deps.now())) } };
+        return {
+          body: { items: items.map((e) => environmentView(e, deps.now(), actor.role)) },
+        };
       },
     },
     {
@@ -147,19 +158,20 @@ export function environmentRoutes(deps: ApiDeps): Route[] {
     {
       method: 'GET',
       path: `${base}/{environmentKey}`,
-      summary: 'Get an environment with its keys',
+      summary: 'Get an environment with its keys (masked for reader tokens)',
       tag: 'environments',
       role: 'reader',
       responses: {
         200: { description: 'the environment', schema: ref('Environment') },
         404: { description: 'not found' },
       },
-      handle: async ({ params }) => ({
+      handle: async ({ params, actor }) => ({
         body: environmentView(
           await read(() =>
             requireEnvironment(deps.store, params['projectKey']!, params['environmentKey']!),
           ),
           deps.now(),
+          actor.role,
         ),
       }),
     },
