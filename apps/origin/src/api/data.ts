@@ -19,7 +19,14 @@ import { defaultTargeting, sdkFlag } from '../domain/flag-model.js';
 import { sdkSegment } from '../domain/segment-model.js';
 import { validationFailed, type ErrorDetail } from '../http/api-error.js';
 import type { Route } from '../http/router.js';
-import { lockFlags, read, requireEnvironment, write, type ApiDeps } from './deps.js';
+import {
+  lockEnvironments,
+  lockFlags,
+  read,
+  requireEnvironment,
+  write,
+  type ApiDeps,
+} from './deps.js';
 import { isValidKey, ref } from './schemas.js';
 
 // Import and export in LaunchDarkly's SDK data format: the migration path from LaunchDarkly.
@@ -179,6 +186,8 @@ async function importData(
   const archived: string[] = [];
   // Every flag of the project is either imported or removed from this environment: lock them
   // all up front, in key order, so that concurrent PATCHes wait instead of being overwritten.
+  // Environments first, then flags: the order of every write that locks both.
+  await lockEnvironments(tx, env.projectKey);
   const current = new Map((await lockFlags(tx, env.projectKey)).map((f) => [f.key, f]));
   for (const flag of flags) {
     const existing = current.get(flag.key);

@@ -189,6 +189,8 @@ export function environmentRoutes(deps: ApiDeps): Route[] {
             params['projectKey']!,
             params['environmentKey']!,
           );
+          // Environments first, then flags: the order of every write that locks both.
+          await lockEnvironments(tx, env.projectKey);
           for (const flag of await lockFlags(tx, env.projectKey)) {
             if (flag.environments[env.key] === undefined) continue;
             delete flag.environments[env.key];

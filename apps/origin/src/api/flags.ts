@@ -28,6 +28,13 @@ import {
 import { applyJsonPatch, type Operation } from './json-patch.js';
 import { ref } from './schemas.js';
 
+/** Whether a patch can change a flag's tags or `archived`, and so its payload filters. */
+function touchesFilterMembership(operations: readonly Operation[]): boolean {
+  const touches = (pointer: unknown) =>
+    typeof pointer === 'string' && (pointer === '' || /^\/(tags|archived)(\/|$)/.test(pointer));
+  return operations.some((op) => touches(op.path) || touches((op as { from?: unknown }).from));
+}
+
 export function flagRoutes(deps: ApiDeps, schemas: SchemaRegistry): Route[] {
   const base = '/api/v1/projects/{projectKey}/flags';
   const envKeysOf = async (tx: StoreTransaction, projectKey: string) =>
@@ -198,6 +205,8 @@ export function flagRoutes(deps: ApiDeps, schemas: SchemaRegistry): Route[] {
         const expected = ifMatchVersion(req);
         const representation = await write(deps, async (tx, changed) => {
           await requireProject(tx, projectKey);
+          // It can move the flag into or out of a payload filter: see lockAll in commit.ts.
+          if (touchesFilterMembership(body as Operation[])) await lockEnvironments(tx, projectKey);
           const before = await tx.getFlagForUpdate(projectKey, params['flagKey']!);
           if (before === undefined)
             throw notFound(`flag "${params['flagKey']!}" in project "${projectKey}"`);
@@ -257,6 +266,7 @@ export function flagRoutes(deps: ApiDeps, schemas: SchemaRegistry): Route[] {
         const expected = ifMatchVersion(req);
         await write(deps, async (tx, changed) => {
           await requireProject(tx, projectKey);
+          await lockEnvironments(tx, projectKey);
           const before = await tx.getFlagForUpdate(projectKey, params['flagKey']!);
           if (before === undefined)
             throw notFound(`flag "${params['flagKey']!}" in project "${projectKey}"`);

@@ -75,7 +75,6 @@ export async function commitFlag(
   const environments = await tx.listEnvironments(projectKey);
   const environmentIds: string[] = [];
   const key = (after ?? before)!.key;
-  if (mayMoveInFilters(before, after)) await lockAll(tx, environments);
   for (const env of environments) {
     const served = (r: FlagRecord | undefined) =>
       r === undefined || r.archived || r.environments[env.key] === undefined ? undefined : r;
@@ -191,9 +190,11 @@ function mayMoveInFilters(before: FlagRecord | undefined, after: FlagRecord | un
 
 /**
  * Locks every environment of the project, in key order. Writes that resolve payload filters
- * (a filter's own, a flag's that can move it in or out of one) take these first, before they
- * read the flags and filters, so two of them side by side (PostgreSQL runs transactions
- * concurrently) cannot each resolve from the other's old data.
+ * hold these before they read the flags and filters, so two of them side by side (PostgreSQL
+ * runs transactions concurrently) cannot each resolve from the other's old data: a filter's own
+ * write takes them here; a flag write that can move a flag in or out of a filter (create,
+ * delete, import, a PATCH of tags or `archived`) takes them in its route, before the flag rows,
+ * which is the order every write that locks both keeps (environments, then flags).
  */
 async function lockAll(tx: StoreTransaction, environments: readonly EnvironmentRecord[]) {
   const keys = environments.map((e) => e.key).sort();
