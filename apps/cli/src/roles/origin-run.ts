@@ -1,8 +1,8 @@
 import { apiProcessStreamCap } from '../start/file-budget.js';
 import type { Server } from 'node:http';
 import { createNatsBus } from '@vexil/bus/nats';
-import { busUpstream, createEdge, startReporting } from '@vexil/edge';
-import { REPORT_INTERVAL_MS } from '../start/reporting.js';
+import { busUpstream, createEdge } from '@vexil/edge';
+import { reportIntoStore } from '../start/reporting.js';
 import { createOrigin, ensureAdminToken, newApiToken, startPublisher } from '@vexil/origin';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -96,12 +96,7 @@ export async function runOrigin(ctx: CommandContext): Promise<void> {
         },
       });
       await edge.start();
-      const stopReporting = startReporting(
-        () => edge.report(),
-        (report) => store.transaction((tx) => tx.putEdgeReport(report)),
-        REPORT_INTERVAL_MS,
-        logger,
-      );
+      const stopReporting = reportIntoStore(edge, store, logger);
       return {
         handlers: [
           { name: 'api', handle: apiHandler(() => origin) },

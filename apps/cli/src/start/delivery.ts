@@ -1,11 +1,11 @@
 import type { Server } from 'node:http';
 import { createInProcessBus, type ChangeBus } from '@vexil/bus';
 import { hostname } from 'node:os';
-import { busUpstream, createEdge, startReporting, type Edge } from '@vexil/edge';
+import { busUpstream, createEdge, type Edge } from '@vexil/edge';
 import { startPublisher, type ChangePublisher, type Logger } from '@vexil/origin';
 import type { Store } from '@vexil/store';
 import type { Registry } from 'prom-client';
-import { REPORT_INTERVAL_MS } from './reporting.js';
+import { reportIntoStore } from './reporting.js';
 
 /**
  * The delivery side of `vexil start`: an in-process bus fed by the origin's outbox publisher,
@@ -44,12 +44,7 @@ export async function startDelivery(
     ...(metrics === undefined ? {} : { metrics }),
   });
   await edge.start();
-  const stopReporting = startReporting(
-    () => edge.report(),
-    (report) => store.transaction((tx) => tx.putEdgeReport(report)),
-    REPORT_INTERVAL_MS,
-    logger,
-  );
+  const stopReporting = reportIntoStore(edge, store, logger);
   server.on('upgrade', (req, socket, head) => {
     if (!edge.handleUpgrade(req, socket, head)) socket.destroy();
   });

@@ -3,7 +3,13 @@ import { header } from '../http/respond.js';
 import type { EdgeRoute, StreamRequest } from '../http/routes.js';
 import type { EnvironmentState, StateEvent } from '../state/environment-state.js';
 import { sendInitialPayload } from '../stream/initial-payload.js';
-import { currentView, inView, requestedView, type FlagView } from './payload-filter.js';
+import {
+  fanOutByView,
+  inView,
+  requestedView,
+  viewSuffix,
+  type FlagView,
+} from './payload-filter.js';
 import { allDataText, flagsMapText } from './sdk-payloads.js';
 import { sseEvent, sseHeaders } from './sse.js';
 
@@ -20,13 +26,13 @@ const ALL = 'fdv1-all';
 const FLAGS = 'fdv1-flags';
 
 function putAll(state: EnvironmentState, view: FlagView | undefined): Buffer {
-  return state.derived(`fdv1-put-all|${view?.key ?? ''}`, () =>
+  return state.derived(`fdv1-put-all${viewSuffix(view)}`, () =>
     sseEvent('put', `{"path":"/","data":${allDataText(state, view)}}`, state.seq),
   );
 }
 
 function putFlags(state: EnvironmentState, view: FlagView | undefined): Buffer {
-  return state.derived(`fdv1-put-flags|${view?.key ?? ''}`, () =>
+  return state.derived(`fdv1-put-flags${viewSuffix(view)}`, () =>
     sseEvent('put', flagsMapText(state, view), state.seq),
   );
 }
@@ -61,23 +67,14 @@ function fanOutTo(
 }
 
 function fanOut(ctx: EdgeContext, state: EnvironmentState, event: StateEvent): void {
-  if (event.type === 'change' && event.item.kind === 'filter') {
-    // The filter's flags changed: its streams get a new `put`, or end when it was deleted (the
-    // SDK reconnects and is told the filter does not exist).
-    const view = currentView(state, event.item.key);
-    if (view === undefined) {
-      for (const format of [ALL, FLAGS])
-        ctx.hub.closeGroup(state.id, format, event.item.key, 'resync');
-    } else {
-      fanOutTo(ctx, state, { type: 'reset' }, view);
-    }
-    return;
-  }
-  fanOutTo(ctx, state, event, undefined);
-  for (const key of state.filters.keys()) {
-    const view = currentView(state, key);
-    if (view !== undefined) fanOutTo(ctx, state, event, view);
-  }
+  fanOutByView(
+    state,
+    event,
+    (e, view) => fanOutTo(ctx, state, e, view),
+    (key) => {
+      for (const format of [ALL, FLAGS]) ctx.hub.closeGroup(state.id, format, key, 'resync');
+    },
+  );
 }
 
 /** The seq a reconnecting SDK already has, from the SSE id it last received. */

@@ -1,5 +1,5 @@
 import type { EnvironmentState, StoredItem } from '../state/environment-state.js';
-import { inView, type FlagView } from './payload-filter.js';
+import { inView, viewSuffix, type FlagView } from './payload-filter.js';
 import { sseEvent } from './sse.js';
 
 // LaunchDarkly FDv2 payloads (docs/protocol.md section 4.2). What the SDK does with them is in
@@ -88,7 +88,7 @@ function transferred(state: EnvironmentState): Fdv2Event {
 
 /** Every live item (tombstones are left out: a full transfer replaces the SDK's whole store). */
 function fullBody(state: EnvironmentState, view: FlagView | undefined): readonly Fdv2Event[] {
-  return state.derived(`fdv2-full-body|${view?.key ?? ''}`, () => {
+  return state.derived(`fdv2-full-body${viewSuffix(view)}`, () => {
     const events: Fdv2Event[] = [];
     for (const items of [state.flags, state.segments])
       for (const item of items.values())
@@ -130,7 +130,7 @@ export function streamTransfer(
   view?: FlagView,
 ): Buffer {
   if (transfer.intent !== 'xfer-full') return toSse(transferEvents(state, transfer, view));
-  return state.derived(`fdv2-sse-full-${transfer.reason}|${view?.key ?? ''}`, () =>
+  return state.derived(`fdv2-sse-full-${transfer.reason}${viewSuffix(view)}`, () =>
     toSse(transferEvents(state, transfer, view)),
   );
 }
@@ -138,7 +138,7 @@ export function streamTransfer(
 /** The transfer as the `/sdk/poll` body `{"events":[...]}`. */
 export function pollTransfer(state: EnvironmentState, transfer: Transfer, view?: FlagView): string {
   if (transfer.intent !== 'xfer-full') return toPoll(transferEvents(state, transfer, view));
-  return state.derived(`fdv2-poll-full-${transfer.reason}|${view?.key ?? ''}`, () =>
+  return state.derived(`fdv2-poll-full-${transfer.reason}${viewSuffix(view)}`, () =>
     toPoll(transferEvents(state, transfer, view)),
   );
 }

@@ -11,7 +11,7 @@ import {
   streamTransfer,
   type Transfer,
 } from './fdv2-payloads.js';
-import { currentView, inView, requestedView, type FlagView } from './payload-filter.js';
+import { fanOutByView, inView, requestedView, type FlagView } from './payload-filter.js';
 import { sseHeaders } from './sse.js';
 
 // LaunchDarkly FDv2 (docs/protocol.md section 4.2): `GET /sdk/stream` (SSE) and `GET /sdk/poll`
@@ -39,18 +39,12 @@ function fanOutTo(
 }
 
 function fanOut(ctx: EdgeContext, state: EnvironmentState, event: StateEvent): void {
-  if (event.type === 'change' && event.item.kind === 'filter') {
-    // Its flags changed: a full transfer to its streams, or the end of them if it was deleted.
-    const view = currentView(state, event.item.key);
-    if (view === undefined) ctx.hub.closeGroup(state.id, FORMAT, event.item.key, 'resync');
-    else fanOutTo(ctx, state, { type: 'reset' }, view);
-    return;
-  }
-  fanOutTo(ctx, state, event, undefined);
-  for (const key of state.filters.keys()) {
-    const view = currentView(state, key);
-    if (view !== undefined) fanOutTo(ctx, state, event, view);
-  }
+  fanOutByView(
+    state,
+    event,
+    (e, view) => fanOutTo(ctx, state, e, view),
+    (key) => ctx.hub.closeGroup(state.id, FORMAT, key, 'resync'),
+  );
 }
 
 /** Full transfers take an admission slot (reconnect storms); resumes are small and go through. */

@@ -1,5 +1,5 @@
 import { EdgeError } from '../http/respond.js';
-import type { EnvironmentState, StoredItem } from '../state/environment-state.js';
+import type { EnvironmentState, StateEvent, StoredItem } from '../state/environment-state.js';
 
 // Payload filters (docs/protocol.md section 4.7): an SDK configured with `payloadFilterKey` sends
 // `?filter=<key>` on its stream and polling requests, and is served only the flags of that
@@ -20,6 +20,11 @@ function viewOf(filter: StoredItem): FlagView {
   return { key: filter.key, includes: (flagKey) => served.has(flagKey) };
 }
 
+/** What a payload memoized per view adds to its key: nothing for every flag, `|<filter>`. */
+export function viewSuffix(view: FlagView | undefined): string {
+  return view === undefined ? '' : `|${view.key}`;
+}
+
 /** The filter a request asks for (`?filter=`), or undefined for every flag. */
 export function requestedView(
   state: EnvironmentState,
@@ -34,18 +39,18 @@ export function requestedView(
       'filter must be a payload filter key: letters, digits, ".", "_" or "-", starting with a letter or digit',
     );
   }
-  const filter = state.filters.get(key);
-  if (filter === undefined || filter.deleted) {
+  const view = currentView(state, key);
+  if (view === undefined) {
     throw new EdgeError(
       'NOT_FOUND',
       `no payload filter "${key}" in project "${project}": create it with POST /api/v1/projects/${project}/filters, or remove the SDK's payloadFilterKey`,
     );
   }
-  return viewOf(filter);
+  return view;
 }
 
-/** The view of a filter now (after a change to it), or undefined when it was deleted. */
-export function currentView(state: EnvironmentState, key: string): FlagView | undefined {
+/** The view of a filter now, or undefined when there is none (or it was deleted). */
+function currentView(state: EnvironmentState, key: string): FlagView | undefined {
   const filter = state.filters.get(key);
   return filter === undefined || filter.deleted ? undefined : viewOf(filter);
 }
@@ -54,4 +59,26 @@ export function currentView(state: EnvironmentState, key: string): FlagView | un
 export function inView(view: FlagView | undefined, item: StoredItem): boolean {
   if (item.kind === 'filter') return false;
   return view === undefined || item.kind === 'segment' || view.includes(item.key);
+}
+
+/**
+ * Routes one state event to a protocol's streams by view: to the unfiltered streams and to those
+ * of every live filter. A change to a filter itself goes only to that filter's streams, as a
+ * reset (they get a new full payload), or ends them (`closeFilter`) when it was deleted: the
+ * SDK reconnects and is told the filter does not exist.
+ */
+export function fanOutByView(
+  state: EnvironmentState,
+  event: StateEvent,
+  to: (event: StateEvent, view: FlagView | undefined) => void,
+  closeFilter: (key: string) => void,
+): void {
+  if (event.type === 'change' && event.item.kind === 'filter') {
+    const view = currentView(state, event.item.key);
+    if (view === undefined) closeFilter(event.item.key);
+    else to({ type: 'reset' }, view);
+    return;
+  }
+  to(event, undefined);
+  for (const filter of state.filters.values()) if (!filter.deleted) to(event, viewOf(filter));
 }

@@ -1,5 +1,5 @@
 import type { EnvironmentState, StoredItem } from '../state/environment-state.js';
-import type { FlagView } from './payload-filter.js';
+import { viewSuffix, type FlagView } from './payload-filter.js';
 
 // LaunchDarkly's server-side data payloads, serialized once per environment version (and
 // payload filter) and shared by every stream and poll (docs/protocol.md section 4).
@@ -12,19 +12,16 @@ function itemsMap(items: Map<string, StoredItem>, view?: FlagView): string {
   return `{${parts.join(',')}}`;
 }
 
-/** What a memo key adds for a filter: nothing without one. */
-const variant = (view: FlagView | undefined) => (view === undefined ? '' : `|${view.key}`);
-
 /** `{"flags":{...},"segments":{...}}` without tombstones; only the filter's flags with one. */
 export function allDataText(state: EnvironmentState, view?: FlagView): string {
   return state.derived(
-    `all-data${variant(view)}`,
+    `all-data${viewSuffix(view)}`,
     () => `{"flags":${itemsMap(state.flags, view)},"segments":${segmentsMapText(state)}}`,
   );
 }
 
 export function flagsMapText(state: EnvironmentState, view?: FlagView): string {
-  return state.derived(`flags-map${variant(view)}`, () => itemsMap(state.flags, view));
+  return state.derived(`flags-map${viewSuffix(view)}`, () => itemsMap(state.flags, view));
 }
 
 export function segmentsMapText(state: EnvironmentState): string {

@@ -196,9 +196,13 @@ function mayMoveInFilters(before: FlagRecord | undefined, after: FlagRecord | un
  * delete, import, a PATCH of tags or `archived`) takes them in its route, before the flag rows,
  * which is the order every write that locks both keeps (environments, then flags).
  */
-async function lockAll(tx: StoreTransaction, environments: readonly EnvironmentRecord[]) {
+async function lockAll(
+  tx: StoreTransaction,
+  projectKey: string,
+  environments: readonly EnvironmentRecord[],
+) {
   const keys = environments.map((e) => e.key).sort();
-  for (const key of keys) await tx.getEnvironmentForUpdate(environments[0]!.projectKey, key);
+  for (const key of keys) await tx.getEnvironmentForUpdate(projectKey, key);
 }
 
 /**
@@ -247,7 +251,7 @@ export async function commitFilter(
 ): Promise<CommitResult> {
   const key = (after ?? before)!.key;
   const environments = await tx.listEnvironments(projectKey);
-  await lockAll(tx, environments);
+  await lockAll(tx, projectKey, environments);
   const flags = await tx.listFlags(projectKey);
   const oldItem = before && sdkFilter(key, resolveFilter(before, flags), 0);
   const served = after && resolveFilter(after, flags);
