@@ -5,6 +5,8 @@ export type {
   AuditQuery,
   ChangeKind,
   ChangeRecord,
+  DirectoryMark,
+  DirectorySubject,
   EnvironmentRecord,
   EnvironmentSnapshot,
   ExpiringKey,

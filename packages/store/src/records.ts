@@ -137,6 +137,21 @@ export interface TokenRecord {
   lastUsedAt?: number;
 }
 
+/** What a directory mark names: an environment (by id) or an API token (by hash). */
+export type DirectorySubject =
+  { kind: 'environment'; id: string } | { kind: 'token'; hash: string };
+
+/**
+ * A note that the credential directory may have changed: every write to an environment or a
+ * token leaves one in its own transaction, so the origin can bring the bus's copy of the
+ * directory in step even after a crash between commit and publish. Ids increase and are never
+ * reused, but concurrent transactions may commit them out of order.
+ */
+export interface DirectoryMark {
+  id: number;
+  subject: DirectorySubject;
+}
+
 export interface AuditEntry {
   id: number;
   at: number;

@@ -3,6 +3,7 @@ import type {
   AuditEntry,
   AuditQuery,
   ChangeRecord,
+  DirectoryMark,
   EnvironmentRecord,
   EnvironmentSnapshot,
   FilterRecord,
@@ -85,11 +86,18 @@ export interface StoreTransaction extends StoreReader {
    * not committed yet (the unique index decides), so two creates of one key cannot both win.
    */
   createProject(project: ProjectRecord): Promise<void>;
-  /** Deletes the project with its environments, flags, segments, state and change logs. */
+  /**
+   * Deletes the project with its environments, flags, segments, state and change logs. Leaves
+   * a directory mark for each of its environments.
+   */
   deleteProject(projectKey: string): Promise<void>;
 
-  /** Insert or update (by id). `seq` is owned by the store and ignored here. */
+  /**
+   * Insert or update (by id). `seq` is owned by the store and ignored here. Leaves a directory
+   * mark for the environment.
+   */
   putEnvironment(environment: EnvironmentRecord): Promise<void>;
+  /** Leaves a directory mark for the environment, if it existed. */
   deleteEnvironment(projectKey: string, environmentKey: string): Promise<void>;
 
   putFlag(flag: FlagRecord): Promise<void>;
@@ -106,6 +114,7 @@ export interface StoreTransaction extends StoreReader {
   putFilter(filter: FilterRecord): Promise<void>;
   deleteFilter(projectKey: string, filterKey: string): Promise<void>;
 
+  /** Insert or replace (by id). Leaves a directory mark for the token's hash. */
   putToken(token: TokenRecord): Promise<void>;
 
   appendAudit(entry: NewAuditEntry): Promise<number>;
@@ -136,6 +145,13 @@ export interface Store extends StoreReader {
    * waits for itself in the memory and SQLite stores.
    */
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+  /** Committed directory marks, oldest (lowest id) first, at most `limit` (1 to 10,000). */
+  listDirectoryMarks(limit: number): Promise<DirectoryMark[]>;
+  /**
+   * Deletes the marks with these ids (unknown ids are ignored). Delete the ids handled, not
+   * every id up to the highest: a lower id may commit after a higher one was read.
+   */
+  deleteDirectoryMarks(ids: readonly number[]): Promise<void>;
   /** Waits for running work, then releases connections. Idempotent. */
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { cascadeContract } from './contract/cascade.js';
 import { changeContract } from './contract/changes.js';
 import { createContract } from './contract/creates.js';
 import { crudContract } from './contract/crud.js';
+import { directoryMarkContract } from './contract/directory-marks.js';
 import { edgeReportContract } from './contract/edge-reports.js';
 import { insightsContract } from './contract/insights.js';
 import { useStore, type OpenStore } from './contract/harness.js';
@@ -27,6 +28,7 @@ export function runStoreContract(name: string, open: OpenStore): void {
     auditContract(ctx);
     insightsContract(ctx);
     edgeReportContract(ctx);
+    directoryMarkContract(ctx);
     persistenceContract(ctx);
   });
 }

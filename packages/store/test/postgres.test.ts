@@ -6,7 +6,13 @@ import pg from 'pg';
 import { openPostgresStore } from '@vexil/store/postgres';
 import { serviceSkip, services } from '@vexil/testkit';
 import { runStoreContract } from './contract.js';
-import { assertNoLostUpdate, incrementCounter, rejectsWithCode, seed } from './contract/helpers.js';
+import {
+  assertNoLostUpdate,
+  incrementCounter,
+  rejectsWithCode,
+  seed,
+  seedDirectory,
+} from './contract/helpers.js';
 
 const skip = await serviceSkip('postgres');
 
@@ -91,6 +97,31 @@ if (skip !== undefined) {
           'SCHEMA_TOO_NEW',
         );
       } finally {
+        await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      }
+    });
+
+    test('migration 5 marks every environment and token of a version 4 schema', async () => {
+      const schema = freshSchema();
+      const store = await openPostgresStore({ url: services.postgres, schema });
+      try {
+        const expected = await seedDirectory(store);
+        await store.close();
+        // Migration 5 only adds directory_marks: without it and its version row, this is version 4.
+        await admin(
+          `DROP TABLE ${schema}.directory_marks`,
+          `DELETE FROM ${schema}.schema_migrations WHERE version = 5`,
+        );
+        const upgraded = await openPostgresStore({ url: services.postgres, schema });
+        try {
+          const marks = await upgraded.listDirectoryMarks(100);
+          const subjects = marks.map((mark) => mark.subject);
+          assert.deepEqual(subjects, expected);
+        } finally {
+          await upgraded.close();
+        }
+      } finally {
+        await store.close();
         await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       }
     });

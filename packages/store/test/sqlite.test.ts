@@ -7,7 +7,13 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { openSqliteStore, type CheckpointResult } from '@vexil/store/sqlite';
 import { runStoreContract } from './contract.js';
-import { assertNoLostUpdate, incrementCounter, rejectsWithCode, seed } from './contract/helpers.js';
+import {
+  assertNoLostUpdate,
+  incrementCounter,
+  rejectsWithCode,
+  seed,
+  seedDirectory,
+} from './contract/helpers.js';
 
 const root = await mkdtemp(join(tmpdir(), 'vexil-store-sqlite-'));
 after(() => rm(root, { recursive: true, force: true }));
@@ -37,6 +43,25 @@ describe('sqlite store', () => {
     db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)').run();
     db.close();
     await rejectsWithCode(openSqliteStore({ path }), 'SCHEMA_TOO_NEW');
+  });
+
+  test('migration 5 marks every environment and token of a version 4 database', async () => {
+    const path = freshPath();
+    const store = await openSqliteStore({ path });
+    const expected = await seedDirectory(store);
+    await store.close();
+    // Migration 5 only adds directory_marks: without it and its version row, this is version 4.
+    const db = new Database(path);
+    db.exec('DROP TABLE directory_marks; DELETE FROM schema_migrations WHERE version = 5');
+    db.close();
+    const upgraded = await openSqliteStore({ path });
+    try {
+      const marks = await upgraded.listDirectoryMarks(100);
+      const subjects = marks.map((mark) => mark.subject);
+      assert.deepEqual(subjects, expected);
+    } finally {
+      await upgraded.close();
+    }
   });
 
   test('an unopenable path is UNAVAILABLE', async () => {

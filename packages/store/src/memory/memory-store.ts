@@ -1,4 +1,7 @@
+import { jsonCopy } from '../internal/json-copy.js';
+import { directoryMarkLimit } from '../internal/limits.js';
 import { Mutex } from '../internal/mutex.js';
+import type { DirectoryMark } from '../records.js';
 import type { Store, StoreTransaction } from '../store.js';
 import { MemoryReader } from './memory-reader.js';
 import { Draft, emptyTables, type Tables } from './memory-tables.js';
@@ -38,6 +41,21 @@ class MemoryStore extends MemoryReader implements Store {
       } finally {
         draft.finish();
       }
+    });
+  }
+
+  async listDirectoryMarks(limit: number): Promise<DirectoryMark[]> {
+    return jsonCopy(this.view().directoryMarks.slice(0, directoryMarkLimit(limit)));
+  }
+
+  deleteDirectoryMarks(ids: readonly number[]): Promise<void> {
+    const handled = new Set(ids);
+    // Among the writers: a running transaction's commit replaces the committed tables with its
+    // draft, which would bring back marks deleted in the meantime.
+    return this.writers.run(async () => {
+      const { committed } = this.state;
+      const directoryMarks = committed.directoryMarks.filter((mark) => !handled.has(mark.id));
+      this.state.committed = { ...committed, directoryMarks };
     });
   }
 

@@ -3,6 +3,7 @@ import type { EdgeReport } from '@vexil/protocol';
 import type {
   AuditEntry,
   ChangeRecord,
+  DirectoryMark,
   EnvironmentRecord,
   EnvironmentSnapshot,
   FilterRecord,
@@ -40,7 +41,17 @@ export interface Tables {
   insights: Map<string, InsightCount>;
   /** By edge id. */
   edgeReports: Map<string, EdgeReport>;
+  /** In id order. */
+  directoryMarks: DirectoryMark[];
+  /**
+   * The id of the newest mark ever made, so that ids are never reused once marks are deleted.
+   * A counter, not a table: a draft's shallow copy of Tables already isolates it.
+   */
+  lastDirectoryMarkId: number;
 }
+
+/** The members of Tables that are tables (a Map or an array), which drafts copy on write. */
+export type TableName = Exclude<keyof Tables, 'lastDirectoryMarkId'>;
 
 export function emptyTables(): Tables {
   return {
@@ -55,6 +66,8 @@ export function emptyTables(): Tables {
     changes: new Map(),
     insights: new Map(),
     edgeReports: new Map(),
+    directoryMarks: [],
+    lastDirectoryMarkId: 0,
   };
 }
 
@@ -78,7 +91,7 @@ export const environmentPrefix = (environmentId: string) => `${environmentId}\0`
  */
 export class Draft {
   private readonly current: Tables;
-  private readonly copied = new Set<keyof Tables>();
+  private readonly copied = new Set<TableName>();
   private readonly copiedLogs = new Set<string>();
   private finished = false;
 
@@ -91,7 +104,7 @@ export class Draft {
     return this.current;
   }
 
-  writable<K extends keyof Tables>(name: K): Tables[K] {
+  writable<K extends TableName>(name: K): Tables[K] {
     const tables = this.tables;
     if (!this.copied.has(name)) {
       this.copied.add(name);

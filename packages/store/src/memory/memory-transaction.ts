@@ -9,6 +9,7 @@ import type { EdgeReport } from '@vexil/protocol';
 import type {
   InsightCount,
   ChangeRecord,
+  DirectorySubject,
   EnvironmentRecord,
   FilterRecord,
   FlagRecord,
@@ -27,6 +28,7 @@ import {
   itemId,
   segmentId,
   type Draft,
+  type TableName,
   type Tables,
 } from './memory-tables.js';
 
@@ -89,6 +91,7 @@ export class MemoryTransaction extends MemoryReader implements StoreTransaction 
     if (clash !== undefined && clash.id !== id) throw environmentKeyTaken(projectKey, key);
     const seq = this.view().environments.get(id)?.seq ?? 0;
     this.write('environments').set(id, { ...jsonCopy(environment), seq });
+    this.mark({ kind: 'environment', id });
   }
 
   async deleteEnvironment(projectKey: string, environmentKey: string): Promise<void> {
@@ -144,6 +147,7 @@ export class MemoryTransaction extends MemoryReader implements StoreTransaction 
 
   async putToken(token: TokenRecord): Promise<void> {
     this.write('tokens').set(token.id, jsonCopy(token));
+    this.mark({ kind: 'token', hash: token.hash });
   }
 
   async appendAudit(entry: NewAuditEntry): Promise<number> {
@@ -182,8 +186,14 @@ export class MemoryTransaction extends MemoryReader implements StoreTransaction 
     return jsonCopy(record);
   }
 
-  private write<K extends keyof Tables>(name: K): Tables[K] {
+  private write<K extends TableName>(name: K): Tables[K] {
     return this.draft.writable(name);
+  }
+
+  private mark(subject: DirectorySubject): void {
+    const tables = this.view();
+    tables.lastDirectoryMarkId += 1;
+    this.write('directoryMarks').push({ id: tables.lastDirectoryMarkId, subject });
   }
 
   private removeEnvironment(environmentId: string): void {
@@ -194,5 +204,6 @@ export class MemoryTransaction extends MemoryReader implements StoreTransaction 
       for (const id of [...table.keys()]) if (id.startsWith(prefix)) table.delete(id);
     }
     this.write('changes').delete(environmentId);
+    this.mark({ kind: 'environment', id: environmentId });
   }
 }

@@ -111,4 +111,18 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 5,
+    statements: [
+      `CREATE TABLE directory_marks (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        subject TEXT NOT NULL
+      )`,
+      // An upgraded database publishes its whole directory once.
+      `INSERT INTO directory_marks (subject)
+        SELECT 'environment:' || id FROM environments ORDER BY id`,
+      `INSERT INTO directory_marks (subject)
+        SELECT 'token:' || hash FROM tokens ORDER BY id`,
+    ],
+  },
 ];

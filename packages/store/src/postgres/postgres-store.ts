@@ -1,5 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
+import type { DirectoryMark } from '../records.js';
+import { selectDirectoryMarks } from '../sql/directory-marks-sql.js';
+import { toJson } from '../sql/rows.js';
 import { ScopedExecutor } from '../sql/scoped-executor.js';
 import type { SqlLocks } from '../sql/sql-executor.js';
 import { SqlReader } from '../sql/sql-reader.js';
@@ -27,6 +30,10 @@ export interface PostgresStoreOptions {
 }
 
 const LOCKS: SqlLocks = { forUpdate: 'FOR UPDATE', forShare: 'FOR SHARE' };
+
+/** The ids arrive as one JSON array, so any number of them is one statement. */
+const DELETE_DIRECTORY_MARKS = `DELETE FROM directory_marks
+  WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)`;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** Opens a pool on the database, creating and migrating the schema if needed. */
@@ -92,6 +99,15 @@ class PostgresStore extends SqlReader implements Store {
         await delay(Math.random() * 5 * 2 ** attempt);
       }
     }
+  }
+
+  listDirectoryMarks(limit: number): Promise<DirectoryMark[]> {
+    return selectDirectoryMarks(this.exec, limit);
+  }
+
+  async deleteDirectoryMarks(ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.exec.query(DELETE_DIRECTORY_MARKS, [toJson(ids)]);
   }
 
   async close(): Promise<void> {

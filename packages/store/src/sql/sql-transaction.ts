@@ -13,6 +13,7 @@ import type {
   TokenRecord,
 } from '../records.js';
 import type { StoreTransaction } from '../store.js';
+import { insertDirectoryMark, markEnvironments } from './directory-marks-sql.js';
 import { ENVIRONMENT_COLUMNS, environmentParams, segmentFromRow, toJson } from './rows.js';
 import type { SqlExecutor, SqlLocks } from './sql-executor.js';
 import { addInsights } from './insights-sql.js';
@@ -80,6 +81,7 @@ export class SqlTransaction extends SqlReader implements StoreTransaction {
   }
 
   async deleteProject(projectKey: string): Promise<void> {
+    await markEnvironments(this.exec, 'project_key = $1', [projectKey]);
     // Foreign keys cascade to environments, flags, segments, env_items and changes.
     await this.exec.query('DELETE FROM projects WHERE key = $1', [projectKey]);
   }
@@ -101,9 +103,14 @@ export class SqlTransaction extends SqlReader implements StoreTransaction {
          expiring_mobile_key = excluded.expiring_mobile_key, created_at = excluded.created_at`,
       environmentParams(environment),
     );
+    await insertDirectoryMark(this.exec, { kind: 'environment', id });
   }
 
   async deleteEnvironment(projectKey: string, environmentKey: string): Promise<void> {
+    await markEnvironments(this.exec, 'project_key = $1 AND key = $2', [
+      projectKey,
+      environmentKey,
+    ]);
     // Foreign keys cascade to the environment's segments, env_items and changes.
     const sql = 'DELETE FROM environments WHERE project_key = $1 AND key = $2';
     await this.exec.query(sql, [projectKey, environmentKey]);
@@ -182,6 +189,7 @@ export class SqlTransaction extends SqlReader implements StoreTransaction {
          doc = excluded.doc`,
       [token.id, token.hash, token.createdAt, toJson(token)],
     );
+    await insertDirectoryMark(this.exec, { kind: 'token', hash: token.hash });
   }
 
   async appendAudit(entry: NewAuditEntry): Promise<number> {

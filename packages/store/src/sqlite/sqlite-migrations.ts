@@ -111,4 +111,18 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT`,
     ],
   },
+  {
+    version: 5,
+    statements: [
+      `CREATE TABLE directory_marks (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        subject TEXT NOT NULL
+      ) STRICT`,
+      // An upgraded database publishes its whole directory once.
+      `INSERT INTO directory_marks (subject)
+        SELECT 'environment:' || id FROM environments ORDER BY id`,
+      `INSERT INTO directory_marks (subject)
+        SELECT 'token:' || hash FROM tokens ORDER BY id`,
+    ],
+  },
 ];

@@ -1,5 +1,8 @@
 import Database from 'better-sqlite3';
 import { Mutex } from '../internal/mutex.js';
+import type { DirectoryMark } from '../records.js';
+import { selectDirectoryMarks } from '../sql/directory-marks-sql.js';
+import { toJson } from '../sql/rows.js';
 import { ScopedExecutor } from '../sql/scoped-executor.js';
 import type { SnapshotScope, SqlLocks } from '../sql/sql-executor.js';
 import { SqlReader } from '../sql/sql-reader.js';
@@ -25,6 +28,10 @@ export interface SqliteStoreOptions {
 
 /** BEGIN IMMEDIATE already excludes every other writer; SQLite has no row locks. */
 const NO_LOCKS: SqlLocks = { forUpdate: '', forShare: '' };
+
+/** The ids arrive as one JSON array, so any number of them is one statement. */
+const DELETE_DIRECTORY_MARKS =
+  'DELETE FROM directory_marks WHERE id IN (SELECT value FROM json_each($1))';
 
 /**
  * Opens (creating and migrating if needed) a SQLite store on a file, in WAL mode. One write
@@ -89,6 +96,17 @@ class SqliteStore extends SqlReader implements Store {
         scoped.finish();
       }
     });
+  }
+
+  listDirectoryMarks(limit: number): Promise<DirectoryMark[]> {
+    return selectDirectoryMarks(this.reader, limit);
+  }
+
+  async deleteDirectoryMarks(ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    // Between transactions on the write connection: one statement commits on its own.
+    await this.writers.run(() => this.writer.query(DELETE_DIRECTORY_MARKS, [toJson(ids)]));
+    this.checkpointer.committed();
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
-import { StoreError, type EnvironmentRecord, type Store, type StoreErrorCode } from '@vexil/store';
-import { environment, flag, item, project } from '../fixtures.js';
+import {
+  StoreError,
+  type DirectorySubject,
+  type EnvironmentRecord,
+  type Store,
+  type StoreErrorCode,
+} from '@vexil/store';
+import { environment, flag, item, project, token } from '../fixtures.js';
 
 /** Project `p` with environment `prod` and flag `f` (description "0"); returns the environment. */
 export async function seed(store: Store): Promise<EnvironmentRecord> {
@@ -11,6 +17,27 @@ export async function seed(store: Store): Promise<EnvironmentRecord> {
     await tx.putFlag(flag('p', 'f', { description: '0' }));
   });
   return { ...env, seq: 0 };
+}
+
+/**
+ * Environments p/prod and p/dev and tokens t1 and t2 (revoked), then the marks of their writes
+ * deleted; returns the marks migration 5 makes of them: environments, then tokens, each by id.
+ */
+export async function seedDirectory(store: Store): Promise<DirectorySubject[]> {
+  const prod = await seed(store);
+  const dev = environment('p', 'dev');
+  await store.transaction(async (tx) => {
+    await tx.putEnvironment(dev);
+    await tx.putToken(token('t1'));
+    await tx.putToken(token('t2', { revokedAt: 1 }));
+  });
+  const marks = await store.listDirectoryMarks(100);
+  await store.deleteDirectoryMarks(marks.map((mark) => mark.id));
+  return [
+    ...[prod.id, dev.id].sort().map((id): DirectorySubject => ({ kind: 'environment', id })),
+    { kind: 'token', hash: 'hash-t1' },
+    { kind: 'token', hash: 'hash-t2' },
+  ];
 }
 
 export async function rejectsWithCode(promise: Promise<unknown>, code: StoreErrorCode) {
