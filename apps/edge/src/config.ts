@@ -20,8 +20,20 @@ export interface EdgeOptions {
   readonly maxContextBodyBytes: number;
   /** Largest analytics events body. */
   readonly maxEventsBodyBytes: number;
-  /** Sync every environment of the directory (true), or only those a client asked for. */
-  readonly eagerEnvironments: boolean;
+  /**
+   * An environment no client used (no stream, no request) for this long is evicted: its state
+   * and bus subscription go, and the next client loads it again.
+   */
+  readonly environmentIdleMs: number;
+  /**
+   * Environments (client-side IDs) held from the start and never evicted: those written to Redis
+   * for daemon-mode SDKs, which never ask the edge themselves.
+   */
+  readonly pinnedEnvironments: readonly string[];
+  /** Directory entries (credentials, client-side IDs) cached, found and not found each. */
+  readonly directoryCacheSize: number;
+  /** Directory lookups in flight at once; beyond it unknown credentials get 503 + Retry-After. */
+  readonly maxDirectoryLookups: number;
   /** How often summed evaluation counts are shipped to the insights sink. */
   readonly insightsFlushMs: number;
   /** Reported in /readyz and the network view. */
@@ -49,7 +61,10 @@ export const defaultEdgeOptions: EdgeOptions = {
   historySize: 1_000,
   maxContextBodyBytes: 64 * 1024,
   maxEventsBodyBytes: 4 * 1024 * 1024,
-  eagerEnvironments: true,
+  environmentIdleMs: 10 * 60_000,
+  pinnedEnvironments: [],
+  directoryCacheSize: 100_000,
+  maxDirectoryLookups: 1_024,
   insightsFlushMs: 10_000,
   edgeId: 'edge',
   region: 'default',

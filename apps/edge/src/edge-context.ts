@@ -1,19 +1,21 @@
-import { createHash } from 'node:crypto';
-import type { Directory, Logger } from '@vexil/protocol';
+import type { DirectoryRecord, Logger } from '@vexil/protocol';
 import type { EdgeOptions } from './config.js';
 import { EdgeError, header, unavailable } from './http/respond.js';
 import type { StreamRoute, WithHeaders } from './http/routes.js';
 import type { EdgeMetrics } from './metrics/edge-metrics.js';
 import type { EnvironmentState, StateEvent } from './state/environment-state.js';
-import type { Credential, Registry } from './state/registry.js';
+import { LookupsExhausted, type Credential, type Registry } from './state/registry.js';
 import type { StreamHub } from './stream/stream-hub.js';
+
+/** Longer keys are refused before hashing: no SDK or mobile key is anywhere near it. */
+const MAX_KEY_LENGTH = 256;
 
 /** What every protocol module gets: state, streams, authentication, admission control. */
 export class EdgeContext {
   private inFlight = 0;
   private readonly stateListeners = new Set<(state: EnvironmentState, event: StateEvent) => void>();
   private readonly waiters = new Map<string, Set<() => void>>();
-  private readonly directoryListeners = new Set<(directory: Directory) => void>();
+  private readonly directoryListeners = new Set<(record: DirectoryRecord) => void>();
   draining = false;
 
   constructor(
@@ -22,7 +24,7 @@ export class EdgeContext {
     readonly options: EdgeOptions,
     readonly logger: Logger,
     readonly now: () => number,
-    private readonly want: (environmentId: string) => void,
+    readonly want: (environmentId: string) => void,
     readonly metrics?: EdgeMetrics,
   ) {}
 
@@ -40,50 +42,71 @@ export class EdgeContext {
     for (const wake of waiters ?? []) wake();
   }
 
-  onDirectory(listener: (directory: Directory) => void): void {
+  /** Directory updates, for the relay feed to pass on. */
+  onDirectory(listener: (record: DirectoryRecord) => void): void {
     this.directoryListeners.add(listener);
   }
 
-  emitDirectory(directory: Directory): void {
-    for (const listener of this.directoryListeners) listener(directory);
+  emitDirectory(record: DirectoryRecord): void {
+    for (const listener of this.directoryListeners) listener(record);
   }
 
   /** An API token of the `edge` role in `Authorization: Bearer <token>` (relay edges). */
-  authenticateEdge(req: WithHeaders): string {
-    const directory = this.registry.directory;
-    if (directory === undefined)
-      throw unavailable('NOT_READY', 'the edge is starting and has no data yet');
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header(req, 'authorization') ?? '');
+  async authenticateEdge(req: WithHeaders): Promise<string> {
+    const m = /^Bearer\s+(\S{1,512})\s*$/i.exec(header(req, 'authorization') ?? '');
     if (m === null)
       throw new EdgeError('UNAUTHORIZED', 'send an edge token as "Authorization: Bearer <token>"');
-    const hash = createHash('sha256').update(m[1]!, 'utf8').digest('hex');
-    if (!directory.edgeTokens.includes(hash))
-      throw new EdgeError('UNAUTHORIZED', 'unknown or revoked edge token');
+    const hash = await this.resolve(() => this.registry.resolveEdgeToken(m[1]!));
+    if (hash === undefined) throw new EdgeError('UNAUTHORIZED', 'unknown or revoked edge token');
     return hash;
   }
 
   /** The SDK key or mobile key in `Authorization` (bare, `api_key <key>` or `Bearer <key>`). */
-  authenticate(req: WithHeaders, kind: 'sdk' | 'mobile'): Credential {
-    if (this.registry.directory === undefined)
-      throw unavailable('NOT_READY', 'the edge is starting and has no data yet');
+  authenticate(req: WithHeaders, kind: 'sdk' | 'mobile'): Promise<Credential> {
     const raw = header(req, 'authorization')?.trim() ?? '';
-    const key = raw.replace(/^(api_key|bearer)\s+/i, '');
+    return this.authenticateKey(raw.replace(/^(api_key|bearer)\s+/i, ''), kind);
+  }
+
+  /** An SDK key or mobile key sent some other way (a query parameter, `X-API-Key`). */
+  async authenticateKey(key: string, kind: 'sdk' | 'mobile'): Promise<Credential> {
     const what = kind === 'sdk' ? 'SDK key' : 'mobile key';
-    if (key === '' || /\s/.test(key)) {
+    if (key === '' || key.length > MAX_KEY_LENGTH || /\s/.test(key)) {
       throw new EdgeError('UNAUTHORIZED', `send the ${what} as "Authorization: <key>"`);
     }
-    const credential = this.registry.resolveKey(key, kind);
+    const credential = await this.resolve(() => this.registry.resolveKey(key, kind));
     if (credential === undefined) throw new EdgeError('UNAUTHORIZED', `unknown or revoked ${what}`);
     return credential;
   }
 
-  clientSideId(id: string): Credential {
-    if (this.registry.directory === undefined)
-      throw unavailable('NOT_READY', 'the edge is starting and has no data yet');
-    const credential = this.registry.resolveClientSideId(id);
+  async clientSideId(id: string): Promise<Credential> {
+    const credential = await this.resolve(() => this.registry.resolveClientSideId(id));
     if (credential === undefined)
       throw new EdgeError('NOT_FOUND', `unknown client-side ID "${id}"`);
     return credential;
+  }
+
+  /** A directory key's record (relay edges look theirs up here). */
+  lookup(key: string): Promise<DirectoryRecord> {
+    return this.resolve(() => this.registry.record(key));
+  }
+
+  /** Runs a directory resolution; 503 (retry) while the directory is unreachable or flooded. */
+  private async resolve<T>(run: () => Promise<T>): Promise<T> {
+    if (!this.registry.ready)
+      throw unavailable('NOT_READY', 'the edge is starting and has no data yet');
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof LookupsExhausted)
+        throw unavailable(
+          'OVERLOADED',
+          'too many unknown credentials at once; retry',
+          1,
+          'overloaded',
+        );
+      this.logger.warn({ err }, 'a directory lookup failed');
+      throw unavailable('NOT_READY', 'the directory cannot be reached just now; retry', 1);
+    }
   }
 
   /**
@@ -93,6 +116,7 @@ export class EdgeContext {
    * retries, possibly on an edge that is further ahead.
    */
   async readyState(environmentId: string, atLeastSeq = 0): Promise<EnvironmentState> {
+    this.registry.touch(environmentId);
     const state = this.registry.stateFor(environmentId);
     const good = () => state.ready && state.seq >= atLeastSeq;
     if (good()) return state;

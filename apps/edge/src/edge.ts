@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import {
+  type DirectoryRecord,
   type EdgeReport,
   type EnvironmentDescriptor,
   type EnvironmentSnapshot,
@@ -20,7 +21,7 @@ import { fdv1Routes } from './protocols/fdv1.js';
 import { fdv2Routes } from './protocols/fdv2.js';
 import { ofrepRoutes } from './protocols/ofrep.js';
 import { pollingRoutes } from './protocols/polling.js';
-import { relayFeedRoutes } from './protocols/relay-feed.js';
+import { RELAY_ALL, relayFeedRoutes } from './protocols/relay-feed.js';
 import { vexilStreamRoutes, vexilStreamUpgrade } from './protocols/vexil-stream.js';
 import type { EnvironmentState, StateEvent } from './state/environment-state.js';
 import { Registry } from './state/registry.js';
@@ -51,7 +52,7 @@ export interface EdgeDependencies {
 }
 
 export interface EdgeStatus {
-  /** Has a directory and every environment it syncs has data. */
+  /** Can resolve credentials (its directory watch is live) and is not draining. */
   readonly ready: boolean;
   /** The upstream is unreachable: serving the last state it had. */
   readonly stale: boolean;
@@ -78,11 +79,19 @@ export interface Edge {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   status(): EdgeStatus;
   /**
-   * Mirrors this edge: `listener` gets the directory and a snapshot of every environment with
-   * data now, then every directory, snapshot, change and upstream status as they happen. The
-   * primary of a multi-process edge feeds its workers with it. Returns the unsubscribe function.
+   * Mirrors this edge: `listener` gets a snapshot of every environment with data now, then every
+   * directory update, snapshot, change, eviction and upstream status as they happen. The primary
+   * of a multi-process edge feeds its workers with it. Returns the unsubscribe function.
    */
   follow(listener: (message: FeedMessage) => void): () => void;
+  /** A directory key's record, from the edge's cache or its upstream (a worker's lookups). */
+  lookup(key: string): Promise<DirectoryRecord>;
+  /** Loads an environment a client asked for (a worker's client). */
+  want(environmentId: string): void;
+  /** Clients used these environments now (a worker's report): they are not evicted. */
+  touch(environmentIds: readonly string[]): void;
+  /** The environments clients used since `since` (Unix ms), for a worker's report. */
+  usedSince(since: number): string[];
   /** The node's report for the network view (propagation percentiles since the last call). */
   report(): EdgeReport;
   /** Streams held elsewhere (a multi-process edge's workers), counted in `report()`. */
@@ -91,7 +100,7 @@ export interface Edge {
   streamCounts(): StreamCount[];
   /** The current snapshot of an environment, if the edge has data for it. */
   snapshot(environmentId: string): EnvironmentSnapshot | undefined;
-  /** An environment of the directory (project and environment keys, for naming things). */
+  /** An environment the edge holds (project and environment keys, for naming things). */
   environment(id: string): EnvironmentDescriptor | undefined;
   start(): Promise<void>;
   /** Refuses new streams and closes existing ones spread over `windowMs` (graceful shutdown). */
@@ -105,7 +114,6 @@ export function createEdge(deps: EdgeDependencies): Edge {
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? Date.now;
   const { upstream } = deps;
-  const registry = new Registry(options.historySize, now);
   const metrics =
     deps.metrics === undefined
       ? undefined
@@ -114,6 +122,13 @@ export function createEdge(deps: EdgeDependencies): Edge {
           busLagIntervalMs: options.busLagIntervalMs,
           now,
         });
+  const registry = new Registry({
+    historySize: options.historySize,
+    now,
+    cacheSize: options.directoryCacheSize,
+    maxLookups: options.maxDirectoryLookups,
+    ...(metrics === undefined ? {} : { onLookup: (result) => metrics.looked(result) }),
+  });
   const hub = new StreamHub({
     maxBufferBytes: options.maxBufferBytes,
     heartbeatMs: options.heartbeatMs,
@@ -144,7 +159,15 @@ export function createEdge(deps: EdgeDependencies): Edge {
   ]);
   const handle = createDispatch(router, logger);
   const upgrade = vexilStreamUpgrade(ctx);
-  const feed = new UpstreamFeed(registry, ctx, hub, upstream, options, logger, now);
+  const feed = new UpstreamFeed(
+    registry,
+    ctx,
+    hub,
+    upstream,
+    logger,
+    now,
+    options.pinnedEnvironments,
+  );
   // After the protocol modules: SDK streams get each change before persistence sees it.
   for (const observer of deps.observers ?? []) ctx.onStateEvent(observer);
   metrics?.bind({
@@ -158,6 +181,26 @@ export function createEdge(deps: EdgeDependencies): Edge {
   /** Streams held by other processes of the node (workers), by environment and protocol. */
   let externalStreams: readonly StreamCount[] = [];
   let clock: NodeJS.Timeout | undefined;
+  let evictedAt = now();
+
+  /**
+   * Evicts the environments no client used for environmentIdleMs and no stream holds, checked
+   * every tenth of that (at most every 10 s). An edge that relay edges follow keeps everything:
+   * their streams are not counted per environment.
+   */
+  const evictIdle = () => {
+    const at = now();
+    if (at - evictedAt < Math.min(options.environmentIdleMs / 10, 10_000)) return;
+    evictedAt = at;
+    const counts = [...hub.countBy(), ...externalStreams];
+    if (counts.some((c) => c.environmentId === RELAY_ALL)) return;
+    const held = new Set([...counts.map((c) => c.environmentId), ...options.pinnedEnvironments]);
+    for (const id of registry.unusedSince(at - options.environmentIdleMs)) {
+      if (held.has(id)) continue;
+      feed.evict(id);
+      metrics?.evicted();
+    }
+  };
 
   const status = (): EdgeStatus => {
     const environments = [...registry.allStates()].map((s) => ({
@@ -168,14 +211,8 @@ export function createEdge(deps: EdgeDependencies): Edge {
       updatedAt: s.updatedAt,
     }));
     const base = { streams: hub.size, environments, stale: !feed.upstreamUp };
-    const directory = registry.directory;
-    if (directory === undefined)
-      return { ...base, ready: false, reason: 'no directory from the upstream yet' };
-    const syncing = options.eagerEnvironments
-      ? directory.environments.filter((e) => registry.state(e.id)?.ready !== true).length
-      : 0;
-    if (syncing > 0)
-      return { ...base, ready: false, reason: `${syncing} environment(s) still syncing` };
+    if (!registry.ready)
+      return { ...base, ready: false, reason: 'the directory watch is not live yet' };
     if (ctx.draining) return { ...base, ready: false, reason: 'draining' };
     return { ...base, ready: true };
   };
@@ -205,11 +242,21 @@ export function createEdge(deps: EdgeDependencies): Edge {
       return state?.ready === true ? state.snapshot() : undefined;
     },
     environment: (id) => registry.environment(id),
+    lookup: (key) => registry.record(key),
+    want(environmentId) {
+      registry.touch(environmentId);
+      upstream.want(environmentId);
+    },
+    touch(environmentIds) {
+      for (const id of environmentIds) registry.touch(id);
+    },
+    usedSince: (since) => registry.usedSince(since),
     async start() {
       clock = setInterval(() => {
         hub.tick();
         const expired = registry.expiredCredentials();
         if (expired.length > 0) hub.revoke(expired);
+        evictIdle();
       }, 1000);
       clock.unref();
       collector.start();

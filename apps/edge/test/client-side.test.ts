@@ -371,7 +371,7 @@ describe('client-side evalx', () => {
     });
 
     test('503 while the environment has no data yet', async () => {
-      const slow = await startEdgeServer({ readyWaitMs: 50, eagerEnvironments: false });
+      const slow = await startEdgeServer({ readyWaitMs: 50 });
       try {
         const pending = await slow.origin.addEnvironment('pending');
         slow.origin.snapshot = () => new Promise(() => {});

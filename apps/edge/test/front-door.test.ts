@@ -68,7 +68,7 @@ describe('front door', () => {
 
   before(async () => {
     edge = await startEdgeServer({ readyWaitMs: 200 });
-    edge.origin.edgeTokens.push(EDGE_TOKEN);
+    await edge.origin.addEdgeToken(EDGE_TOKEN);
     env = await edge.origin.addEnvironment('production');
     await edge.origin.put(env, 'flag', ldFlag('checkout'));
     await synced(edge, env);

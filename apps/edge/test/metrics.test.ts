@@ -3,6 +3,7 @@ import { after, describe, test } from 'node:test';
 import { createInProcessBus } from '@vexil/bus';
 import {
   busUpstream,
+  relayUpstream,
   createEdge,
   EDGE_METRICS as M,
   silentLogger,
@@ -165,9 +166,15 @@ describe('edge metrics', () => {
     assert.equal(overloaded.status, 503);
     assert.equal(await sample(busy.registry, M.refusals.name, { reason: 'overloaded' }), 1);
 
-    // An edge that has no directory yet: every stream is refused as not ready.
+    // An edge whose directory watch is not live yet (its upstream is unreachable): every stream
+    // is refused as not ready.
     const empty = new Registry();
-    const starting = await startEdgeServer({}, 0, { metrics: empty });
+    const unreachable = relayUpstream({
+      url: 'http://127.0.0.1:1',
+      token: 'edge-token',
+      logger: silentLogger,
+    });
+    const starting = await startEdgeServer({}, 0, { metrics: empty, upstream: unreachable });
     running.push(starting);
     const early = await fetch(`${starting.url}/all`, { headers: { authorization: 'sdk-x' } });
     assert.equal(early.status, 503);
@@ -226,6 +233,7 @@ describe('edge metrics', () => {
     try {
       const env = await origin.addEnvironment('lag');
       await origin.put(env, 'flag', ldFlag('f'));
+      edge.want(env.id);
       await until(() => edge.status().environments[0]?.seq === 1, 5_000, 'the change applied');
       head = 42;
       await reaches(registry, M.busLag.name, { environment: env.id }, 41);

@@ -86,8 +86,10 @@ export async function startPersistedEdge(
       return state;
     },
     prefix: (env) => prefix(env.id)!,
-    synced: (env) =>
-      until(() => states.get(env.id)?.seq === env.seq, 10_000, `edge at seq ${env.seq}`),
+    synced(env) {
+      edge.want(env.id);
+      return until(() => states.get(env.id)?.seq === env.seq, 10_000, `edge at seq ${env.seq}`);
+    },
     async close() {
       await edge.close();
       server.closeAllConnections();

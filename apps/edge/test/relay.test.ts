@@ -48,7 +48,7 @@ describe('relay mode', () => {
 
   before(async () => {
     upstream = await startEdgeServer();
-    upstream.origin.edgeTokens.push(EDGE_TOKEN);
+    await upstream.origin.addEdgeToken(EDGE_TOKEN);
     env = await upstream.origin.addEnvironment('production');
     await upstream.origin.put(env, 'flag', ldFlag('checkout'));
     await upstream.origin.put(env, 'segment', {

@@ -1,9 +1,9 @@
 import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ChangeBus } from '@vexil/bus';
-import type { Change, Directory, Logger } from '@vexil/protocol';
+import type { Change, Logger } from '@vexil/protocol';
 import type { Store } from '@vexil/store';
 import type { Registry as MetricsRegistry } from 'prom-client';
-import { sha256Hex } from './domain/secrets.js';
+import { startDirectorySync } from './directory-sync.js';
 import { countBusErrors } from './metrics/counted-bus.js';
 import { countStoreErrors } from './metrics/counted-store.js';
 import { OriginMetrics } from './metrics/origin-metrics.js';
@@ -20,7 +20,7 @@ export interface PublisherOptions {
   readonly logger: Logger;
   /** Full sweep of every environment (catch-up after a restart or a missed kick). Default 5 s. */
   readonly sweepIntervalMs?: number;
-  /** First retry delay after a failure; doubles up to 10 s. Default 200 ms. */
+  /** First retry delay after a failure; doubles up to 2 s. Default 200 ms. */
   readonly retryDelayMs?: number;
   readonly batchSize?: number;
   /** Where bus errors, store errors and the outbox lag are reported; without it, nowhere. */
@@ -30,49 +30,11 @@ export interface PublisherOptions {
 export interface ChangePublisher {
   /** Environments that have new committed changes. */
   kick(environmentIds: readonly string[]): void;
-  /** Environments or credentials changed: republish the directory. */
+  /** Environments or credentials changed (the store holds marks): sync the bus's directory. */
   directoryChanged(): void;
   /** Resolves when everything kicked so far is published (tests, shutdown). */
   idle(): Promise<void>;
   close(): Promise<void>;
-}
-
-export async function buildDirectory(store: Store, now = Date.now()): Promise<Directory> {
-  const [environments, tokens] = await Promise.all([store.listEnvironments(), store.listTokens()]);
-  return {
-    generatedAt: now,
-    environments: environments.map((env) => ({
-      id: env.id,
-      projectKey: env.projectKey,
-      key: env.key,
-      name: env.name,
-      credentials: [
-        { kind: 'sdk', hash: sha256Hex(env.sdkKey) },
-        { kind: 'mobile', hash: sha256Hex(env.mobileKey) },
-        ...(env.expiringSdkKey === undefined
-          ? []
-          : [
-              {
-                kind: 'sdk' as const,
-                hash: sha256Hex(env.expiringSdkKey.key),
-                expiresAt: env.expiringSdkKey.expiresAt,
-              },
-            ]),
-        ...(env.expiringMobileKey === undefined
-          ? []
-          : [
-              {
-                kind: 'mobile' as const,
-                hash: sha256Hex(env.expiringMobileKey.key),
-                expiresAt: env.expiringMobileKey.expiresAt,
-              },
-            ]),
-      ],
-    })),
-    edgeTokens: tokens
-      .filter((t) => t.role === 'edge' && t.revokedAt === undefined)
-      .map((t) => t.hash),
-  };
 }
 
 const tracer = trace.getTracer('vexil-origin');
@@ -129,13 +91,20 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
   const published = new Map<string, number>();
   const dirty = new Set<string>();
   let checkAll = true;
-  let directoryDirty = true;
   let running: Promise<void> | undefined;
   let timer: { cancel(): void } | undefined;
   let retryDelay = baseDelay;
   let closed = false;
 
-  const pending = () => checkAll || directoryDirty || dirty.size > 0;
+  const pending = () => checkAll || dirty.size > 0;
+  const directory = startDirectorySync({
+    store,
+    bus,
+    logger,
+    now: Date.now,
+    ...(options.sweepIntervalMs === undefined ? {} : { sweepIntervalMs: options.sweepIntervalMs }),
+    retryDelayMs: baseDelay,
+  });
 
   async function publishEnvironment(environmentId: string): Promise<void> {
     let last = published.get(environmentId);
@@ -160,14 +129,13 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
   }
 
   /**
-   * Publishes everything pending. Each environment and the directory succeed or fail on their
-   * own: one that cannot be published (a directory over the bus's message limit, a stream that
-   * refuses one subject) never holds back the others. The failed ones are pending again
-   * afterwards, and the first failure is thrown for the retry with backoff.
+   * Publishes everything pending. Each environment succeeds or fails on its own: one that cannot
+   * be published (a stream that refuses one subject) never holds back the others. The failed
+   * ones are pending again afterwards, and the first failure is thrown for the retry with
+   * backoff. The directory syncs on its own (directory-sync.ts).
    */
   async function drain(): Promise<void> {
     const failed = new Set<string>();
-    let directoryFailed = false;
     let firstError: unknown;
     const fail = (err: unknown) => {
       firstError ??= err;
@@ -185,16 +153,6 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
             if (env.seq > (published.get(env.id) ?? -1)) dirty.add(env.id);
           }
         }
-        if (directoryDirty) {
-          directoryDirty = false;
-          try {
-            await bus.publishDirectory(await buildDirectory(store));
-          } catch (err) {
-            directoryFailed = true;
-            logger.warn({ err }, 'publishing the directory failed; changes are still published');
-            fail(err);
-          }
-        }
         for (const environmentId of [...dirty]) {
           dirty.delete(environmentId);
           try {
@@ -208,7 +166,6 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
         }
       }
     } finally {
-      if (directoryFailed) directoryDirty = true;
       for (const id of failed) dirty.add(id);
     }
     if (firstError !== undefined) throw firstError;
@@ -262,21 +219,19 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
       for (const id of environmentIds) dirty.add(id);
       schedule();
     },
-    directoryChanged() {
-      directoryDirty = true;
-      schedule();
-    },
+    directoryChanged: () => directory.changed(),
     async idle() {
       while ((pending() || running !== undefined || timer !== undefined) && !closed) {
         await (running ?? new Promise((resolve) => setTimeout(resolve, 5)));
       }
+      await directory.idle();
     },
     async close() {
       closed = true;
       forgetLag?.();
       clearInterval(sweep);
       timer?.cancel();
-      await running;
+      await Promise.all([running, directory.close()]);
     },
   };
 }

@@ -126,7 +126,7 @@ describe('origin metrics', () => {
       kind: inner.kind,
       connected: true,
       publish: async (change) => (check(), inner.publish(change)),
-      publishDirectory: async (directory) => (check(), inner.publishDirectory(directory)),
+      putDirectoryEntry: async (key, entry) => (check(), inner.putDirectoryEntry(key, entry)),
       lastPublishedSeq: async (id) => (check(), inner.lastPublishedSeq(id)),
     };
     const store = await openMemoryStore();

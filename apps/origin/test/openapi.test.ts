@@ -36,7 +36,6 @@ const ROUTES = [
   'GET /api/v1/tokens',
   'POST /api/v1/tokens',
   'DELETE /api/v1/tokens/{tokenId}',
-  'GET /api/v1/delivery/directory',
   'GET /api/v1/delivery/environments/{environmentId}/snapshot',
   'POST /api/v1/delivery/insights',
   'POST /api/v1/delivery/edges/{edgeId}/report',

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { createInProcessBus, type ChangeBus } from '@vexil/bus';
 import { silentLogger, startPublisher, type ChangePublisher } from '@vexil/origin';
+import { environmentEntryKey } from '@vexil/protocol';
 import { openMemoryStore } from '@vexil/store';
 import { until } from '@vexil/testkit';
 import { startApiServer, type ApiServer } from './support/api-server.js';
@@ -30,9 +31,9 @@ function refusingBus(refuse: { directory: boolean; environments: Set<string> }) 
         throw new Error(`the bus refuses ${change.environmentId}`);
       return inner.publish(change);
     },
-    async publishDirectory(directory) {
-      if (refuse.directory) throw new Error('maximum payload exceeded');
-      return inner.publishDirectory(directory);
+    async putDirectoryEntry(key, entry) {
+      if (refuse.directory) throw new Error('the bus refuses the directory');
+      return inner.putDirectoryEntry(key, entry);
     },
     async lastPublishedSeq(id) {
       asked.lastPublishedSeq++;
@@ -71,15 +72,18 @@ describe('outbox publisher', () => {
       async () => (await inner.lastPublishedSeq(prod)) === (await committed()),
       5_000,
     );
-    let directories = 0;
-    const sub = inner.subscribeDirectory(() => directories++);
-    try {
-      assert.equal(directories, 0, 'no directory was published while the bus refused it');
-      refuse.directory = false;
-      await until('the directory to be published on a retry', async () => directories > 0, 5_000);
-    } finally {
-      sub.close();
-    }
+    const entry = async () => (await inner.getDirectoryEntry(environmentEntryKey(prod))).entry;
+    assert.equal(
+      await entry(),
+      undefined,
+      'nothing reached the directory while the bus refused it',
+    );
+    refuse.directory = false;
+    await until(
+      'the directory to be synced on a retry',
+      async () => (await entry()) !== undefined,
+      5_000,
+    );
   });
 
   test('an environment the bus refuses does not hold back the others', async () => {

@@ -1,4 +1,4 @@
-import type { Change, Directory } from '@vexil/protocol';
+import type { Change, DirectoryEntry, DirectoryRecord } from '@vexil/protocol';
 
 // The bus between the origin and the edges (docs/protocol.md section 5).
 // Changes are ordered per environment by their sequence number and can be replayed from one, so
@@ -31,16 +31,23 @@ export interface ChangeBus {
   publish(change: Change): Promise<void>;
   /** The highest seq published for the environment (0 if none is retained), to resume from. */
   lastPublishedSeq(environmentId: string): Promise<number>;
-  /** Replaces the directory of environments and credentials. */
-  publishDirectory(directory: Directory): Promise<void>;
+  /** Writes one directory entry (docs/protocol.md section 5.2); the key's watchers hear of it. */
+  putDirectoryEntry(key: string, entry: DirectoryEntry): Promise<void>;
+  /** Deletes one directory entry; a no-op for a key that holds none. */
+  deleteDirectoryEntry(key: string): Promise<void>;
+  /** The key's entry now, with its revision (0 and no entry for a key never written). */
+  getDirectoryEntry(key: string): Promise<DirectoryRecord>;
   /**
    * Calls `onChange` for each change of the environment, in seq order. Replay starts at
    * afterSeq + 1 if the bus still retains it; otherwise the first change delivered has a higher
    * seq, and the subscriber sees the gap (and resyncs from a snapshot).
    */
   subscribe(options: SubscribeOptions, onChange: (change: Change) => void): Subscription;
-  /** Calls `onDirectory` with the current directory (if any), then with each new one. */
-  subscribeDirectory(onDirectory: (directory: Directory) => void): Subscription;
+  /**
+   * Calls `onRecord` for every directory put and delete from the moment `ready` resolves, in
+   * revision order (not the entries already there: look those up when needed).
+   */
+  watchDirectory(onRecord: (record: DirectoryRecord) => void): Subscription;
   /** Whether the bus is reachable now. */
   readonly connected: boolean;
   close(): Promise<void>;

@@ -1,4 +1,4 @@
-import type { Change, Directory } from '@vexil/protocol';
+import type { Change, DirectoryRecord } from '@vexil/protocol';
 import type { ChangeBus, SubscribeOptions, Subscription } from './change-bus.js';
 
 export interface InProcessBusOptions {
@@ -20,8 +20,9 @@ interface Topic {
 export function createInProcessBus(options: InProcessBusOptions = {}): ChangeBus {
   const retain = options.retainPerEnvironment ?? 10_000;
   const topics = new Map<string, Topic>();
-  const directoryListeners = new Set<(d: Directory) => void>();
-  let directory: Directory | undefined;
+  const directory = new Map<string, DirectoryRecord>();
+  const directoryListeners = new Set<(record: DirectoryRecord) => void>();
+  let revision = 0;
   let closed = false;
 
   const topic = (environmentId: string): Topic => {
@@ -31,6 +32,12 @@ export function createInProcessBus(options: InProcessBusOptions = {}): ChangeBus
       topics.set(environmentId, t);
     }
     return t;
+  };
+
+  const writeDirectory = (record: DirectoryRecord) => {
+    if (closed) throw new Error('the bus is closed');
+    directory.set(record.key, record);
+    for (const listener of directoryListeners) deliver(listener, record);
   };
 
   const deliver = <T>(listener: (value: T) => void, value: T) => {
@@ -58,10 +65,14 @@ export function createInProcessBus(options: InProcessBusOptions = {}): ChangeBus
     async lastPublishedSeq(environmentId) {
       return topics.get(environmentId)?.last ?? 0;
     },
-    async publishDirectory(next) {
-      if (directory !== undefined && next.generatedAt < directory.generatedAt) return;
-      directory = next;
-      for (const listener of directoryListeners) deliver(listener, next);
+    async putDirectoryEntry(key, entry) {
+      writeDirectory({ key, entry: structuredClone(entry), revision: ++revision });
+    },
+    async deleteDirectoryEntry(key) {
+      if (directory.get(key)?.entry !== undefined) writeDirectory({ key, revision: ++revision });
+    },
+    async getDirectoryEntry(key) {
+      return structuredClone(directory.get(key) ?? { key, revision: 0 });
     },
     subscribe(subscribeOptions: SubscribeOptions, onChange): Subscription {
       const t = topic(subscribeOptions.environmentId);
@@ -84,21 +95,12 @@ export function createInProcessBus(options: InProcessBusOptions = {}): ChangeBus
         },
       };
     },
-    subscribeDirectory(onDirectory): Subscription {
-      let active = true;
-      const listener = (d: Directory) => {
-        if (active) onDirectory(d);
-      };
-      queueMicrotask(() => {
-        if (!active) return;
-        if (directory !== undefined) deliver(listener, directory);
-        directoryListeners.add(listener);
-      });
+    watchDirectory(onRecord): Subscription {
+      const listener = (record: DirectoryRecord) => onRecord(structuredClone(record));
+      directoryListeners.add(listener);
       return {
-        close() {
-          active = false;
-          directoryListeners.delete(listener);
-        },
+        ready: Promise.resolve(),
+        close: () => directoryListeners.delete(listener),
       };
     },
     async close() {

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Change, Directory } from '@vexil/protocol';
+import { createHash } from 'node:crypto';
+import {
+  credentialEntryKey,
+  environmentEntryKey,
+  type Change,
+  type DirectoryEntry,
+  type DirectoryRecord,
+} from '@vexil/protocol';
 import type { ChangeBus } from '@vexil/bus';
+import { until } from '@vexil/testkit';
 
 // One contract for every ChangeBus implementation (in-process, NATS JetStream).
 
@@ -13,6 +21,7 @@ export interface BusFactory {
 
 let counter = 0;
 const envId = () => `env${Date.now().toString(36)}${(counter++).toString(36)}`;
+const hashOf = (text: string) => createHash('sha256').update(text).digest('hex');
 
 export function change(environmentId: string, seq: number, key = 'f'): Change {
   return {
@@ -158,29 +167,55 @@ export function runBusContract(name: string, factory: BusFactory) {
       assert.deepEqual(received, []);
     });
 
-    test('delivers the current directory to a new subscriber and ignores older ones', async () => {
-      const directory = (generatedAt: number, key: string): Directory => ({
-        generatedAt,
-        environments: [
-          {
-            id: envId(),
-            projectKey: 'p',
-            key,
-            name: key,
-            credentials: [{ kind: 'sdk', hash: 'ab' }],
-          },
+    test('keeps one directory entry per key, with increasing revisions', async () => {
+      const id = envId();
+      const key = credentialEntryKey(hashOf(id));
+      const entry = (name: string): DirectoryEntry => ({
+        type: 'credential',
+        kind: 'sdk',
+        environment: { id, projectKey: 'p', key: name, name },
+      });
+      assert.deepEqual(await bus.getDirectoryEntry(key), { key, revision: 0 });
+      await bus.putDirectoryEntry(key, entry('first'));
+      const first = await bus.getDirectoryEntry(key);
+      await bus.putDirectoryEntry(key, entry('second'));
+      const second = await bus.getDirectoryEntry(key);
+      assert.deepEqual(second.entry, entry('second'));
+      assert.ok(second.revision > first.revision && first.revision > 0);
+      await bus.deleteDirectoryEntry(key);
+      const deleted = await bus.getDirectoryEntry(key);
+      assert.equal(deleted.entry, undefined);
+      assert.ok(deleted.revision > second.revision);
+    });
+
+    test('a directory watch hears of each later put and delete, in revision order', async () => {
+      // A key written twice in quick succession may be heard of once, at its latest value.
+      const key = environmentEntryKey(envId());
+      const before = credentialEntryKey(hashOf(key));
+      await bus.putDirectoryEntry(before, { type: 'credential', kind: 'edge' });
+      const seen: DirectoryRecord[] = [];
+      const watch = bus.watchDirectory((record) => {
+        if (record.key === key || record.key === before) seen.push(record);
+      });
+      await watch.ready;
+      const entry: DirectoryEntry = {
+        type: 'environment',
+        environment: { id: key.slice(2), projectKey: 'p', key: 'k', name: 'n' },
+        credentials: [],
+      };
+      await bus.putDirectoryEntry(key, entry);
+      await until('the put', () => seen.length === 1);
+      await bus.deleteDirectoryEntry(key);
+      await until('the delete', () => seen.length === 2);
+      watch.close();
+      assert.deepEqual(
+        seen.map((r) => [r.key, r.entry]),
+        [
+          [key, entry],
+          [key, undefined],
         ],
-        edgeTokens: [],
-      });
-      await bus.publishDirectory(directory(2_000, 'second'));
-      await bus.publishDirectory(directory(1_000, 'older'));
-      const got = await new Promise<Directory>((resolve) => {
-        const sub = bus.subscribeDirectory((d) => {
-          sub.close();
-          resolve(d);
-        });
-      });
-      assert.equal(got.environments[0]?.key, 'second');
+      );
+      assert.ok(seen[1]!.revision > seen[0]!.revision);
     });
   });
 }

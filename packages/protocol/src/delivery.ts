@@ -44,34 +44,84 @@ export interface EnvironmentSnapshot {
   items: SnapshotItem[];
 }
 
-/**
- * A credential that opens an environment. Edges receive SHA-256 hashes, never the keys: an edge
- * hashes the key an SDK presents and looks the hash up.
- */
-export interface CredentialHash {
-  kind: 'sdk' | 'mobile';
-  /** Lowercase hex SHA-256 of the key. */
-  hash: string;
-  /** Unix ms after which a rotated-out key stops working. */
-  expiresAt?: number;
-}
-
+/** An environment as edges name it. */
 export interface EnvironmentDescriptor {
   /** The environment id, which is also its public client-side ID. */
   id: string;
   projectKey: string;
   key: string;
   name: string;
-  credentials: CredentialHash[];
 }
 
-/** Every environment the edges may serve, with the hashes of their credentials. */
-export interface Directory {
-  /** Unix ms when the origin built it; edges keep the newest. */
-  generatedAt: number;
-  environments: EnvironmentDescriptor[];
-  /** SHA-256 hashes of the API tokens with the `edge` role (relay edges authenticate with them). */
-  edgeTokens: string[];
+/**
+ * A credential, stored under `credentialEntryKey(sha256(key))`. Edges receive SHA-256 hashes,
+ * never the keys: an edge hashes the key a client presents and looks the hash up.
+ */
+export interface CredentialEntry {
+  type: 'credential';
+  /** An SDK key, a mobile key, or an API token of the `edge` role (relay edges). */
+  kind: 'sdk' | 'mobile' | 'edge';
+  /** The environment an SDK or mobile key opens (absent for edge tokens). */
+  environment?: EnvironmentDescriptor;
+  /** Unix ms after which a rotated-out key stops working. */
+  expiresAt?: number;
+}
+
+/** An environment, stored under `environmentEntryKey(id)`: resolves its client-side ID. */
+export interface EnvironmentEntry {
+  type: 'environment';
+  environment: EnvironmentDescriptor;
+  /** Hashes of the environment's credentials in the directory, for the origin to remove them. */
+  credentials: string[];
+}
+
+/** Written by the origin once the directory holds every environment of its store. */
+export interface SyncedEntry {
+  type: 'synced';
+  at: number;
+}
+
+/**
+ * The directory (docs/protocol.md section 5.2): one entry per credential and per environment,
+ * each under its own key, so nothing an edge receives or keeps grows with the deployment. An
+ * edge looks up the keys its clients present and hears of every later put and delete.
+ */
+export type DirectoryEntry = CredentialEntry | EnvironmentEntry | SyncedEntry;
+
+/** A directory key's entry as of `revision` (increasing with every write; 0: never written). */
+export interface DirectoryRecord {
+  key: string;
+  /** Absent when the key was deleted or never written. */
+  entry?: DirectoryEntry;
+  revision: number;
+}
+
+/** The key of a credential's entry: `c.<hash>`. */
+export const credentialEntryKey = (hash: string): string => `c.${hash}`;
+/** The key of an environment's entry: `e.<id>`. */
+export const environmentEntryKey = (id: string): string => `e.${id}`;
+export const SYNCED_ENTRY_KEY = 'synced';
+
+const DIRECTORY_KEY = /^(c\.[0-9a-f]{64}|e\.[A-Za-z0-9_-]{1,128}|synced)$/;
+
+/** Whether `key` can be a directory key (what edges accept from clients before looking it up). */
+export function isDirectoryKey(key: string): boolean {
+  return DIRECTORY_KEY.test(key);
+}
+
+export function isDirectoryEntry(value: unknown): value is DirectoryEntry {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  switch (v['type']) {
+    case 'credential':
+      return v['kind'] === 'sdk' || v['kind'] === 'mobile' || v['kind'] === 'edge';
+    case 'environment':
+      return typeof v['environment'] === 'object' && Array.isArray(v['credentials']);
+    case 'synced':
+      return typeof v['at'] === 'number';
+    default:
+      return false;
+  }
 }
 
 /** An edge's report of itself, sent every few seconds: the delivery network view. */

@@ -21,15 +21,25 @@ export {
 export type {
   Change,
   ChangeKind,
-  CredentialHash,
-  Directory,
+  CredentialEntry,
+  DirectoryEntry,
+  DirectoryRecord,
   EdgeEnvironmentReport,
   EdgeReport,
   EnvironmentDescriptor,
+  EnvironmentEntry,
   EnvironmentSnapshot,
   SnapshotItem,
+  SyncedEntry,
 } from './delivery.js';
-export { isChangeKind } from './delivery.js';
+export {
+  credentialEntryKey,
+  environmentEntryKey,
+  isChangeKind,
+  isDirectoryEntry,
+  isDirectoryKey,
+  SYNCED_ENTRY_KEY,
+} from './delivery.js';
 export { validationError, type ValidationError, type ValidationErrorCode } from './errors.js';
 export {
   clientSideAvailability,

@@ -26,10 +26,13 @@ Options:
   ${ACCEPT_HELP}
   --max-streams, VEXIL_MAX_STREAMS  streams the node accepts in all; beyond it, or beyond a worker's
                                 file budget, new streams get 503 + Retry-After
-  --redis, VEXIL_REDIS          also write every environment to Redis for daemon-mode SDKs
+  --environments, VEXIL_ENVIRONMENTS  client-side IDs (comma-separated) the edge always holds;
+                                any other environment is loaded when a client first asks for it
+  --environment-idle <s>        evict an environment no client used for this long (default 600)
+  --redis, VEXIL_REDIS          also write the environments the edge holds to Redis, for
+                                daemon-mode SDKs (list theirs with --environments)
   --redis-prefix                key prefix template: {project}, {environment}, {environmentId}
                                 (default ${defaultRedisPrefixTemplate})
-  --lazy                        sync only environments that clients asked for
   --max-stream-lifetime <s>     close streams after about this long, for rebalancing (default: never)
   --heartbeat <s>               heartbeat interval (default 30)
   --id                          name in the network view (default edge-<host>-<pid>)
@@ -37,12 +40,7 @@ Options:
 `,
   options: {
     ...HELP_OPTION,
-    ...Object.fromEntries(
-      EDGE_OPTIONS.map((o) => [
-        o,
-        { type: o === 'lazy' ? ('boolean' as const) : ('string' as const) },
-      ]),
-    ),
+    ...Object.fromEntries(EDGE_OPTIONS.map((o) => [o, { type: 'string' as const }])),
   },
   async run(ctx) {
     const { runEdge } = await import('./edge-run.js');

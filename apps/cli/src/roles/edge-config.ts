@@ -33,7 +33,8 @@ export const EDGE_OPTIONS = [
   'token',
   'redis',
   'redis-prefix',
-  'lazy',
+  'environments',
+  'environment-idle',
   'workers',
   'accept',
   'max-streams',
@@ -108,6 +109,18 @@ export function probeConfig(src: Source, apiUrl: string | undefined): ProbeConfi
   return { project: m[1]!, environment: m[2]!, flag: m[3]!, token, apiUrl, intervalMs };
 }
 
+/** `--environments`: client-side IDs, comma-separated. */
+function environmentIds(raw: ReturnType<ReturnType<typeof source>['raw']>): string[] {
+  const ids = (raw?.value ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
+  for (const id of ids)
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(id))
+      throw usageError(`${raw!.source}: "${id}" is not a client-side ID`);
+  return ids;
+}
+
 /** The round-robin spread of connections over workers is within a few percent; allow 25%. */
 const SPREAD_SLACK = 1.25;
 
@@ -121,9 +134,7 @@ function clusterPolicy(env: CommandContext['env']): EdgeConfig['accept'] {
 }
 
 export function loadEdgeConfig(ctx: CommandContext): EdgeConfig {
-  const flags = Object.fromEntries(
-    EDGE_OPTIONS.filter((o) => o !== 'lazy').map((o) => [o, ctx.args.string(o)]),
-  );
+  const flags = Object.fromEntries(EDGE_OPTIONS.map((o) => [o, ctx.args.string(o)]));
   const src = source(flags, ctx.env);
   const token = required(
     src.raw('token', 'VEXIL_EDGE_TOKEN')?.value,
@@ -192,7 +203,8 @@ export function loadEdgeConfig(ctx: CommandContext): EdgeConfig {
       region: src.raw('region', 'VEXIL_REGION')?.value ?? 'default',
       upstreamKind: upstream.kind,
       version: ctx.version,
-      eagerEnvironments: !ctx.args.boolean('lazy'),
+      pinnedEnvironments: environmentIds(src.raw('environments', 'VEXIL_ENVIRONMENTS')),
+      environmentIdleMs: seconds(src.raw('environment-idle', 'VEXIL_ENVIRONMENT_IDLE'), 600) * 1000,
       heartbeatMs: seconds(src.raw('heartbeat', 'VEXIL_HEARTBEAT'), 30) * 1000,
       maxStreamLifetimeMs:
         seconds(src.raw('max-stream-lifetime', 'VEXIL_MAX_STREAM_LIFETIME'), 0) * 1000,

@@ -1,5 +1,5 @@
 import type { Edge } from '../edge.js';
-import type { Logger } from '@vexil/protocol';
+import type { DirectoryRecord, Logger } from '@vexil/protocol';
 import type { Upstream, UpstreamSink } from '../upstream/upstream.js';
 import { isFeedMessage, type FeedRequest } from './feed.js';
 
@@ -10,21 +10,37 @@ export interface IpcChannel {
   send?(message: FeedRequest): boolean;
 }
 
+/** How long a worker waits for its primary to answer a directory lookup. */
+const LOOKUP_TIMEOUT_MS = 10_000;
+
 /**
  * A worker of a multi-process edge takes its data from the primary, which holds the one real
  * upstream (bus or relay): one subscription and one snapshot per environment for the whole
- * node, however many workers serve its streams. A gap (never expected over IPC, which is
- * ordered) asks the primary for the environment again.
+ * node, however many workers serve its streams; directory lookups go through the primary's
+ * cache too. A gap (never expected over IPC, which is ordered) asks the primary for the
+ * environment again.
  */
 export function ipcUpstream(channel: IpcChannel, logger: Logger): Upstream {
   let sink: UpstreamSink | undefined;
+  let nextId = 0;
+  const lookups = new Map<number, { resolve(r: DirectoryRecord): void; reject(e: Error): void }>();
   const send = (request: FeedRequest) => channel.send?.(request);
   const onMessage = (message: unknown) => {
     if (sink === undefined || !isFeedMessage(message)) return;
     switch (message.type) {
-      case 'directory':
-        sink.directory(message.directory);
+      case 'directory-live':
+        sink.directoryLive();
         break;
+      case 'directory':
+        sink.directory(message.record);
+        break;
+      case 'record': {
+        const pending = lookups.get(message.id);
+        lookups.delete(message.id);
+        if (message.record !== undefined) pending?.resolve(message.record);
+        else pending?.reject(new Error(message.error ?? 'the lookup failed'));
+        break;
+      }
       case 'put':
         sink.snapshot(message.snapshot);
         break;
@@ -37,6 +53,9 @@ export function ipcUpstream(channel: IpcChannel, logger: Logger): Upstream {
           send({ type: 'resync', environmentId: message.change.environmentId });
         }
         break;
+      case 'evict':
+        sink.evict(message.environmentId);
+        break;
       case 'status':
         sink.connected(message.up);
         break;
@@ -48,26 +67,51 @@ export function ipcUpstream(channel: IpcChannel, logger: Logger): Upstream {
       channel.on('message', onMessage);
       send({ type: 'sync' });
     },
-    want() {
-      // The primary syncs every environment the node serves.
+    lookup(key) {
+      const id = nextId++;
+      return new Promise<DirectoryRecord>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          lookups.delete(id);
+          reject(new Error('the primary did not answer a directory lookup'));
+        }, LOOKUP_TIMEOUT_MS);
+        const done = () => clearTimeout(timer);
+        lookups.set(id, {
+          resolve: (record) => (done(), resolve(record)),
+          reject: (err) => (done(), reject(err)),
+        });
+        send({ type: 'lookup', id, key });
+      });
     },
-    drop() {},
+    want(environmentId) {
+      send({ type: 'want', environmentId });
+    },
+    drop() {
+      // The primary decides what the node holds.
+    },
     async close() {
       channel.off('message', onMessage);
+      for (const pending of lookups.values()) pending.reject(new Error('closed'));
+      lookups.clear();
     },
   };
 }
 
-/** A worker tells its primary how many streams it holds, every `intervalMs`. */
+/**
+ * A worker tells its primary, every `intervalMs`, how many streams it holds and which
+ * environments its clients used.
+ */
 export function reportWorkerStreams(
-  edge: Pick<Edge, 'streamCounts'>,
+  edge: Pick<Edge, 'streamCounts' | 'usedSince'>,
   channel: IpcChannel,
   intervalMs: number,
+  now: () => number = Date.now,
 ): () => void {
-  const timer = setInterval(
-    () => channel.send?.({ type: 'streams', counts: edge.streamCounts() }),
-    intervalMs,
-  );
+  let since = now();
+  const timer = setInterval(() => {
+    const at = now();
+    channel.send?.({ type: 'streams', counts: edge.streamCounts(), used: edge.usedSince(since) });
+    since = at;
+  }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
 }

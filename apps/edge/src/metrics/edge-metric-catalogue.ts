@@ -101,6 +101,24 @@ export const EDGE_METRICS = {
     aggregator: 'sum',
     buckets: PROPAGATION_BUCKETS,
   },
+  environments: {
+    name: 'vexil_edge_environments',
+    help: 'Environments the edge holds now (loaded for its clients, or pinned).',
+    labelNames: [],
+    aggregator: 'max',
+  },
+  evictions: {
+    name: 'vexil_edge_environment_evictions_total',
+    help: 'Environments evicted because no client used them for --environment-idle.',
+    labelNames: [],
+    aggregator: 'max',
+  },
+  lookups: {
+    name: 'vexil_edge_directory_lookups_total',
+    help: 'Directory lookups sent upstream (cache misses), by result: found, not_found or failed.',
+    labelNames: ['result'],
+    aggregator: 'sum',
+  },
   busLag: {
     name: 'vexil_edge_bus_lag_changes',
     help: 'How many changes the edge is behind its upstream, by environment id.',

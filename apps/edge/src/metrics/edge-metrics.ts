@@ -44,6 +44,8 @@ export class EdgeMetrics {
   private readonly messages: Counter<'protocol'>;
   private readonly bytes: Counter<'protocol'>;
   private readonly commitToApply: Histogram;
+  private readonly evictions: Counter;
+  private readonly lookups: Counter<'result'>;
   private readonly fanout: FanoutTimer;
   private readonly now: () => number;
   private sources: EdgeMetricSources | undefined;
@@ -61,6 +63,8 @@ export class EdgeMetrics {
     this.messages = new Counter({ ...M.messagesSent, registers });
     this.bytes = new Counter({ ...M.bytesSent, registers });
     this.commitToApply = new Histogram({ ...M.commitToApply, registers });
+    this.evictions = new Counter({ ...M.evictions, registers });
+    this.lookups = new Counter({ ...M.lookups, registers });
     const fanoutDuration = new Histogram({ ...M.fanoutDuration, registers });
     const applyToWritten = new Histogram({ ...M.applyToWritten, registers });
     this.fanout = new FanoutTimer(options.clock ?? (() => performance.now()), (seconds, kind) => {
@@ -107,6 +111,15 @@ export class EdgeMetrics {
   refused(error: unknown): void {
     const reason = error instanceof EdgeError ? refusalReason(error) : undefined;
     if (reason !== undefined) this.refusals.inc({ reason });
+  }
+
+  evicted(): void {
+    this.evictions.inc();
+  }
+
+  /** A directory lookup went upstream and came back (or failed). */
+  looked(result: 'found' | 'not_found' | 'failed'): void {
+    this.lookups.inc({ result });
   }
 
   /** An environment event is about to be handed to the protocols (the change was just applied). */
@@ -163,6 +176,15 @@ export class EdgeMetrics {
       registers,
       collect() {
         this.set(sources()?.payloadsInFlight() ?? 0);
+      },
+    });
+    new Gauge({
+      ...M.environments,
+      registers,
+      collect() {
+        let n = 0;
+        for (const _ of sources()?.environments() ?? []) n++;
+        this.set(n);
       },
     });
     new Gauge({

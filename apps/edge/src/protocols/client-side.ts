@@ -26,10 +26,10 @@ const PING_FORMAT = 'client-ping';
 // Relay's ping data: one space, since an event with empty data is not dispatched.
 const PING = sseEvent('ping', ' ');
 
-type Authenticate = (request: EdgeRequest) => Credential;
+type Authenticate = (request: EdgeRequest) => Promise<Credential>;
 type ReadContext = (request: EdgeRequest) => Context | Promise<Context>;
 /** The same for streams, which may come without an IncomingMessage (the lean path). */
-type StreamAuthenticate = (request: StreamRequest) => Credential;
+type StreamAuthenticate = (request: StreamRequest) => Promise<Credential>;
 type StreamContext = (request: StreamRequest) => Context | Promise<Context>;
 /** What both kinds of request have: the route's parameters. */
 type WithParams = { readonly params: Readonly<Record<string, string>> };
@@ -54,7 +54,7 @@ export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
   const evalx =
     (authenticate: Authenticate, audience: Audience, readContext: ReadContext) =>
     async (request: EdgeRequest) => {
-      const credential = authenticate(request);
+      const credential = await authenticate(request);
       const context = await readContext(request);
       const state = await ctx.readyState(credential.environment.id);
       const cores = evaluateAll(
@@ -75,7 +75,7 @@ export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
     readContext: StreamContext,
   ): { stream: StreamRoute['stream'] } => ({
     stream: ctx.streamRoute(async (request: StreamRequest) => {
-      const credential = authenticate(request);
+      const credential = await authenticate(request);
       const context = await readContext(request);
       ctx.admitStream();
       const state = await ctx.readyState(credential.environment.id);
@@ -98,7 +98,7 @@ export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
 
   const pingStream = (authenticate: StreamAuthenticate): { stream: StreamRoute['stream'] } => ({
     stream: ctx.streamRoute(async (request: StreamRequest) => {
-      const credential = authenticate(request);
+      const credential = await authenticate(request);
       ctx.admitStream();
       const state = await ctx.readyState(credential.environment.id);
       const connection = ctx.hub.open(request, {
@@ -134,8 +134,8 @@ export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
     ...withCors('/ping/{envId}', { GET: pingStream(byEnvironmentId) }),
     // The browser SDK loads click and page-view goals at start; Vexil has none.
     ...withCors('/sdk/goals/{envId}', {
-      GET: ({ params, res }) => {
-        ctx.clientSideId(params['envId']!);
+      GET: async ({ params, res }) => {
+        await ctx.clientSideId(params['envId']!);
         sendJson(res, 200, '[]', { 'cache-control': 'no-cache' });
       },
     }),

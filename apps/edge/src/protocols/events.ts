@@ -143,9 +143,9 @@ export function eventsRoutes(ctx: EdgeContext, collector: InsightsCollector): Ed
   });
 
   const analytics =
-    (resolve: (request: EdgeRequest) => string, browser = false) =>
+    (resolve: (request: EdgeRequest) => Promise<string>, browser = false) =>
     async (request: EdgeRequest) => {
-      const environmentId = resolve(request);
+      const environmentId = await resolve(request);
       const events = await readEvents(request.req, ctx.options.maxEventsBodyBytes);
       if (!Array.isArray(events))
         throw new EdgeError('BAD_REQUEST', 'send analytics events as a JSON array');
@@ -156,24 +156,27 @@ export function eventsRoutes(ctx: EdgeContext, collector: InsightsCollector): Ed
           if (seenPayloads.size >= RECENT_PAYLOADS) seenPayloads.clear();
           seenPayloads.add(payloadId);
         }
-        const state = ctx.registry.state(environmentId);
+        // Only flags the environment has are counted: load it if no client here holds it.
+        const state = await ctx.readyState(environmentId);
         count(collector, environmentId, events, {
           now: ctx.now(),
-          hasFlag: (key) => state?.ready === true && state.flags.get(key)?.deleted === false,
+          hasFlag: (key) => state.flags.get(key)?.deleted === false,
         });
       }
       accept(request.res, browser ? cors(request.req) : {});
     };
   const diagnostic =
-    (resolve: (request: EdgeRequest) => string, browser = false) =>
+    (resolve: (request: EdgeRequest) => Promise<string>, browser = false) =>
     async (request: EdgeRequest) => {
-      resolve(request);
+      await resolve(request);
       await readEvents(request.req, ctx.options.maxEventsBodyBytes);
       accept(request.res, browser ? cors(request.req) : {});
     };
-  const sdk = ({ req }: EdgeRequest) => ctx.authenticate(req, 'sdk').environment.id;
-  const mobile = ({ req }: EdgeRequest) => ctx.authenticate(req, 'mobile').environment.id;
-  const browser = ({ params }: EdgeRequest) => ctx.clientSideId(params['envId']!).environment.id;
+  const sdk = async ({ req }: EdgeRequest) => (await ctx.authenticate(req, 'sdk')).environment.id;
+  const mobile = async ({ req }: EdgeRequest) =>
+    (await ctx.authenticate(req, 'mobile')).environment.id;
+  const browser = async ({ params }: EdgeRequest) =>
+    (await ctx.clientSideId(params['envId']!)).environment.id;
   const preflight = ({ req, res }: EdgeRequest) => {
     res.writeHead(200, { ...cors(req), 'content-length': 0 });
     res.end();

@@ -86,7 +86,7 @@ export function lastSeenSeq(request: StreamRequest): number {
 export function fdv1Routes(ctx: EdgeContext): EdgeRoute[] {
   ctx.onStateEvent((state, event) => fanOut(ctx, state, event));
   const stream = (format: typeof ALL | typeof FLAGS) => async (request: StreamRequest) => {
-    const credential = ctx.authenticate(request, 'sdk');
+    const credential = await ctx.authenticate(request, 'sdk');
     ctx.admitStream();
     const state = await ctx.readyState(credential.environment.id, lastSeenSeq(request));
     const view = requestedView(state, request.url, credential.environment.projectKey);

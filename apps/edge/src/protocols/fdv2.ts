@@ -56,7 +56,7 @@ export function fdv2Routes(ctx: EdgeContext): EdgeRoute[] {
   ctx.onStateEvent((state, event) => fanOut(ctx, state, event));
 
   async function stream(request: StreamRequest): Promise<void> {
-    const credential = ctx.authenticate(request, 'sdk');
+    const credential = await ctx.authenticate(request, 'sdk');
     ctx.admitStream();
     const state = await ctx.readyState(credential.environment.id);
     const view = requestedView(state, request.url, credential.environment.projectKey);
@@ -74,7 +74,7 @@ export function fdv2Routes(ctx: EdgeContext): EdgeRoute[] {
   }
 
   async function poll({ req, res, url }: EdgeRequest): Promise<void> {
-    const credential = ctx.authenticate(req, 'sdk');
+    const credential = await ctx.authenticate(req, 'sdk');
     const state = await ctx.readyState(credential.environment.id);
     const view = requestedView(state, url, credential.environment.projectKey);
     const transfer = planTransfer(state, url.searchParams.get('basis'), view);

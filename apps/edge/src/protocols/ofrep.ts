@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Context, JsonObject } from '@vexil/protocol';
 import { isJsonObject } from '@vexil/protocol';
 import type { EdgeContext } from '../edge-context.js';
-import { EdgeError, header, readBody, sendBody, sendJson, unavailable } from '../http/respond.js';
+import { header, readBody, sendBody, sendJson } from '../http/respond.js';
 import type { EdgeRequest, EdgeRoute } from '../http/routes.js';
 import type { Credential } from '../state/registry.js';
 import { ofrepContext, type OfrepContextError } from './ofrep-context.js';
@@ -21,15 +21,11 @@ import { ofrepEvaluate, ofrepFailure } from './ofrep-result.js';
 
 type BodyProblem = { errorCode: 'PARSE_ERROR' | OfrepContextError; details: string };
 
-function authenticate(ctx: EdgeContext, req: IncomingMessage): Credential {
+function authenticate(ctx: EdgeContext, req: IncomingMessage): Promise<Credential> {
   const apiKey = header(req, 'x-api-key')?.trim();
   if (header(req, 'authorization') !== undefined || apiKey === undefined)
     return ctx.authenticate(req, 'sdk');
-  if (ctx.registry.directory === undefined)
-    throw unavailable('NOT_READY', 'the edge is starting and has no data yet');
-  const credential = ctx.registry.resolveKey(apiKey, 'sdk');
-  if (credential === undefined) throw new EdgeError('UNAUTHORIZED', 'unknown or revoked SDK key');
-  return credential;
+  return ctx.authenticateKey(apiKey, 'sdk');
 }
 
 /** The request's context, or the OFREP error code that says what is wrong with the body. */
@@ -69,7 +65,7 @@ export function ofrepRoutes(ctx: EdgeContext): EdgeRoute[] {
 
   async function single({ req, res, params }: EdgeRequest): Promise<void> {
     const key = params['key']!;
-    const credential = authenticate(ctx, req);
+    const credential = await authenticate(ctx, req);
     const context = await requestContext(req, limit);
     if (isProblem(context)) {
       const failure = ofrepFailure(key, context.errorCode, context.details);
@@ -82,7 +78,7 @@ export function ofrepRoutes(ctx: EdgeContext): EdgeRoute[] {
   }
 
   async function bulk({ req, res }: EdgeRequest): Promise<void> {
-    const credential = authenticate(ctx, req);
+    const credential = await authenticate(ctx, req);
     const context = await requestContext(req, limit);
     if (isProblem(context)) {
       sendJson(res, 400, { errorCode: context.errorCode, errorDetails: context.details });

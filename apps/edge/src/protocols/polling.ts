@@ -28,7 +28,7 @@ type Serve = (
 
 export function pollingRoutes(ctx: EdgeContext): EdgeRoute[] {
   const polled = (serve: Serve) => async (request: EdgeRequest) => {
-    const credential = ctx.authenticate(request.req, 'sdk');
+    const credential = await ctx.authenticate(request.req, 'sdk');
     const state = await ctx.readyState(credential.environment.id);
     const view = requestedView(state, request.url, credential.environment.projectKey);
     const { etag, body } = serve(state, request, view);

@@ -30,7 +30,7 @@ export function vexilStreamRoutes(ctx: EdgeContext): EdgeRoute[] {
   ctx.onStateEvent((state, event) => fanOut(ctx, state, event));
 
   async function stream(request: StreamRequest): Promise<void> {
-    const credential = ctx.authenticate(request, 'sdk');
+    const credential = await ctx.authenticate(request, 'sdk');
     ctx.admitStream();
     const state = await ctx.readyState(credential.environment.id);
     // An EventSource reconnects to its original URL plus Last-Event-ID: the header is newer.

@@ -2,7 +2,7 @@ import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders } from 'no
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { EdgeContext } from '../edge-context.js';
-import { EdgeError, header, unavailable } from '../http/respond.js';
+import { EdgeError, header } from '../http/respond.js';
 import type { EnvironmentState, StateEvent } from '../state/environment-state.js';
 import type { Credential } from '../state/registry.js';
 import { WsStream } from '../stream/ws-stream.js';
@@ -17,15 +17,11 @@ import { changeMessage, putMessage, resumeFrom } from './vexil-messages.js';
 export const VEXIL_WS_PATH = '/vexil/v1/ws';
 
 /** Browsers cannot set headers on a WebSocket: they send the SDK key as `?key=`. */
-function authenticate(ctx: EdgeContext, req: IncomingMessage, url: URL): Credential {
+function authenticate(ctx: EdgeContext, req: IncomingMessage, url: URL): Promise<Credential> {
   const key = url.searchParams.get('key');
   if (key === null || header(req, 'authorization') !== undefined)
     return ctx.authenticate(req, 'sdk');
-  if (ctx.registry.directory === undefined)
-    throw unavailable('NOT_READY', 'the edge is starting and has no data yet');
-  const credential = ctx.registry.resolveKey(key, 'sdk');
-  if (credential === undefined) throw new EdgeError('UNAUTHORIZED', 'unknown or revoked SDK key');
-  return credential;
+  return ctx.authenticateKey(key, 'sdk');
 }
 
 /** Answers a refused upgrade with the status and JSON body any other edge request would get. */
@@ -76,7 +72,7 @@ export function vexilWebSockets(
   });
 
   async function accept(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) {
-    const credential = authenticate(ctx, req, url);
+    const credential = await authenticate(ctx, req, url);
     ctx.admitStream();
     const state = await ctx.readyState(credential.environment.id);
     const missed = resumeFrom(state, url.searchParams.get('since'));

@@ -1,84 +1,197 @@
 import { createHash } from 'node:crypto';
-import type { CredentialHash, Directory, EnvironmentDescriptor } from '@vexil/protocol';
+import {
+  credentialEntryKey,
+  environmentEntryKey,
+  type DirectoryRecord,
+  type EnvironmentDescriptor,
+} from '@vexil/protocol';
 import { EnvironmentState } from './environment-state.js';
 
-// The edge's view of the directory: which environments exist, which credential opens which,
-// and the state of each environment the edge serves.
+// The edge's view of the directory (docs/protocol.md section 5.2): a cache of the entries its
+// clients' credentials named, looked up from the upstream on first use and kept current by the
+// upstream's watch of every later put and delete, so nothing here grows with the deployment,
+// only with what this edge serves. It also holds the state of each environment in use.
 
-export type CredentialKind = CredentialHash['kind'] | 'client-side-id';
+export type CredentialKind = 'sdk' | 'mobile' | 'client-side-id';
 
 export interface Credential {
   readonly environment: EnvironmentDescriptor;
   readonly kind: CredentialKind;
-  /** What identifies this credential in `revoked` notifications: the key hash, or the env id. */
+  /** What identifies this credential in revocations: the key hash, or the environment id. */
   readonly id: string;
 }
 
+/** Looks a directory key up at the upstream (the bus, a primary process, another edge). */
+export type DirectoryLookup = (key: string) => Promise<DirectoryRecord>;
+
+/** Too many lookups are in flight (a flood of unknown credentials): refuse, don't queue. */
+export class LookupsExhausted extends Error {}
+
+export interface RegistryOptions {
+  readonly historySize: number;
+  readonly now: () => number;
+  /** Directory entries kept, found or not found (each bounded on its own). */
+  readonly cacheSize?: number;
+  /** Lookups in flight at once; beyond it resolution throws LookupsExhausted. */
+  readonly maxLookups?: number;
+  /** Told of each lookup sent upstream, when it is answered or fails (metrics). */
+  readonly onLookup?: (result: 'found' | 'not_found' | 'failed') => void;
+}
+
 const HASH_CACHE_SIZE = 10_000;
+const CLIENT_SIDE_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** A Map used as a bounded LRU: a hit moves the key to the end, inserts drop the oldest. */
+class Lru<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly limit: number) {}
+  get(key: string): V | undefined {
+    const value = this.map.get(key);
+    if (value !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, value);
+    }
+    return value;
+  }
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+  set(key: string, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.limit) this.map.delete(this.map.keys().next().value!);
+  }
+  delete(key: string): void {
+    this.map.delete(key);
+  }
+  keys(): string[] {
+    return [...this.map.keys()];
+  }
+  clear(): void {
+    this.map.clear();
+  }
+  get size(): number {
+    return this.map.size;
+  }
+}
 
 export class Registry {
-  directory: Directory | undefined;
-  private byHash = new Map<
-    string,
-    { environment: EnvironmentDescriptor; credential: CredentialHash }
-  >();
-  private byId = new Map<string, EnvironmentDescriptor>();
+  /** Set once the upstream's watch is live: lookups from then on are kept current. */
+  private lookup: DirectoryLookup | undefined;
+  private readonly found: Lru<DirectoryRecord>;
+  /** Keys that named nothing, so a repeated unknown credential costs no lookup. */
+  private readonly missing: Lru<DirectoryRecord>;
+  private readonly inFlight = new Map<string, Promise<DirectoryRecord>>();
+  private readonly maxLookups: number;
   /** Credentials with an expiry not yet reported, soonest last (popped by the clock tick). */
   private expiring: { hash: string; expiresAt: number }[] = [];
   private readonly states = new Map<string, EnvironmentState>();
+  private readonly descriptors = new Map<string, EnvironmentDescriptor>();
+  private readonly lastUsed = new Map<string, number>();
   /** sha256(key) for recently seen keys: hashing is per request otherwise. */
   private readonly hashes = new Map<string, string>();
 
-  constructor(
-    private readonly historySize: number,
-    private readonly now: () => number,
-  ) {}
+  constructor(private readonly options: RegistryOptions) {
+    const size = options.cacheSize ?? 100_000;
+    this.found = new Lru(size);
+    this.missing = new Lru(Math.max(1, Math.floor(size / 4)));
+    this.maxLookups = options.maxLookups ?? 1_024;
+  }
+
+  /** Whether credentials can be resolved (the upstream's directory watch is live). */
+  get ready(): boolean {
+    return this.lookup !== undefined;
+  }
 
   /**
-   * Applies a directory; returns the credential ids that no longer open anything (key hashes,
-   * client-side IDs, edge token hashes), whose streams are to be closed.
+   * The upstream's directory watch is live (again): entries cached before may have changed
+   * unheard, so they are looked up afresh; returns what to revoke among those (see `apply`).
    */
-  applyDirectory(directory: Directory): string[] {
-    if (this.directory !== undefined && directory.generatedAt < this.directory.generatedAt)
-      return [];
-    const before = new Set([
-      ...this.byHash.keys(),
-      ...this.byId.keys(),
-      ...(this.directory?.edgeTokens ?? []),
-    ]);
-    this.directory = directory;
-    this.byHash = new Map();
-    this.byId = new Map();
-    this.expiring = [];
-    for (const environment of directory.environments) {
-      this.byId.set(environment.id, environment);
-      for (const credential of environment.credentials) {
-        this.byHash.set(credential.hash, { environment, credential });
-        if (credential.expiresAt !== undefined)
-          this.expiring.push({ hash: credential.hash, expiresAt: credential.expiresAt });
+  async connect(lookup: DirectoryLookup): Promise<string[]> {
+    const before = this.found.keys();
+    this.lookup = lookup;
+    this.missing.clear();
+    const revoked: string[] = [];
+    // A few at a time: a relay edge that reconnects may hold many, and it shares its upstream.
+    const recheck = async () => {
+      for (let key = before.pop(); key !== undefined; key = before.pop()) {
+        const record = await lookup(key).catch(() => undefined);
+        if (record !== undefined) revoked.push(...this.apply(record));
       }
-    }
-    this.expiring.sort((a, b) => b.expiresAt - a.expiresAt);
-    for (const id of this.states.keys()) if (!this.byId.has(id)) this.states.delete(id);
-    const edgeTokens = new Set(directory.edgeTokens);
-    return [...before].filter(
-      (id) => !this.byHash.has(id) && !this.byId.has(id) && !edgeTokens.has(id),
-    );
+    };
+    await Promise.all(Array.from({ length: 16 }, recheck));
+    return revoked;
+  }
+
+  /**
+   * A directory key changed: keeps the entry current if it is cached or being looked up (the
+   * rest of the deployment's changes are not kept). Returns the credential ids to revoke, whose
+   * streams are to close: the hash of a credential that went, the id of an environment that did.
+   */
+  apply(record: DirectoryRecord): string[] {
+    const cached = this.found.get(record.key) ?? this.missing.get(record.key);
+    if (cached === undefined ? this.inFlight.has(record.key) : record.revision > cached.revision)
+      this.remember(record);
+    if (record.entry !== undefined || !/^[ce]\./.test(record.key)) return [];
+    return [record.key.slice(2)];
   }
 
   /** Resolves an SDK key or mobile key, honouring expiry of rotated keys. */
-  resolveKey(key: string, kind: 'sdk' | 'mobile'): Credential | undefined {
+  async resolveKey(key: string, kind: 'sdk' | 'mobile'): Promise<Credential | undefined> {
     const hash = this.hash(key);
-    const entry = this.byHash.get(hash);
-    if (entry === undefined || entry.credential.kind !== kind) return undefined;
-    if (entry.credential.expiresAt !== undefined && entry.credential.expiresAt <= this.now())
+    const entry = (await this.record(credentialEntryKey(hash))).entry;
+    if (entry?.type !== 'credential' || entry.kind !== kind || entry.environment === undefined)
       return undefined;
+    if (entry.expiresAt !== undefined) {
+      if (entry.expiresAt <= this.options.now()) return undefined;
+      this.expireAt(hash, entry.expiresAt);
+    }
+    this.descriptors.set(entry.environment.id, entry.environment);
     return { environment: entry.environment, kind, id: hash };
   }
 
-  resolveClientSideId(id: string): Credential | undefined {
-    const environment = this.byId.get(id);
-    return environment === undefined ? undefined : { environment, kind: 'client-side-id', id };
+  async resolveClientSideId(id: string): Promise<Credential | undefined> {
+    if (!CLIENT_SIDE_ID.test(id)) return undefined;
+    const entry = (await this.record(environmentEntryKey(id))).entry;
+    if (entry?.type !== 'environment') return undefined;
+    this.descriptors.set(id, entry.environment);
+    return { environment: entry.environment, kind: 'client-side-id', id };
+  }
+
+  /** The hash of an API token of the `edge` role, or undefined for any other token. */
+  async resolveEdgeToken(token: string): Promise<string | undefined> {
+    const hash = this.hash(token);
+    const entry = (await this.record(credentialEntryKey(hash))).entry;
+    return entry?.type === 'credential' && entry.kind === 'edge' ? hash : undefined;
+  }
+
+  /** A key's record, from the cache or (once per key at a time) from the upstream. */
+  record(key: string): Promise<DirectoryRecord> {
+    const cached = this.found.get(key) ?? this.missing.get(key);
+    if (cached !== undefined) return Promise.resolve(cached);
+    const lookup = this.lookup;
+    if (lookup === undefined) return Promise.reject(new Error('the directory is not ready'));
+    let pending = this.inFlight.get(key);
+    if (pending !== undefined) return pending;
+    if (this.inFlight.size >= this.maxLookups)
+      return Promise.reject(new LookupsExhausted('too many credential lookups in flight'));
+    const told = this.options.onLookup;
+    pending = lookup(key)
+      .then((record) => {
+        told?.(record.entry === undefined ? 'not_found' : 'found');
+        // A watch update may have overtaken the answer: the higher revision wins.
+        const current = this.found.get(key) ?? this.missing.get(key);
+        if (current !== undefined && current.revision >= record.revision) return current;
+        this.remember(record);
+        return record;
+      })
+      .catch((err: unknown) => {
+        told?.('failed');
+        throw err;
+      })
+      .finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, pending);
+    return pending;
   }
 
   /**
@@ -86,7 +199,7 @@ export class Registry {
    * every second): each once, and nothing to scan while none is due.
    */
   expiredCredentials(): string[] {
-    const now = this.now();
+    const now = this.options.now();
     const out: string[] = [];
     while (this.expiring.length > 0 && this.expiring[this.expiring.length - 1]!.expiresAt <= now)
       out.push(this.expiring.pop()!.hash);
@@ -94,18 +207,18 @@ export class Registry {
   }
 
   environment(id: string): EnvironmentDescriptor | undefined {
-    return this.byId.get(id);
+    return this.descriptors.get(id);
   }
 
   state(id: string): EnvironmentState | undefined {
     return this.states.get(id);
   }
 
-  /** The state of a directory environment, created (not yet ready) on first use. */
+  /** The state of an environment, created (not yet ready) on first use. */
   stateFor(id: string): EnvironmentState {
     let state = this.states.get(id);
     if (state === undefined) {
-      state = new EnvironmentState(id, { historySize: this.historySize });
+      state = new EnvironmentState(id, { historySize: this.options.historySize });
       this.states.set(id, state);
     }
     return state;
@@ -113,6 +226,48 @@ export class Registry {
 
   allStates(): IterableIterator<EnvironmentState> {
     return this.states.values();
+  }
+
+  /** A client used the environment now (a request or a new stream). */
+  touch(id: string): void {
+    this.lastUsed.set(id, this.options.now());
+  }
+
+  /** Environments held but unused since `before` (Unix ms). */
+  unusedSince(before: number): string[] {
+    const out: string[] = [];
+    for (const id of this.states.keys()) if ((this.lastUsed.get(id) ?? 0) < before) out.push(id);
+    return out;
+  }
+
+  /** Environments held and used at or after `since` (Unix ms). */
+  usedSince(since: number): string[] {
+    const out: string[] = [];
+    for (const [id, at] of this.lastUsed) if (at >= since && this.states.has(id)) out.push(id);
+    return out;
+  }
+
+  /** Forgets an environment's state (evicted, or deleted). */
+  evict(id: string): void {
+    this.states.delete(id);
+    this.descriptors.delete(id);
+    this.lastUsed.delete(id);
+  }
+
+  private remember(record: DirectoryRecord): void {
+    if (record.entry === undefined) {
+      this.found.delete(record.key);
+      this.missing.set(record.key, record);
+    } else {
+      this.missing.delete(record.key);
+      this.found.set(record.key, record);
+    }
+  }
+
+  private expireAt(hash: string, expiresAt: number): void {
+    if (this.expiring.some((e) => e.hash === hash)) return;
+    this.expiring.push({ hash, expiresAt });
+    this.expiring.sort((a, b) => b.expiresAt - a.expiresAt);
   }
 
   private hash(key: string): string {

@@ -1,6 +1,5 @@
-import type { Change, Directory, EnvironmentSnapshot, Logger } from '@vexil/protocol';
+import type { Change, DirectoryRecord, EnvironmentSnapshot, Logger } from '@vexil/protocol';
 import type { FeedMessage } from '../cluster/feed.js';
-import type { EdgeOptions } from '../config.js';
 import type { EdgeContext } from '../edge-context.js';
 import { PropagationSamples } from '../report/propagation-samples.js';
 import type { StreamHub } from '../stream/stream-hub.js';
@@ -10,9 +9,10 @@ import type { ApplyResult } from './environment-state.js';
 import type { Registry } from './registry.js';
 
 /**
- * Where the upstream's data lands: the directory (revoking streams of credentials that left it),
- * snapshots and changes applied to each environment's state, the upstream's status. It also
- * mirrors all of that to followers (a multi-process edge's workers) and samples commit -> apply.
+ * Where the upstream's data lands: directory updates (revoking streams of credentials that went),
+ * snapshots and changes applied to each environment's state, the upstream's status. It evicts
+ * environments (idle, or deleted), mirrors all of it to followers (a multi-process edge's
+ * workers), and samples commit -> apply.
  */
 export class UpstreamFeed implements UpstreamSink {
   upstreamUp = false;
@@ -26,9 +26,10 @@ export class UpstreamFeed implements UpstreamSink {
     private readonly ctx: EdgeContext,
     private readonly hub: StreamHub,
     private readonly upstream: Upstream,
-    private readonly options: EdgeOptions,
     private readonly logger: Logger,
     private readonly now: () => number,
+    /** Loaded once the directory is live (their names are looked up first, for Redis keys). */
+    private readonly pinned: readonly string[] = [],
   ) {
     ctx.onStateEvent((state, event) => {
       if (this.followers.size === 0) return;
@@ -40,26 +41,45 @@ export class UpstreamFeed implements UpstreamSink {
     });
   }
 
-  directory(directory: Directory): void {
-    const revoked = this.registry.applyDirectory(directory);
-    const current = this.registry.directory!;
-    this.ctx.emitDirectory(current);
-    this.send({ type: 'directory', directory: current });
-    if (revoked.length > 0) {
-      this.logger.info(
-        { streams: this.hub.revoke(revoked) },
-        'closed streams of revoked credentials',
-      );
+  directoryLive(): void {
+    void this.registry
+      .connect((key) => this.upstream.lookup(key))
+      .then(async (revoked) => {
+        this.revoke(revoked);
+        for (const id of this.pinned) {
+          if (!(await this.loadPinned(id)))
+            this.logger.warn({ environmentId: id }, 'a pinned environment is not in the directory');
+        }
+      });
+    this.send({ type: 'directory-live' });
+  }
+
+  directory(record: DirectoryRecord): void {
+    const revoked = this.registry.apply(record);
+    this.send({ type: 'directory', record });
+    this.ctx.emitDirectory(record);
+    if (record.key.startsWith('e.')) {
+      const id = record.key.slice(2);
+      if (record.entry === undefined) this.evict(id);
+      else if (this.pinned.includes(id) && this.registry.state(id) === undefined)
+        void this.loadPinned(id);
     }
-    const known = new Set(directory.environments.map((e) => e.id));
-    for (const id of this.attached) {
-      if (known.has(id)) continue;
-      this.attached.delete(id);
-      this.upstream.drop(id);
-      this.hub.closeWhere((c) => c.credentialId === id, 'revoked');
-    }
-    if (this.options.eagerEnvironments)
-      for (const env of directory.environments) this.upstream.want(env.id);
+    this.revoke(revoked);
+  }
+
+  /** Loads a pinned environment once its name is known (for Redis keys); false if unknown. */
+  private async loadPinned(id: string): Promise<boolean> {
+    const credential = await this.registry.resolveClientSideId(id).catch(() => undefined);
+    if (credential !== undefined) this.upstream.want(id);
+    return credential !== undefined;
+  }
+
+  /** Stops holding an environment: idle for long enough, or deleted. Followers drop it too. */
+  evict(environmentId: string): void {
+    this.upstream.drop(environmentId);
+    this.registry.evict(environmentId);
+    this.attached.delete(environmentId);
+    this.send({ type: 'evict', environmentId });
   }
 
   snapshot(snapshot: EnvironmentSnapshot): void {
@@ -67,6 +87,8 @@ export class UpstreamFeed implements UpstreamSink {
   }
 
   change(change: Change): ApplyResult {
+    // Of an environment no longer held (evicted while the change was on its way): not wanted.
+    if (this.registry.state(change.environmentId) === undefined) return 'duplicate';
     const applied = this.now();
     const result = traceApply(change, () =>
       this.attach(change.environmentId).applyChange(change, applied),
@@ -86,15 +108,20 @@ export class UpstreamFeed implements UpstreamSink {
     if (up) this.everConnected = true;
   }
 
-  /** The directory and every environment with data now, then every message as it happens. */
+  /** Every environment with data now, then every message as it happens. */
   follow(listener: (message: FeedMessage) => void): () => void {
-    if (this.registry.directory !== undefined)
-      listener({ type: 'directory', directory: this.registry.directory });
+    if (this.registry.ready) listener({ type: 'directory-live' });
     for (const state of this.registry.allStates())
       if (state.ready) listener({ type: 'put', snapshot: state.snapshot() });
     listener({ type: 'status', up: this.upstreamUp });
     this.followers.add(listener);
     return () => this.followers.delete(listener);
+  }
+
+  private revoke(credentialIds: string[]): void {
+    if (credentialIds.length === 0) return;
+    const streams = this.hub.revoke(credentialIds);
+    if (streams > 0) this.logger.info({ streams }, 'closed streams of revoked credentials');
   }
 
   private send(message: FeedMessage): void {

@@ -62,7 +62,11 @@ export function busUpstream(options: BusUpstreamOptions): Upstream {
   return {
     async start(s) {
       sink = s;
-      directorySubscription = bus.subscribeDirectory((directory) => s.directory(directory));
+      const watch = bus.watchDirectory((record) => s.directory(record));
+      directorySubscription = watch;
+      void Promise.resolve(watch.ready).then(() => {
+        if (!closed) s.directoryLive();
+      });
       let last = bus.connected;
       s.connected(last);
       statusTimer = setInterval(() => {
@@ -73,6 +77,7 @@ export function busUpstream(options: BusUpstreamOptions): Upstream {
       }, 500);
       statusTimer.unref();
     },
+    lookup: (key) => bus.getDirectoryEntry(key),
     want(environmentId) {
       if (!subscriptions.has(environmentId) && !closed) void sync(environmentId);
     },

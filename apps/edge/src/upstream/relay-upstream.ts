@@ -1,5 +1,5 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import type { Change, Directory, EnvironmentSnapshot, Logger } from '@vexil/protocol';
+import type { Change, DirectoryRecord, EnvironmentSnapshot, Logger } from '@vexil/protocol';
 import type { Upstream, UpstreamSink } from './upstream.js';
 
 export interface RelayUpstreamOptions {
@@ -10,18 +10,26 @@ export interface RelayUpstreamOptions {
   readonly logger: Logger;
   /** Reconnect when nothing (not even a heartbeat) arrived for this long. Default 90 s. */
   readonly readTimeoutMs?: number;
+  /** Per lookup or snapshot request. Default 10 s. */
+  readonly requestTimeoutMs?: number;
 }
 
 /**
  * Relay mode: the edge chains to another Vexil node over its relay feed (docs/protocol.md
  * section 7) instead of the bus, like the LaunchDarkly Relay Proxy inside a customer network.
- * It resumes with the seq it holds per environment, so a reconnect costs only the missed
- * changes; a gap (never expected) reconnects, and the upstream then sends a full `put`.
+ * Directory keys are looked up, and each environment a client asks for is loaded, with a GET to
+ * the upstream; the feed then brings directory updates and the changes of every environment
+ * the upstream holds, of which this edge keeps those it loaded. A gap reloads that environment.
+ * The feed resumes with the seq this edge holds per environment, so a reconnect costs only the
+ * missed changes; the directory cache is checked again after each reconnect.
  */
 export function relayUpstream(options: RelayUpstreamOptions): Upstream {
   const { logger } = options;
   const readTimeout = options.readTimeoutMs ?? 90_000;
+  /** Environments this edge holds or is loading, with the seq it has (absent while loading). */
+  const wanted = new Set<string>();
   const seqs = new Map<string, number>();
+  const retries = new Map<string, NodeJS.Timeout>();
   let sink: UpstreamSink | undefined;
   let controller: AbortController | undefined;
   let closed = false;
@@ -36,30 +44,68 @@ export function relayUpstream(options: RelayUpstreamOptions): Upstream {
     }
   };
 
-  function onEvent(message: EventSourceMessage): 'ok' | 'resync' {
+  const get = (path: string) =>
+    fetch(new URL(path, options.url), {
+      headers: { authorization: `Bearer ${options.token}` },
+      signal: AbortSignal.timeout(options.requestTimeoutMs ?? 10_000),
+    });
+
+  function apply(snapshot: EnvironmentSnapshot): void {
+    if (!wanted.has(snapshot.environmentId)) return;
+    sink!.snapshot(snapshot);
+    seqs.set(snapshot.environmentId, snapshot.seq);
+  }
+
+  async function load(environmentId: string, failures = 0): Promise<void> {
+    clearTimeout(retries.get(environmentId));
+    retries.delete(environmentId);
+    try {
+      const res = await get(`/vexil/v1/relay/environments/${encodeURIComponent(environmentId)}`);
+      if (res.status === 404) {
+        wanted.delete(environmentId);
+        return;
+      }
+      if (!res.ok) throw new Error(`the upstream answered ${res.status} ${await res.text()}`);
+      apply((await res.json()) as EnvironmentSnapshot);
+    } catch (err) {
+      if (closed || !wanted.has(environmentId)) return;
+      const delay = Math.min(500 * 2 ** failures, 10_000);
+      logger.warn(
+        { err, environmentId, retryInMs: delay },
+        'loading from the relay upstream failed',
+      );
+      retries.set(
+        environmentId,
+        setTimeout(() => void load(environmentId, failures + 1), delay),
+      );
+    }
+  }
+
+  function onEvent(message: EventSourceMessage): void {
     const s = sink!;
     switch (message.event) {
-      case 'directory': {
-        const directory = JSON.parse(message.data) as Directory;
-        const known = new Set(directory.environments.map((e) => e.id));
-        for (const id of seqs.keys()) if (!known.has(id)) seqs.delete(id);
-        s.directory(directory);
-        return 'ok';
-      }
-      case 'put': {
-        const snapshot = JSON.parse(message.data) as EnvironmentSnapshot;
-        s.snapshot(snapshot);
-        seqs.set(snapshot.environmentId, snapshot.seq);
-        return 'ok';
-      }
+      case 'live':
+        // Updates from here on reach this edge; what it cached before may have changed unheard.
+        s.directoryLive();
+        break;
+      case 'directory':
+        s.directory(JSON.parse(message.data) as DirectoryRecord);
+        break;
+      case 'put':
+        apply(JSON.parse(message.data) as EnvironmentSnapshot);
+        break;
       case 'change': {
         const change = JSON.parse(message.data) as Change;
+        if (!seqs.has(change.environmentId)) break;
         const result = s.change(change);
         if (result === 'applied') seqs.set(change.environmentId, change.seq);
-        return result === 'gap' ? 'resync' : 'ok';
+        else if (result === 'gap') {
+          logger.warn({ environmentId: change.environmentId }, 'gap in the relay feed; reloading');
+          seqs.delete(change.environmentId);
+          void load(change.environmentId);
+        }
+        break;
       }
-      default:
-        return 'ok';
     }
   }
 
@@ -85,25 +131,15 @@ export function relayUpstream(options: RelayUpstreamOptions): Upstream {
       });
       if (!res.ok || res.body === null)
         throw new Error(`the upstream answered ${res.status} ${await res.text()}`);
-      let resync = false;
-      const parser = createParser({
-        onEvent: (message) => {
-          if (!resync && onEvent(message) === 'resync') resync = true;
-        },
-      });
+      setUp(true);
+      attempt = 0;
+      const parser = createParser({ onEvent });
       const decoder = new TextDecoder();
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         arm();
         parser.feed(decoder.decode(chunk, { stream: true }));
-        setUp(true);
-        attempt = 0;
-        if (resync) {
-          logger.warn({ upstream: options.url }, 'gap in the relay feed; reconnecting to resync');
-          abort.abort();
-          break;
-        }
       }
-      if (!resync) throw new Error('the upstream closed the feed');
+      throw new Error('the upstream closed the feed');
     } catch (err) {
       if (closed) return;
       setUp(false, err);
@@ -112,9 +148,8 @@ export function relayUpstream(options: RelayUpstreamOptions): Upstream {
       clearTimeout(watchdog);
     }
     if (closed) return;
-    // Backoff with jitter, 0.5 s doubling to 30 s; immediately after a deliberate resync.
-    const delay =
-      attempt === 0 ? 0 : Math.min(30_000, 500 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+    // Backoff with jitter, 0.5 s doubling to 30 s.
+    const delay = Math.min(30_000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
     attempt++;
     retry = setTimeout(() => void connect(), delay);
   }
@@ -125,15 +160,26 @@ export function relayUpstream(options: RelayUpstreamOptions): Upstream {
       s.connected(false);
       void connect();
     },
-    want() {
-      // The relay feed carries every environment.
+    async lookup(key) {
+      const res = await get(`/vexil/v1/relay/directory/${encodeURIComponent(key)}`);
+      if (!res.ok) throw new Error(`the upstream answered ${res.status} ${await res.text()}`);
+      return (await res.json()) as DirectoryRecord;
+    },
+    want(environmentId) {
+      if (wanted.has(environmentId) || closed) return;
+      wanted.add(environmentId);
+      void load(environmentId);
     },
     drop(environmentId) {
+      wanted.delete(environmentId);
       seqs.delete(environmentId);
+      clearTimeout(retries.get(environmentId));
+      retries.delete(environmentId);
     },
     async close() {
       closed = true;
       clearTimeout(retry);
+      for (const timer of retries.values()) clearTimeout(timer);
       controller?.abort();
     },
   };

@@ -4,8 +4,9 @@ import type { TestEnvironment } from './fake-origin.js';
 
 // Helpers shared by the client-side, OFREP and browser tests.
 
-/** Resolves once the edge has applied every change the FakeOrigin committed for `env`. */
+/** Loads `env` on the edge; resolves once it has applied every change the FakeOrigin committed. */
 export async function synced(edge: EdgeServer, env: TestEnvironment): Promise<void> {
+  edge.edge.want(env.id);
   await until(
     () => edge.edge.status().environments.find((e) => e.id === env.id)?.seq === env.seq,
     5_000,

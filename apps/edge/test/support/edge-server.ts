@@ -12,6 +12,7 @@ import {
   type Edge,
   type EdgeOptions,
   type InsightsSink,
+  type Upstream,
 } from '@vexil/edge';
 import { until as waitUntil } from '@vexil/testkit';
 import type { Registry } from 'prom-client';
@@ -38,12 +39,21 @@ export interface EdgeServer {
 export async function startEdgeServer(
   options: Partial<EdgeOptions> = {},
   port = 0,
-  extra: { insights?: InsightsSink; metrics?: Registry; frontDoor?: boolean } = {},
+  extra: {
+    insights?: InsightsSink;
+    metrics?: Registry;
+    frontDoor?: boolean;
+    /** Instead of the in-process bus and the FakeOrigin (which the edge then does not use). */
+    upstream?: Upstream;
+  } = {},
 ): Promise<EdgeServer> {
   const bus = createInProcessBus();
   const origin = new FakeOrigin(bus);
-  const upstream = busUpstream({ bus, snapshots: origin, logger: silentLogger });
-  const { frontDoor = true, ...deps } = extra;
+  const {
+    frontDoor = true,
+    upstream = busUpstream({ bus, snapshots: origin, logger: silentLogger }),
+    ...deps
+  } = extra;
   const edge = createEdge({ upstream, options, ...deps });
   await edge.start();
   const server = createServer((req, res) => {

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { ChangeBus } from '@vexil/bus';
-import type {
-  Change,
-  ChangeKind,
-  Directory,
-  EnvironmentSnapshot,
-  JsonObject,
+import {
+  credentialEntryKey,
+  environmentEntryKey,
+  type Change,
+  type ChangeKind,
+  type EnvironmentSnapshot,
+  type JsonObject,
 } from '@vexil/protocol';
 import type { SnapshotSource } from '@vexil/edge';
 
@@ -27,8 +28,6 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 export class FakeOrigin implements SnapshotSource {
   readonly environments = new Map<string, TestEnvironment>();
   snapshotsServed = 0;
-  /** API tokens of the `edge` role (relay edges authenticate with them). */
-  readonly edgeTokens: string[] = [];
   private clock = 1_700_000_000_000;
 
   constructor(private readonly bus: ChangeBus) {}
@@ -44,29 +43,48 @@ export class FakeOrigin implements SnapshotSource {
       items: new Map(),
     };
     this.environments.set(env.id, env);
-    await this.publishDirectory();
+    await this.publishEntries(env);
     return env;
   }
 
-  directory(): Directory {
-    return {
-      generatedAt: this.clock++,
-      environments: [...this.environments.values()].map((env) => ({
-        id: env.id,
-        projectKey: 'p',
-        key: env.key,
-        name: env.key,
-        credentials: [
-          { kind: 'sdk', hash: sha256(env.sdkKey) },
-          { kind: 'mobile', hash: sha256(env.mobileKey) },
-        ],
-      })),
-      edgeTokens: this.edgeTokens.map(sha256),
-    };
+  /** Puts the environment's directory entries, as the origin's directory sync does. */
+  private async publishEntries(env: TestEnvironment): Promise<void> {
+    const environment = { id: env.id, projectKey: 'p', key: env.key, name: env.key };
+    const credentials = [
+      ['sdk', sha256(env.sdkKey)],
+      ['mobile', sha256(env.mobileKey)],
+    ] as const;
+    for (const [kind, hash] of credentials)
+      await this.bus.putDirectoryEntry(credentialEntryKey(hash), {
+        type: 'credential',
+        kind,
+        environment,
+      });
+    await this.bus.putDirectoryEntry(environmentEntryKey(env.id), {
+      type: 'environment',
+      environment,
+      credentials: credentials.map(([, hash]) => hash),
+    });
   }
 
-  async publishDirectory(): Promise<void> {
-    await this.bus.publishDirectory(this.directory());
+  /** Removes the environment and its credentials from the directory. */
+  async removeEnvironment(env: TestEnvironment): Promise<void> {
+    this.environments.delete(env.id);
+    for (const key of [env.sdkKey, env.mobileKey])
+      await this.bus.deleteDirectoryEntry(credentialEntryKey(sha256(key)));
+    await this.bus.deleteDirectoryEntry(environmentEntryKey(env.id));
+  }
+
+  /** An API token of the `edge` role (relay edges authenticate with it). */
+  async addEdgeToken(token: string): Promise<void> {
+    await this.bus.putDirectoryEntry(credentialEntryKey(sha256(token)), {
+      type: 'credential',
+      kind: 'edge',
+    });
+  }
+
+  async revokeEdgeToken(token: string): Promise<void> {
+    await this.bus.deleteDirectoryEntry(credentialEntryKey(sha256(token)));
   }
 
   /** Commits an item (version = previous + 1) and publishes the change. */

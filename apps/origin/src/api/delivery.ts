@@ -1,26 +1,16 @@
 import type { InsightCount } from '@vexil/store';
 import { notFound } from '../http/api-error.js';
 import type { Route } from '../http/router.js';
-import { buildDirectory } from '../publisher.js';
 import { read, write, type ApiDeps } from './deps.js';
 
 // What edges need from the origin besides the bus (docs/protocol.md section 5): snapshots to
-// bootstrap and resync environments from, the directory, and a place to send flag insights.
+// bootstrap and resync environments from, and a place to send flag insights.
 // Edge tokens (role `edge`) may call these and nothing else.
 
 const base = '/api/v1/delivery';
 
 export function deliveryRoutes(deps: ApiDeps): Route[] {
   return [
-    {
-      method: 'GET',
-      path: `${base}/directory`,
-      summary: 'The directory of environments and credential hashes (for edges)',
-      tag: 'delivery',
-      role: 'edge',
-      responses: { 200: { description: 'the directory' } },
-      handle: async () => ({ body: await read(() => buildDirectory(deps.store, deps.now())) }),
-    },
     {
       method: 'GET',
       path: `${base}/environments/{environmentId}/snapshot`,

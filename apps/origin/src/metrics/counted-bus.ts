@@ -15,10 +15,12 @@ export function countBusErrors(bus: ChangeBus, count: () => void): ChangeBus {
       return bus.connected;
     },
     publish: (change) => counted(bus.publish(change)),
-    publishDirectory: (directory) => counted(bus.publishDirectory(directory)),
+    putDirectoryEntry: (key, entry) => counted(bus.putDirectoryEntry(key, entry)),
+    deleteDirectoryEntry: (key) => counted(bus.deleteDirectoryEntry(key)),
+    getDirectoryEntry: (key) => counted(bus.getDirectoryEntry(key)),
     lastPublishedSeq: (environmentId) => counted(bus.lastPublishedSeq(environmentId)),
     subscribe: (options, onChange) => bus.subscribe(options, onChange),
-    subscribeDirectory: (onDirectory) => bus.subscribeDirectory(onDirectory),
+    watchDirectory: (onRecord) => bus.watchDirectory(onRecord),
     close: () => bus.close(),
   };
 }

@@ -36,6 +36,8 @@ export interface ApiServerOptions {
   readonly metrics?: Registry;
   /** Also told of every commit (e.g. an outbox publisher's kick). */
   readonly onCommit?: (environmentIds: readonly string[]) => void;
+  /** Told when environments or credentials changed (an outbox publisher's directoryChanged). */
+  readonly onDirectoryChange?: () => void;
 }
 
 /** An origin on a real socket (port 0) over the given store (default: in-memory). */
@@ -52,6 +54,9 @@ export async function startApiServer(
       options.onCommit?.(ids);
     },
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.onDirectoryChange === undefined
+      ? {}
+      : { onDirectoryChange: options.onDirectoryChange }),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
   });
   await ensureAdminToken(s, ADMIN_TOKEN, 'test admin', options.now?.());

@@ -1,7 +1,8 @@
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
-import type { Change, Directory } from '@vexil/protocol';
-import { decodeChange, decodeDirectory, encodeJson } from './codec.js';
+import type { Change } from '@vexil/protocol';
+import { decodeChange, encodeJson } from './codec.js';
 import { BusError } from './errors.js';
+import { guarded as guardedOn } from './guarded.js';
 import type { Session } from './session.js';
 import { changeMessageId, type Subjects } from './subjects.js';
 
@@ -25,43 +26,25 @@ const MAX_ATTEMPTS = 5;
 export interface ChangeWriter {
   publish(change: Change): Promise<void>;
   lastPublishedSeq(environmentId: string): Promise<number>;
-  publishDirectory(directory: Directory): Promise<void>;
 }
 
 function isWrongLastSequence(err: unknown): boolean {
   return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence;
 }
 
-function isStreamMissing(err: unknown): boolean {
-  return (
-    (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) ||
-    // A publish to a subject no stream captures has no responders.
-    (err instanceof Error && err.name === 'JetStreamNotEnabled')
-  );
-}
-
 export function createChangeWriter(
   session: Session,
   subjects: Subjects,
-  streams: { readonly changes: string; readonly directory: string },
+  stream: string,
   requestTimeoutMs: number,
 ): ChangeWriter {
   /** What this process last saw at each environment's tail; a failed compare-and-set refreshes it. */
   const tails = new Map<string, Tail>();
 
-  /** Runs `op`, turning transport failures into UNAVAILABLE (the caller retries later). */
-  async function guarded<T>(what: string, op: () => Promise<T>): Promise<T> {
-    try {
-      return await op();
-    } catch (err) {
-      if (err instanceof BusError) throw err;
-      if (isStreamMissing(err)) session.setUpAgain();
-      throw new BusError('UNAVAILABLE', `${what} failed; try again later`, { cause: err });
-    }
-  }
+  const guarded = <T>(what: string, op: () => Promise<T>) => guardedOn(session, what, op);
 
   async function readTail(jsm: JetStreamManager, subject: string): Promise<Tail> {
-    const stored = await jsm.streams.getMessage(streams.changes, { last_by_subj: subject });
+    const stored = await jsm.streams.getMessage(stream, { last_by_subj: subject });
     if (stored === null) return EMPTY;
     const change = decodeChange(stored.data);
     return { streamSeq: stored.seq, seq: change?.seq ?? 0 };
@@ -99,29 +82,6 @@ export function createChangeWriter(
     );
   }
 
-  async function replaceDirectory(directory: Directory): Promise<void> {
-    const { js, jsm } = session.handles();
-    const payload = encodeJson(directory);
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const stored = await jsm.streams.getMessage(streams.directory, {
-        last_by_subj: subjects.directory,
-      });
-      const current = stored === null ? undefined : decodeDirectory(stored.data);
-      // Keep the newest by generatedAt, as the in-process bus does.
-      if (current !== undefined && directory.generatedAt < current.generatedAt) return;
-      try {
-        await js.publish(subjects.directory, payload, {
-          expect: { lastSubjectSequence: stored?.seq ?? 0 },
-          timeout: requestTimeoutMs,
-        });
-        return;
-      } catch (err) {
-        if (!isWrongLastSequence(err)) throw err;
-      }
-    }
-    throw new BusError('CONFLICT', `publishing the directory lost ${MAX_ATTEMPTS} races`);
-  }
-
   return {
     publish: (change) => guarded('publishing a change', () => append(change)),
     lastPublishedSeq: (environmentId) =>
@@ -131,7 +91,5 @@ export function createChangeWriter(
         tails.set(environmentId, tail);
         return tail.seq;
       }),
-    publishDirectory: (directory) =>
-      guarded('publishing the directory', () => replaceDirectory(directory)),
   };
 }

@@ -1,12 +1,12 @@
-import { isChangeKind, type Change, type Directory } from '@vexil/protocol';
+import { isChangeKind, isDirectoryEntry, type Change, type DirectoryEntry } from '@vexil/protocol';
 
-// Changes and directories travel as JSON (docs/protocol.md section 5), committedAt included, so
+// Changes and directory entries travel as JSON (docs/protocol.md section 5), committedAt included, so
 // edges can measure commit-to-apply latency.
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export function encodeJson(value: Change | Directory): Uint8Array {
+export function encodeJson(value: Change | DirectoryEntry): Uint8Array {
   return encoder.encode(JSON.stringify(value));
 }
 
@@ -38,14 +38,8 @@ export function decodeChange(data: Uint8Array): Change | undefined {
   return v as unknown as Change;
 }
 
-export function decodeDirectory(data: Uint8Array): Directory | undefined {
+/** The directory entry a message carries, or undefined if it is not one. */
+export function decodeDirectoryEntry(data: Uint8Array): DirectoryEntry | undefined {
   const v = parse(data);
-  if (
-    v === undefined ||
-    typeof v['generatedAt'] !== 'number' ||
-    !Array.isArray(v['environments']) ||
-    !Array.isArray(v['edgeTokens'])
-  )
-    return undefined;
-  return v as unknown as Directory;
+  return isDirectoryEntry(v) ? v : undefined;
 }

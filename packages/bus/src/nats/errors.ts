@@ -8,6 +8,8 @@ export type BusErrorCode =
   | 'INVALID_OPTIONS'
   /** An environment id that cannot be a NATS subject token (dots, wildcards, whitespace). */
   | 'INVALID_ENVIRONMENT_ID'
+  /** A directory key that isDirectoryKey refuses. */
+  | 'INVALID_DIRECTORY_KEY'
   /** Other publishers kept changing the same subject; the publish gave up and may be retried. */
   | 'CONFLICT';
 

@@ -1,10 +1,8 @@
-import type { Directory } from '@vexil/protocol';
 import type { ChangeBus, Subscription } from '../change-bus.js';
 import { createChangeSubscriptions } from './change-subscriptions.js';
 import { createChangeWriter } from './change-writer.js';
-import { decodeDirectory } from './codec.js';
+import { createDirectoryTable, type DirectoryTable } from './directory-table.js';
 import { resolveOptions, type NatsBusOptions } from './options.js';
-import { startReader, type Reader } from './ordered-reader.js';
 import { openSession } from './session.js';
 import {
   changeStreamConfig,
@@ -41,19 +39,26 @@ export function createNatsBus(options: NatsBusOptions): NatsBus {
       await requireStream(jsm, streams.directory);
     }
   });
-  const writer = createChangeWriter(session, subjects, streams, o.requestTimeoutMs);
-  const readers = new Set<Reader>();
+  const writer = createChangeWriter(session, subjects, streams.changes, o.requestTimeoutMs);
+  const directory = createDirectoryTable(session, subjects, {
+    stream: streams.directory,
+    requestTimeoutMs: o.requestTimeoutMs,
+    heartbeatMs: o.heartbeatMs,
+    logger: o.logger,
+  });
   const changes = createChangeSubscriptions(session, subjects, {
     stream: streams.changes,
     heartbeatMs: o.heartbeatMs,
     logger: o.logger,
   });
 
-  const track = (reader: Reader): Subscription => {
-    readers.add(reader);
+  const watches = new Set<ReturnType<DirectoryTable['watch']>>();
+  const track = (watch: ReturnType<DirectoryTable['watch']>): Subscription => {
+    watches.add(watch);
     return {
+      ready: watch.ready,
       close() {
-        if (readers.delete(reader)) void reader.stop();
+        if (watches.delete(watch)) watch.close();
       },
     };
   };
@@ -69,32 +74,16 @@ export function createNatsBus(options: NatsBusOptions): NatsBus {
     onStatus: (listener) => session.onStatus(listener),
     publish: (change) => writer.publish(change),
     lastPublishedSeq: (environmentId) => writer.lastPublishedSeq(environmentId),
-    publishDirectory: (directory) => writer.publishDirectory(directory),
+    putDirectoryEntry: (key, entry) => directory.put(key, entry),
+    deleteDirectoryEntry: (key) => directory.delete(key),
+    getDirectoryEntry: (key) => directory.get(key),
+    watchDirectory: (onRecord) => track(directory.watch(onRecord)),
 
     subscribe: (subscribeOptions, onChange) => changes.subscribe(subscribeOptions, onChange),
 
-    subscribeDirectory(onDirectory: (directory: Directory) => void) {
-      let newest = -Infinity;
-      return track(
-        startReader(session, {
-          stream: streams.directory,
-          subject: subjects.directory,
-          heartbeatMs: o.heartbeatMs,
-          logger: o.logger,
-          start: async () => 'last',
-          onMessage(msg) {
-            const directory = decodeDirectory(msg.data);
-            if (directory === undefined || directory.generatedAt < newest) return;
-            newest = directory.generatedAt;
-            onDirectory(directory);
-          },
-        }),
-      );
-    },
-
     async close() {
-      const stopping = [...[...readers].map((reader) => reader.stop()), changes.close()];
-      readers.clear();
+      const stopping = [...[...watches].map((watch) => watch.stop()), changes.close()];
+      watches.clear();
       await Promise.allSettled(stopping);
       await session.close();
     },

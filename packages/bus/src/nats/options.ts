@@ -7,7 +7,7 @@ export interface NatsBusOptions {
   readonly servers: string | readonly string[];
   /** The stream holding the changes (default `VEXIL_CHANGES`); the directory goes to `<name>_DIRECTORY`. */
   readonly streamName?: string;
-  /** First subject tokens: changes on `<prefix>.changes.<environmentId>`, the directory on `<prefix>.directory` (default `vexil`). */
+  /** First subject tokens: changes on `<prefix>.changes.<environmentId>`, directory entries on `<prefix>.directory.<key>` (default `vexil`). */
   readonly subjectPrefix?: string;
   /** Copies of each stream in a cluster (default 1; use 3 in a 3-node cluster). */
   readonly replicas?: number;

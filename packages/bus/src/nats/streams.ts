@@ -45,11 +45,14 @@ export function changeStreamConfig(o: ResolvedOptions, subjects: Subjects): Mana
   };
 }
 
-/** The directory: one subject, only its latest message matters, so one is kept. */
+/**
+ * The directory: a subject per entry, of which only the latest message matters, so one is kept
+ * (a delete is an empty message, which watchers must see). Direct gets serve lookups.
+ */
 export function directoryStreamConfig(o: ResolvedOptions, subjects: Subjects): ManagedConfig {
   return {
     name: o.directoryStreamName,
-    subjects: [subjects.directory],
+    subjects: [subjects.allDirectory],
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
     num_replicas: o.replicas,

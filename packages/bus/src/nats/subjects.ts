@@ -1,3 +1,4 @@
+import { isDirectoryKey } from '@vexil/protocol';
 import { BusError } from './errors.js';
 
 // One subject per environment, so the stream keeps a replay window per environment
@@ -10,8 +11,10 @@ export interface Subjects {
   readonly allChanges: string;
   /** `<prefix>.changes.<environmentId>`. */
   changes(environmentId: string): string;
-  /** `<prefix>.directory`. */
-  readonly directory: string;
+  /** `<prefix>.directory.>`: what the directory stream captures. */
+  readonly allDirectory: string;
+  /** `<prefix>.directory.<key>`: one directory entry (keys are checked by isDirectoryKey). */
+  directory(key: string): string;
 }
 
 export function subjectsFor(prefix: string): Subjects {
@@ -25,7 +28,12 @@ export function subjectsFor(prefix: string): Subjects {
         );
       return `${prefix}.changes.${environmentId}`;
     },
-    directory: `${prefix}.directory`,
+    allDirectory: `${prefix}.directory.>`,
+    directory(key) {
+      if (!isDirectoryKey(key))
+        throw new BusError('INVALID_DIRECTORY_KEY', `"${key}" is not a directory key`);
+      return `${prefix}.directory.${key}`;
+    },
   };
 }
 

@@ -40,6 +40,8 @@ export interface Topology {
   readonly sdkKey: string;
   readonly edgeToken: string;
   readonly flagKeys: readonly string[];
+  /** Starts one more edge fed by NATS (stopped with the rest), with extra `vexil edge` args. */
+  startEdge(id: string, extraArgs?: readonly string[]): Promise<RoleProcess>;
   /** Every role process (origin, edges, relay). */
   roles(): RoleProcess[];
   /** Kills every process, drops the schema, removes the NATS directories. Never throws. */
@@ -133,15 +135,16 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       ...(edgeWorkers === undefined ? [] : ['--workers', String(edgeWorkers)]),
       ...common,
     ];
+    const startEdge = async (id: string, extraArgs: readonly string[] = []) => {
+      const edge = await RoleProcess.start({
+        name: id,
+        args: ['edge', '--bus', bus, '--origin', origin.url, ...edgeArgs(id), ...extraArgs],
+      });
+      roles.push(edge);
+      return edge;
+    };
     const edges = await Promise.all(
-      Array.from({ length: edgeCount }, async (_, i) => {
-        const edge = await RoleProcess.start({
-          name: `edge-${i + 1}`,
-          args: ['edge', '--bus', bus, '--origin', origin.url, ...edgeArgs(`edge-${i + 1}`)],
-        });
-        roles.push(edge);
-        return edge;
-      }),
+      Array.from({ length: edgeCount }, (_, i) => startEdge(`edge-${i + 1}`)),
     );
     await Promise.all(edges.map((e) => e.waitReady()));
     let relay: RoleProcess | undefined;
@@ -167,6 +170,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       sdkKey: env.body.sdkKey as string,
       edgeToken,
       flagKeys,
+      startEdge,
       roles: () => [...roles],
       stop,
     };

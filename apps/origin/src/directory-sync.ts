@@ -1,0 +1,248 @@
+import type { ChangeBus } from '@vexil/bus';
+import {
+  credentialEntryKey,
+  environmentEntryKey,
+  SYNCED_ENTRY_KEY,
+  type CredentialEntry,
+  type EnvironmentDescriptor,
+  type Logger,
+} from '@vexil/protocol';
+import type { DirectoryMark, DirectorySubject, EnvironmentRecord, Store } from '@vexil/store';
+import { sha256Hex } from './domain/secrets.js';
+
+// Keeps the bus's directory (one entry per credential and per environment, docs/protocol.md
+// section 5.2) in step with the store. Every write to an environment or token leaves a mark in
+// its own transaction; this loop re-reads each marked environment or token, writes its entries,
+// and deletes the marks it handled, so a crash between commit and publish loses nothing. A bus
+// whose directory lacks the `synced` entry (new, or its storage lost) is filled from the whole
+// store first. Each subject succeeds or fails on its own, and none of it waits on the change
+// log's publication, or the other way round.
+
+export interface DirectorySyncOptions {
+  readonly store: Store;
+  readonly bus: ChangeBus;
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** How often marks left by other origins (or a missed kick) are looked for. Default 5 s. */
+  readonly sweepIntervalMs?: number;
+  readonly retryDelayMs?: number;
+}
+
+export interface DirectorySync {
+  /** Something was marked: sync now. */
+  changed(): void;
+  /** Resolves when nothing marked so far is left (tests, shutdown). */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Marks read per round; the subjects of one round are synced side by side. */
+const BATCH = 500;
+const CONCURRENCY = 32;
+
+function descriptor(env: EnvironmentRecord): EnvironmentDescriptor {
+  return { id: env.id, projectKey: env.projectKey, key: env.key, name: env.name };
+}
+
+/** The environment's credentials that still open it, by hash (expired rotated keys left out). */
+export function credentialEntries(
+  env: EnvironmentRecord,
+  now: number,
+): Map<string, CredentialEntry> {
+  const environment = descriptor(env);
+  const entries = new Map<string, CredentialEntry>();
+  entries.set(sha256Hex(env.sdkKey), { type: 'credential', kind: 'sdk', environment });
+  entries.set(sha256Hex(env.mobileKey), { type: 'credential', kind: 'mobile', environment });
+  for (const [kind, expiring] of [
+    ['sdk', env.expiringSdkKey],
+    ['mobile', env.expiringMobileKey],
+  ] as const) {
+    if (expiring === undefined || expiring.expiresAt <= now) continue;
+    entries.set(sha256Hex(expiring.key), {
+      type: 'credential',
+      kind,
+      environment,
+      expiresAt: expiring.expiresAt,
+    });
+  }
+  return entries;
+}
+
+async function syncEnvironment(o: DirectorySyncOptions, id: string): Promise<void> {
+  const { store, bus } = o;
+  const key = environmentEntryKey(id);
+  const [env, current] = await Promise.all([
+    store.getEnvironmentById(id),
+    bus.getDirectoryEntry(key),
+  ]);
+  const before = current.entry?.type === 'environment' ? current.entry.credentials : [];
+  const entries = env === undefined ? new Map() : credentialEntries(env, o.now());
+  // New credentials first, the environment next, old ones last: a key never stops working
+  // for a moment while it is being replaced.
+  await Promise.all(
+    [...entries].map(([hash, entry]) => bus.putDirectoryEntry(credentialEntryKey(hash), entry)),
+  );
+  if (env !== undefined)
+    await bus.putDirectoryEntry(key, {
+      type: 'environment',
+      environment: descriptor(env),
+      credentials: [...entries.keys()],
+    });
+  else if (current.entry !== undefined) await bus.deleteDirectoryEntry(key);
+  await Promise.all(
+    before
+      .filter((hash) => !entries.has(hash))
+      .map((hash) => bus.deleteDirectoryEntry(credentialEntryKey(hash))),
+  );
+}
+
+async function syncToken(o: DirectorySyncOptions, hash: string): Promise<void> {
+  const token = await o.store.getTokenByHash(hash);
+  const key = credentialEntryKey(hash);
+  if (token?.role === 'edge' && token.revokedAt === undefined) {
+    await o.bus.putDirectoryEntry(key, { type: 'credential', kind: 'edge' });
+  } else if ((await o.bus.getDirectoryEntry(key)).entry !== undefined) {
+    await o.bus.deleteDirectoryEntry(key);
+  }
+}
+
+function syncSubject(o: DirectorySyncOptions, subject: DirectorySubject): Promise<void> {
+  return subject.kind === 'environment'
+    ? syncEnvironment(o, subject.id)
+    : syncToken(o, subject.hash);
+}
+
+const subjectId = (s: DirectorySubject) => (s.kind === 'environment' ? `e:${s.id}` : `t:${s.hash}`);
+
+/** Runs `work` over `items`, at most `limit` at a time. */
+async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+export function startDirectorySync(o: DirectorySyncOptions): DirectorySync {
+  const { store, bus, logger } = o;
+  const baseDelay = o.retryDelayMs ?? 200;
+  let pending = true;
+  let checkSynced = true;
+  let running: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let retryDelay = baseDelay;
+  let closed = false;
+
+  /** Fills an empty directory from the whole store, then marks it synced. */
+  async function fillIfEmpty(): Promise<void> {
+    if ((await bus.getDirectoryEntry(SYNCED_ENTRY_KEY)).entry !== undefined) return;
+    const [environments, tokens] = await Promise.all([
+      store.listEnvironments(),
+      store.listTokens(),
+    ]);
+    const subjects: DirectorySubject[] = [
+      ...environments.map((env) => ({ kind: 'environment' as const, id: env.id })),
+      ...tokens.map((token) => ({ kind: 'token' as const, hash: token.hash })),
+    ];
+    await eachLimited(subjects, CONCURRENCY, (subject) => syncSubject(o, subject));
+    await bus.putDirectoryEntry(SYNCED_ENTRY_KEY, { type: 'synced', at: o.now() });
+    // Every start of `vexil start` (its bus lives in memory); news on a bus that keeps its data.
+    logger[bus.kind === 'inprocess' ? 'debug' : 'info'](
+      { environments: environments.length },
+      'filled the bus directory from the store',
+    );
+  }
+
+  /** One round of marks; true when there may be more. Failed subjects keep their marks. */
+  async function round(): Promise<boolean> {
+    const marks = await store.listDirectoryMarks(BATCH);
+    const bySubject = new Map<string, DirectoryMark[]>();
+    for (const mark of marks) {
+      const id = subjectId(mark.subject);
+      bySubject.set(id, [...(bySubject.get(id) ?? []), mark]);
+    }
+    const done: number[] = [];
+    let firstError: unknown;
+    await eachLimited([...bySubject.values()], CONCURRENCY, async (group) => {
+      try {
+        await syncSubject(o, group[0]!.subject);
+        done.push(...group.map((m) => m.id));
+      } catch (err) {
+        firstError ??= err;
+      }
+    });
+    await store.deleteDirectoryMarks(done);
+    if (firstError !== undefined) throw firstError;
+    return marks.length === BATCH;
+  }
+
+  async function drain(): Promise<void> {
+    while (pending && !closed) {
+      pending = false;
+      if (checkSynced) {
+        checkSynced = false;
+        await fillIfEmpty().catch((err: unknown) => {
+          checkSynced = true;
+          throw err;
+        });
+      }
+      if (await round()) pending = true;
+    }
+  }
+
+  function schedule(delay = 0): void {
+    if (running !== undefined || timer !== undefined || closed) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (!bus.connected) return schedule(Math.min(Math.max(delay * 2, baseDelay), 1_000));
+      running = drain()
+        .then(() => {
+          retryDelay = baseDelay;
+        })
+        .catch((err: unknown) => {
+          pending = true;
+          logger.warn(
+            { err, retryInMs: retryDelay },
+            'syncing the bus directory failed; will retry',
+          );
+          const delay = retryDelay;
+          retryDelay = Math.min(retryDelay * 2, 2_000);
+          return delay;
+        })
+        .then((retryIn) => {
+          running = undefined;
+          if (typeof retryIn === 'number') schedule(retryIn);
+          else if (pending) schedule();
+        });
+    }, delay);
+  }
+
+  const sweep = setInterval(() => {
+    pending = true;
+    checkSynced = true;
+    schedule();
+  }, o.sweepIntervalMs ?? 5_000);
+  sweep.unref();
+  schedule();
+
+  return {
+    changed() {
+      pending = true;
+      schedule();
+    },
+    async idle() {
+      while ((pending || running !== undefined || timer !== undefined) && !closed)
+        await (running ?? new Promise((resolve) => setTimeout(resolve, 5)));
+    },
+    async close() {
+      closed = true;
+      clearInterval(sweep);
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
