@@ -78,6 +78,12 @@ export interface StoreTransaction extends StoreReader {
     projectKey: string,
     environmentKey: string,
   ): Promise<EnvironmentRecord | undefined>;
+  /**
+   * The project's environments, or flags, read and locked in key order in one statement: for
+   * writes that must hold all of them (a new environment, a payload filter resolution).
+   */
+  listEnvironmentsForUpdate(projectKey: string): Promise<EnvironmentRecord[]>;
+  listFlagsForUpdate(projectKey: string): Promise<FlagRecord[]>;
 
   /** Insert, or replace an existing project with the same key. */
   putProject(project: ProjectRecord): Promise<void>;

@@ -115,23 +115,16 @@ export async function requireEnvironment(
  * transactions side by side; the memory and SQLite stores already run them one at a time).
  */
 export async function lockEnvironments(tx: StoreTransaction, projectKey: string): Promise<void> {
-  const keys = (await tx.listEnvironments(projectKey)).map((e) => e.key).sort();
-  for (const key of keys) await tx.getEnvironmentForUpdate(projectKey, key);
+  await tx.listEnvironmentsForUpdate(projectKey);
 }
 
 /**
- * The project's flags, each read and locked with getFlagForUpdate, in key order. For writes that
- * rewrite many flags (an environment created or deleted, an import): a copy from listFlags could
- * be stale by the time it is written back, and would undo a concurrent PATCH.
+ * The project's flags, read and locked in key order. For writes that rewrite many flags (an
+ * environment created or deleted, an import): a copy from listFlags could be stale by the time it
+ * is written back, and would undo a concurrent PATCH.
  */
-export async function lockFlags(tx: StoreTransaction, projectKey: string): Promise<FlagRecord[]> {
-  const keys = (await tx.listFlags(projectKey)).map((f) => f.key).sort();
-  const flags: FlagRecord[] = [];
-  for (const key of keys) {
-    const flag = await tx.getFlagForUpdate(projectKey, key);
-    if (flag !== undefined) flags.push(flag);
-  }
-  return flags;
+export function lockFlags(tx: StoreTransaction, projectKey: string): Promise<FlagRecord[]> {
+  return tx.listFlagsForUpdate(projectKey);
 }
 
 /** `If-Match: "3"` (or 3, or W/"3"): the version the writer last read, if it sent one. */

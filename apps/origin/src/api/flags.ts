@@ -205,7 +205,7 @@ export function flagRoutes(deps: ApiDeps, schemas: SchemaRegistry): Route[] {
         const expected = ifMatchVersion(req);
         const representation = await write(deps, async (tx, changed) => {
           await requireProject(tx, projectKey);
-          // It can move the flag into or out of a payload filter: see lockAll in commit.ts.
+          // It can move the flag into or out of a payload filter: see commitFilter in commit.ts.
           if (touchesFilterMembership(body as Operation[])) await lockEnvironments(tx, projectKey);
           const before = await tx.getFlagForUpdate(projectKey, params['flagKey']!);
           if (before === undefined)

@@ -189,25 +189,8 @@ function mayMoveInFilters(before: FlagRecord | undefined, after: FlagRecord | un
 }
 
 /**
- * Locks every environment of the project, in key order. Writes that resolve payload filters
- * hold these before they read the flags and filters, so two of them side by side (PostgreSQL
- * runs transactions concurrently) cannot each resolve from the other's old data: a filter's own
- * write takes them here; a flag write that can move a flag in or out of a filter (create,
- * delete, import, a PATCH of tags or `archived`) takes them in its route, before the flag rows,
- * which is the order every write that locks both keeps (environments, then flags).
- */
-async function lockAll(
-  tx: StoreTransaction,
-  projectKey: string,
-  environments: readonly EnvironmentRecord[],
-) {
-  const keys = environments.map((e) => e.key).sort();
-  for (const key of keys) await tx.getEnvironmentForUpdate(projectKey, key);
-}
-
-/**
  * Republishes the project's payload filters that the flag write moved the flag into or out of
- * (the caller holds every environment's lock: see lockAll).
+ * (the caller holds every environment's lock: see commitFilter).
  */
 async function syncFilters(
   tx: StoreTransaction,
@@ -250,8 +233,12 @@ export async function commitFilter(
   meta: CommitMeta,
 ): Promise<CommitResult> {
   const key = (after ?? before)!.key;
-  const environments = await tx.listEnvironments(projectKey);
-  await lockAll(tx, projectKey, environments);
+  // Every environment, locked (in key order) before the flags and filters are read, so two
+  // writes that resolve filters side by side cannot each resolve from the other's old data. A
+  // flag write that can move a flag in or out of a filter (create, delete, import, a PATCH of
+  // tags or `archived`) takes the same locks in its route, before the flag rows: every write
+  // that locks both keeps that order (environments, then flags).
+  const environments = await tx.listEnvironmentsForUpdate(projectKey);
   const flags = await tx.listFlags(projectKey);
   const oldItem = before && sdkFilter(key, resolveFilter(before, flags), 0);
   const served = after && resolveFilter(after, flags);

@@ -64,6 +64,15 @@ export class MemoryTransaction extends MemoryReader implements StoreTransaction 
     return this.getEnvironment(projectKey, environmentKey);
   }
 
+  // Memory transactions run one at a time: reading is locking.
+  listEnvironmentsForUpdate(projectKey: string): Promise<EnvironmentRecord[]> {
+    return this.listEnvironments(projectKey);
+  }
+
+  listFlagsForUpdate(projectKey: string): Promise<FlagRecord[]> {
+    return this.listFlags(projectKey);
+  }
+
   async putProject(project: ProjectRecord): Promise<void> {
     this.write('projects').set(project.key, jsonCopy(project));
   }

@@ -14,7 +14,14 @@ import type {
 } from '../records.js';
 import type { StoreTransaction } from '../store.js';
 import { insertDirectoryMark, markEnvironments } from './directory-marks-sql.js';
-import { ENVIRONMENT_COLUMNS, environmentParams, segmentFromRow, toJson } from './rows.js';
+import {
+  ENVIRONMENT_COLUMNS,
+  environmentFromRow,
+  environmentParams,
+  flagFromRow,
+  segmentFromRow,
+  toJson,
+} from './rows.js';
 import type { SqlExecutor, SqlLocks } from './sql-executor.js';
 import { addInsights } from './insights-sql.js';
 import { SqlReader } from './sql-reader.js';
@@ -62,6 +69,17 @@ export class SqlTransaction extends SqlReader implements StoreTransaction {
     environmentKey: string,
   ): Promise<EnvironmentRecord | undefined> {
     return this.selectEnvironment(projectKey, environmentKey, this.locks.forUpdate);
+  }
+
+  async listEnvironmentsForUpdate(projectKey: string): Promise<EnvironmentRecord[]> {
+    const sql = `SELECT ${ENVIRONMENT_COLUMNS} FROM environments
+      WHERE project_key = $1 ORDER BY key ${this.locks.forUpdate}`;
+    return (await this.exec.query(sql, [projectKey])).map(environmentFromRow);
+  }
+
+  async listFlagsForUpdate(projectKey: string): Promise<FlagRecord[]> {
+    const sql = `SELECT doc FROM flags WHERE project_key = $1 ORDER BY key ${this.locks.forUpdate}`;
+    return (await this.exec.query(sql, [projectKey])).map(flagFromRow);
   }
 
   async putProject(project: ProjectRecord): Promise<void> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StoreTransaction } from '@vexil/store';
-import { auditEntry, flag, item, project } from '../fixtures.js';
+import { auditEntry, environment, flag, item, project } from '../fixtures.js';
 import type { StoreContext } from './harness.js';
 import { assertNoLostUpdate, incrementCounter, seed } from './helpers.js';
 
@@ -33,6 +33,23 @@ export function transactionContract(ctx: StoreContext): void {
       tx.appendChange(env.id, { kind: 'flag', key: 'g', version: 1, item: item('g', 1) }),
     );
     assert.equal(next.seq, 1, 'the rolled-back change left no gap');
+  });
+
+  test("a project's environments and flags are read for update in key order", async () => {
+    const { store } = ctx;
+    await seed(store);
+    await store.transaction(async (tx) => {
+      await tx.putEnvironment(environment('p', 'dev'));
+      await tx.putFlag(flag('p', 'a'));
+      await tx.putProject(project('q'));
+      await tx.putEnvironment(environment('q', 'other'));
+    });
+    const [environments, flags] = await store.transaction(async (tx) => [
+      (await tx.listEnvironmentsForUpdate('p')).map((e) => e.key),
+      (await tx.listFlagsForUpdate('p')).map((f) => f.key),
+    ]);
+    assert.deepEqual(environments, ['dev', 'prod']);
+    assert.deepEqual(flags, ['a', 'f']);
   });
 
   test('reads outside a transaction see only committed data', async () => {
