@@ -137,16 +137,20 @@ export function createEdge(deps: EdgeDependencies): Edge {
     now,
     meter: metrics?.streams,
   });
+  /**
+   * Loads an environment a client asked for. One asked for by id alone (a worker's client, a
+   * relay edge) is looked up first: Redis keys and the network view use its name.
+   */
+  const want = (environmentId: string) => {
+    registry.touch(environmentId);
+    if (registry.environment(environmentId) !== undefined) return upstream.want(environmentId);
+    registry.resolveClientSideId(environmentId).then(
+      (credential) => credential !== undefined && upstream.want(environmentId),
+      (err: unknown) => logger.warn({ err, environmentId }, 'cannot load an environment'),
+    );
+  };
   const collector = new InsightsCollector(deps.insights, options.insightsFlushMs, logger);
-  const ctx = new EdgeContext(
-    registry,
-    hub,
-    options,
-    logger,
-    now,
-    (id) => upstream.want(id),
-    metrics,
-  );
+  const ctx = new EdgeContext(registry, hub, options, logger, now, want, metrics);
   const router = new EdgeRouter([
     ...fdv1Routes(ctx),
     ...fdv2Routes(ctx),
@@ -243,10 +247,7 @@ export function createEdge(deps: EdgeDependencies): Edge {
     },
     environment: (id) => registry.environment(id),
     lookup: (key) => registry.record(key),
-    want(environmentId) {
-      registry.touch(environmentId);
-      upstream.want(environmentId);
-    },
+    want,
     touch(environmentIds) {
       for (const id of environmentIds) registry.touch(id);
     },

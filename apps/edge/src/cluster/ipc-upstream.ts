@@ -54,7 +54,7 @@ export function ipcUpstream(channel: IpcChannel, logger: Logger): Upstream {
         }
         break;
       case 'evict':
-        sink.evict(message.environmentId);
+        sink.evicted(message.environmentId);
         break;
       case 'status':
         sink.connected(message.up);

@@ -96,14 +96,14 @@ export function relayFeedRoutes(ctx: EdgeContext): EdgeRoute[] {
     const key = params['key']!;
     if (!isDirectoryKey(key))
       throw new EdgeError('BAD_REQUEST', `"${key}" is not a directory key (c.<sha256> or e.<id>)`);
-    sendJson(res, 200, JSON.stringify(await ctx.lookup(key)));
+    sendJson(res, 200, await ctx.lookup(key));
   };
 
   const snapshot = async ({ req, res, params }: EdgeRequest) => {
     await ctx.authenticateEdge(req);
     const { environment } = await ctx.clientSideId(params['envId']!);
     const state = await ctx.readyState(environment.id);
-    sendJson(res, 200, JSON.stringify(state.snapshot()));
+    sendJson(res, 200, state.snapshot());
   };
 
   return [

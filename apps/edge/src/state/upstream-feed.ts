@@ -74,6 +74,16 @@ export class UpstreamFeed implements UpstreamSink {
     return credential !== undefined;
   }
 
+  /**
+   * The primary of a multi-process edge evicted an environment. Its report of this worker's use
+   * may have been a few seconds old: one that still has streams here is loaded again at once.
+   */
+  evicted(environmentId: string): void {
+    this.evict(environmentId);
+    if (this.hub.countBy().some((c) => c.environmentId === environmentId))
+      this.upstream.want(environmentId);
+  }
+
   /** Stops holding an environment: idle for long enough, or deleted. Followers drop it too. */
   evict(environmentId: string): void {
     this.upstream.drop(environmentId);

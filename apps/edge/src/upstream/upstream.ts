@@ -24,8 +24,8 @@ export interface UpstreamSink {
   /** A directory key changed. */
   directory(record: DirectoryRecord): void;
   snapshot(snapshot: EnvironmentSnapshot): void;
-  /** Forget an environment (a multi-process edge's primary evicted it). */
-  evict(environmentId: string): void;
+  /** The upstream stopped holding an environment (a multi-process edge's primary evicted it). */
+  evicted(environmentId: string): void;
   /** Applies a change; on `gap` the upstream resyncs the environment from a snapshot. */
   change(change: Change): ApplyResult;
   /** The upstream became reachable or unreachable (the edge then serves its last state, stale). */
