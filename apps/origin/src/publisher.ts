@@ -18,8 +18,13 @@ export interface PublisherOptions {
   readonly store: Store;
   readonly bus: ChangeBus;
   readonly logger: Logger;
-  /** Full sweep of every environment (catch-up after a restart or a missed kick). Default 5 s. */
+  /**
+   * Sweep for changes committed without a kick here (another origin, a missed kick), reading the
+   * environments changed in the last minute. Default 5 s.
+   */
   readonly sweepIntervalMs?: number;
+  /** Sweep of every environment (and the outbox lag's forgetting of deleted ones). Default 10 min. */
+  readonly fullSweepIntervalMs?: number;
   /** First retry delay after a failure; doubles up to 2 s. Default 200 ms. */
   readonly retryDelayMs?: number;
   readonly batchSize?: number;
@@ -38,6 +43,13 @@ export interface ChangePublisher {
 }
 
 const tracer = trace.getTracer('vexil-origin');
+
+/**
+ * How far back a sweep looks before the previous one started: a change is stamped when its
+ * transaction writes it, and becomes visible when it commits (later), possibly by another
+ * origin whose clock is a little off. The full sweep catches anything older.
+ */
+const SWEEP_OVERLAP_MS = 60_000;
 
 /** Publication continues the trace of the write that made the change, when it has one. */
 async function tracePublish(change: Change, publish: () => Promise<void>): Promise<void> {
@@ -86,11 +98,15 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
   const lag = metrics === undefined ? undefined : new OutboxLag();
   const forgetLag = lag === undefined ? undefined : metrics?.addOutboxLag(() => lag.total());
   const batchSize = options.batchSize ?? 500;
+  const fullSweepMs = options.fullSweepIntervalMs ?? 10 * 60_000;
   const baseDelay = options.retryDelayMs ?? 200;
   /** Last seq known to be on the bus, per environment. */
   const published = new Map<string, number>();
   const dirty = new Set<string>();
   let checkAll = true;
+  /** When the last sweep and the last full one started (Unix ms; undefined: none yet). */
+  let sweptAt: number | undefined;
+  let fullSweptAt = -Infinity;
   let running: Promise<void> | undefined;
   let timer: { cancel(): void } | undefined;
   let retryDelay = baseDelay;
@@ -144,11 +160,16 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
       while (pending() && !closed) {
         if (checkAll) {
           checkAll = false;
-          const environments = await store.listEnvironments().catch((err: unknown) => {
+          const startedAt = Date.now();
+          const full = sweptAt === undefined || startedAt - fullSweptAt >= fullSweepMs;
+          const since = full ? undefined : sweptAt! - SWEEP_OVERLAP_MS;
+          const environments = await store.listEnvironmentSeqs(since).catch((err: unknown) => {
             checkAll = true;
             throw err;
           });
-          lag?.environments(environments);
+          sweptAt = startedAt;
+          if (full) fullSweptAt = startedAt;
+          lag?.environments(environments, full);
           for (const env of environments) {
             if (env.seq > (published.get(env.id) ?? -1)) dirty.add(env.id);
           }

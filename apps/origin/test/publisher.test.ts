@@ -109,6 +109,30 @@ describe('outbox publisher', () => {
     );
   });
 
+  test('a change committed without a kick (another origin) is found by the next sweep', async () => {
+    const refuse = { directory: false, environments: new Set<string>() };
+    const { inner, seeded, store, publisher } = await setUp(refuse, 20);
+    await publisher.idle();
+    const prod = seeded.envs['prod']!.id;
+    const before = await inner.lastPublishedSeq(prod);
+    // Past the first (full) sweep: later ones read only the environments changed lately.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const change = await store.transaction((tx) =>
+      tx.appendChange(prod, {
+        kind: 'segment',
+        key: 's',
+        version: 1,
+        item: { key: 's', version: 1 },
+      }),
+    );
+    assert.equal(change.seq, before + 1);
+    await until(
+      'the sweep to publish it',
+      async () => (await inner.lastPublishedSeq(prod)) === change.seq,
+      5_000,
+    );
+  });
+
   test('environments with nothing new are not asked about again on every sweep', async () => {
     const refuse = { directory: false, environments: new Set<string>() };
     const { asked, publisher } = await setUp(refuse, 20);

@@ -8,6 +8,7 @@ export type {
   DirectoryMark,
   DirectorySubject,
   EnvironmentRecord,
+  EnvironmentSeq,
   EnvironmentSnapshot,
   ExpiringKey,
   FilterRecord,

@@ -43,6 +43,12 @@ export interface EnvironmentRecord {
   createdAt: number;
 }
 
+/** An environment's id and the seq of its last committed change. */
+export interface EnvironmentSeq {
+  id: string;
+  seq: number;
+}
+
 export interface FlagVariation {
   value: JsonValue;
   name?: string;

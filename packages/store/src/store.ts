@@ -5,6 +5,7 @@ import type {
   ChangeRecord,
   DirectoryMark,
   EnvironmentRecord,
+  EnvironmentSeq,
   EnvironmentSnapshot,
   FilterRecord,
   FlagRecord,
@@ -27,6 +28,11 @@ export interface StoreReader {
   getProject(projectKey: string): Promise<ProjectRecord | undefined>;
 
   listEnvironments(projectKey?: string): Promise<EnvironmentRecord[]>;
+  /**
+   * Each environment's id and seq; with `changedSince` (Unix ms), only those whose last change
+   * was committed at or after it (what the outbox publisher sweeps for).
+   */
+  listEnvironmentSeqs(changedSince?: number): Promise<EnvironmentSeq[]>;
   getEnvironment(
     projectKey: string,
     environmentKey: string,

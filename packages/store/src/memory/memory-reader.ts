@@ -10,6 +10,7 @@ import type {
   ChangeKind,
   ChangeRecord,
   EnvironmentRecord,
+  EnvironmentSeq,
   EnvironmentSnapshot,
   FilterRecord,
   FlagRecord,
@@ -39,6 +40,14 @@ export class MemoryReader implements StoreReader {
     );
     all.sort((a, b) => compareStrings(a.projectKey, b.projectKey) || compareStrings(a.key, b.key));
     return jsonCopy(all);
+  }
+
+  async listEnvironmentSeqs(changedSince?: number): Promise<EnvironmentSeq[]> {
+    const { environments, changes } = this.view();
+    const changedAt = (id: string) => changes.get(id)?.at(-1)?.committedAt ?? 0;
+    return [...environments.values()]
+      .filter((e) => changedSince === undefined || changedAt(e.id) >= changedSince)
+      .map((e) => ({ id: e.id, seq: e.seq }));
   }
 
   async getEnvironment(projectKey: string, key: string): Promise<EnvironmentRecord | undefined> {

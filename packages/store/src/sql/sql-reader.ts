@@ -5,6 +5,7 @@ import type {
   ChangeKind,
   ChangeRecord,
   EnvironmentRecord,
+  EnvironmentSeq,
   EnvironmentSnapshot,
   FilterRecord,
   FlagRecord,
@@ -64,6 +65,16 @@ export class SqlReader implements StoreReader {
         ? await this.exec.query(`${sql} ${order}`)
         : await this.exec.query(`${sql} WHERE project_key = $1 ${order}`, [projectKey]);
     return rows.map(environmentFromRow);
+  }
+
+  async listEnvironmentSeqs(changedSince?: number): Promise<EnvironmentSeq[]> {
+    const rows =
+      changedSince === undefined
+        ? await this.exec.query('SELECT id, seq FROM environments')
+        : await this.exec.query('SELECT id, seq FROM environments WHERE changed_at >= $1', [
+            changedSince,
+          ]);
+    return rows.map((row) => ({ id: String(row.id), seq: Number(row.seq) }));
   }
 
   getEnvironment(projectKey: string, key: string): Promise<EnvironmentRecord | undefined> {

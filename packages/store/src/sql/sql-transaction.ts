@@ -251,8 +251,8 @@ export class SqlTransaction extends SqlReader implements StoreTransaction {
     const current = await this.getItemVersion(environmentId, kind, key);
     if (version <= current) throw versionConflict(key, version, current);
     const seqRows = await this.exec.query(
-      'UPDATE environments SET seq = seq + 1 WHERE id = $1 RETURNING seq',
-      [environmentId],
+      'UPDATE environments SET seq = seq + 1, changed_at = $2 WHERE id = $1 RETURNING seq',
+      [environmentId, committedAt],
     );
     const seq = Number(seqRows[0]?.seq);
     const item = toJson(change.item);

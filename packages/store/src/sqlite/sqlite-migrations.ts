@@ -125,4 +125,13 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         SELECT 'token:' || hash FROM tokens ORDER BY id`,
     ],
   },
+  {
+    version: 6,
+    statements: [
+      // Unix ms of the environment's last change: the outbox sweep reads only the environments
+      // changed lately, not all of them.
+      'ALTER TABLE environments ADD COLUMN changed_at INTEGER NOT NULL DEFAULT 0',
+      'CREATE INDEX environments_changed_at ON environments (changed_at)',
+    ],
+  },
 ];

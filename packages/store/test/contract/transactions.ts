@@ -52,6 +52,28 @@ export function transactionContract(ctx: StoreContext): void {
     assert.deepEqual(flags, ['a', 'f']);
   });
 
+  test('environment seqs, all or only those changed since a time', async () => {
+    const { store } = ctx;
+    const prod = await seed(store);
+    const dev = environment('p', 'dev');
+    await store.transaction((tx) => tx.putEnvironment(dev));
+    const before = Date.now() - 1;
+    await store.transaction((tx) =>
+      tx.appendChange(prod.id, { kind: 'flag', key: 'g', version: 1, item: item('g', 1) }),
+    );
+    const byId = (list: { id: string; seq: number }[]) =>
+      list.sort((a, b) => (a.id < b.id ? -1 : 1));
+    assert.deepEqual(
+      byId(await store.listEnvironmentSeqs()),
+      byId([
+        { id: prod.id, seq: 1 },
+        { id: dev.id, seq: 0 },
+      ]),
+    );
+    assert.deepEqual(await store.listEnvironmentSeqs(before), [{ id: prod.id, seq: 1 }]);
+    assert.deepEqual(await store.listEnvironmentSeqs(Date.now() + 60_000), []);
+  });
+
   test('reads outside a transaction see only committed data', async () => {
     const { store } = ctx;
     const env = await seed(store);
