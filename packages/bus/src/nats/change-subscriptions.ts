@@ -3,7 +3,7 @@ import type { Change, Logger } from '@vexil/protocol';
 import type { SubscribeOptions, Subscription } from '../change-bus.js';
 import { backoffDelay, pause } from './backoff.js';
 import { decodeChange } from './codec.js';
-import { startReader, type Reader } from './ordered-reader.js';
+import { startReader, startReaderFromEnd, type Reader } from './ordered-reader.js';
 import { replayStart } from './replay-start.js';
 import type { Session } from './session.js';
 import type { Subjects } from './subjects.js';
@@ -67,18 +67,11 @@ export function createChangeSubscriptions(
   };
 
   function startTail(): { reader: Reader; started: Promise<void> } {
-    let fixed!: () => void;
-    const started = new Promise<void>((resolve) => (fixed = resolve));
-    const reader = startReader(session, {
+    return startReaderFromEnd(session, {
       stream: o.stream,
       subject: subjects.allChanges,
       heartbeatMs: o.heartbeatMs,
       logger: o.logger,
-      async start(jsm) {
-        const info = await jsm.streams.info(o.stream);
-        fixed();
-        return info.state.last_seq + 1;
-      },
       onMessage(msg) {
         const subscribers = byEnvironment.get(msg.subject.slice(prefix.length));
         if (subscribers === undefined) return;
@@ -90,7 +83,6 @@ export function createChangeSubscriptions(
         }
       },
     });
-    return { reader, started };
   }
 
   function goLive(s: Subscriber): void {

@@ -2,7 +2,7 @@ import type { DirectoryEntry, DirectoryRecord, Logger } from '@vexil/protocol';
 import type { Subscription } from '../change-bus.js';
 import { decodeDirectoryEntry, encodeJson } from './codec.js';
 import { guarded } from './guarded.js';
-import { startReader } from './ordered-reader.js';
+import { startReaderFromEnd } from './ordered-reader.js';
 import type { Session } from './session.js';
 import type { Subjects } from './subjects.js';
 
@@ -60,23 +60,16 @@ export function createDirectoryTable(
       });
     },
     watch(onRecord) {
-      let fixed!: () => void;
-      const ready = new Promise<void>((resolve) => (fixed = resolve));
-      const reader = startReader(session, {
+      const { reader, started } = startReaderFromEnd(session, {
         stream: o.stream,
         subject: subjects.allDirectory,
         heartbeatMs: o.heartbeatMs,
         logger: o.logger,
-        async start(jsm) {
-          const info = await jsm.streams.info(o.stream);
-          fixed();
-          return info.state.last_seq + 1;
-        },
         onMessage(msg) {
           onRecord(record(msg.subject.slice(prefix.length), msg.data, msg.seq));
         },
       });
-      return { ready, close: () => void reader.stop(), stop: () => reader.stop() };
+      return { ready: started, close: () => void reader.stop(), stop: () => reader.stop() };
     },
   };
 }

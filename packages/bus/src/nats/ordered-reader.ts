@@ -142,3 +142,24 @@ export function startReader(session: Session, r: ReaderOptions): Reader {
     },
   };
 }
+
+/**
+ * A reader of `subject` from the stream's end: every message published after `started`
+ * resolves (the moment its start is fixed, before its consumer exists) is delivered.
+ */
+export function startReaderFromEnd(
+  session: Session,
+  r: Omit<ReaderOptions, 'start'>,
+): { reader: Reader; started: Promise<void> } {
+  let fixed!: () => void;
+  const started = new Promise<void>((resolve) => (fixed = resolve));
+  const reader = startReader(session, {
+    ...r,
+    async start(jsm) {
+      const info = await jsm.streams.info(r.stream);
+      fixed();
+      return info.state.last_seq + 1;
+    },
+  });
+  return { reader, started };
+}
