@@ -7,7 +7,13 @@ import {
   type EnvironmentDescriptor,
   type Logger,
 } from '@vexil/protocol';
-import type { DirectoryMark, DirectorySubject, EnvironmentRecord, Store } from '@vexil/store';
+import type {
+  DirectoryMark,
+  DirectorySubject,
+  EnvironmentRecord,
+  Store,
+  TokenRecord,
+} from '@vexil/store';
 import { sha256Hex } from './domain/secrets.js';
 
 // Keeps the bus's directory (one entry per credential and per environment, docs/protocol.md
@@ -38,7 +44,8 @@ export interface DirectorySync {
 
 /** Marks read per round; the subjects of one round are synced side by side. */
 const BATCH = 500;
-const CONCURRENCY = 32;
+/** Each environment's sync holds a store connection (its row lock): leave the API some. */
+const CONCURRENCY = 8;
 
 function descriptor(env: EnvironmentRecord): EnvironmentDescriptor {
   return { id: env.id, projectKey: env.projectKey, key: env.key, name: env.name };
@@ -68,42 +75,60 @@ export function credentialEntries(
   return entries;
 }
 
-async function syncEnvironment(o: DirectorySyncOptions, id: string): Promise<void> {
-  const { store, bus } = o;
+/**
+ * Rewrites an environment's entries from the store. Its row stays locked meanwhile, so a write to
+ * it (a rotation, a delete) and another origin's sync of it wait: entries are never written from
+ * a state older than one already synced, which could bring back a key that was replaced.
+ */
+function syncEnvironment(o: DirectorySyncOptions, id: string): Promise<void> {
+  const { bus } = o;
   const key = environmentEntryKey(id);
-  const [env, current] = await Promise.all([
-    store.getEnvironmentById(id),
-    bus.getDirectoryEntry(key),
-  ]);
-  const before = current.entry?.type === 'environment' ? current.entry.credentials : [];
-  const entries = env === undefined ? new Map() : credentialEntries(env, o.now());
-  // New credentials first, the environment next, old ones last: a key never stops working
-  // for a moment while it is being replaced.
-  await Promise.all(
-    [...entries].map(([hash, entry]) => bus.putDirectoryEntry(credentialEntryKey(hash), entry)),
-  );
-  if (env !== undefined)
-    await bus.putDirectoryEntry(key, {
-      type: 'environment',
-      environment: descriptor(env),
-      credentials: [...entries.keys()],
-    });
-  else if (current.entry !== undefined) await bus.deleteDirectoryEntry(key);
-  await Promise.all(
-    before
-      .filter((hash) => !entries.has(hash))
-      .map((hash) => bus.deleteDirectoryEntry(credentialEntryKey(hash))),
-  );
+  return o.store.transaction(async (tx) => {
+    const [env, current] = await Promise.all([
+      tx.getEnvironmentByIdForUpdate(id),
+      bus.getDirectoryEntry(key),
+    ]);
+    const before = current.entry?.type === 'environment' ? current.entry.credentials : [];
+    const entries = env === undefined ? new Map() : credentialEntries(env, o.now());
+    // New credentials first, the environment next, old ones last: a key never stops working
+    // for a moment while it is being replaced.
+    await Promise.all(
+      [...entries].map(([hash, entry]) => bus.putDirectoryEntry(credentialEntryKey(hash), entry)),
+    );
+    if (env !== undefined)
+      await bus.putDirectoryEntry(key, {
+        type: 'environment',
+        environment: descriptor(env),
+        credentials: [...entries.keys()],
+      });
+    else if (current.entry !== undefined) await bus.deleteDirectoryEntry(key);
+    await Promise.all(
+      before
+        .filter((hash) => !entries.has(hash))
+        .map((hash) => bus.deleteDirectoryEntry(credentialEntryKey(hash))),
+    );
+  });
 }
 
+const isLiveEdgeToken = (token: TokenRecord | undefined) =>
+  token?.role === 'edge' && token.revokedAt === undefined;
+
+/**
+ * Writes or deletes an edge token's entry, then reads the token again: if it was revoked (or
+ * restored) meanwhile, an older state may have been written last, so it goes round again.
+ */
 async function syncToken(o: DirectorySyncOptions, hash: string): Promise<void> {
-  const token = await o.store.getTokenByHash(hash);
   const key = credentialEntryKey(hash);
-  if (token?.role === 'edge' && token.revokedAt === undefined) {
-    await o.bus.putDirectoryEntry(key, { type: 'credential', kind: 'edge' });
-  } else if ((await o.bus.getDirectoryEntry(key)).entry !== undefined) {
-    await o.bus.deleteDirectoryEntry(key);
+  let live = isLiveEdgeToken(await o.store.getTokenByHash(hash));
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (live) await o.bus.putDirectoryEntry(key, { type: 'credential', kind: 'edge' });
+    else if ((await o.bus.getDirectoryEntry(key)).entry !== undefined)
+      await o.bus.deleteDirectoryEntry(key);
+    const now = isLiveEdgeToken(await o.store.getTokenByHash(hash));
+    if (now === live) return;
+    live = now;
   }
+  throw new Error(`the token ${hash.slice(0, 8)}… kept changing while its entry was written`);
 }
 
 function syncSubject(o: DirectorySyncOptions, subject: DirectorySubject): Promise<void> {

@@ -84,6 +84,7 @@ export interface StoreTransaction extends StoreReader {
     projectKey: string,
     environmentKey: string,
   ): Promise<EnvironmentRecord | undefined>;
+  getEnvironmentByIdForUpdate(environmentId: string): Promise<EnvironmentRecord | undefined>;
   /**
    * The project's environments, or flags, read and locked in key order in one statement: for
    * writes that must hold all of them (a new environment, a payload filter resolution).

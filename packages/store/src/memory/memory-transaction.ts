@@ -65,6 +65,10 @@ export class MemoryTransaction extends MemoryReader implements StoreTransaction 
   }
 
   // Memory transactions run one at a time: reading is locking.
+  getEnvironmentByIdForUpdate(environmentId: string): Promise<EnvironmentRecord | undefined> {
+    return this.getEnvironmentById(environmentId);
+  }
+
   listEnvironmentsForUpdate(projectKey: string): Promise<EnvironmentRecord[]> {
     return this.listEnvironments(projectKey);
   }

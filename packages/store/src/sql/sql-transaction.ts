@@ -71,6 +71,12 @@ export class SqlTransaction extends SqlReader implements StoreTransaction {
     return this.selectEnvironment(projectKey, environmentKey, this.locks.forUpdate);
   }
 
+  async getEnvironmentByIdForUpdate(environmentId: string): Promise<EnvironmentRecord | undefined> {
+    const sql = `SELECT ${ENVIRONMENT_COLUMNS} FROM environments WHERE id = $1 ${this.locks.forUpdate}`;
+    const row = (await this.exec.query(sql, [environmentId]))[0];
+    return row === undefined ? undefined : environmentFromRow(row);
+  }
+
   async listEnvironmentsForUpdate(projectKey: string): Promise<EnvironmentRecord[]> {
     const sql = `SELECT ${ENVIRONMENT_COLUMNS} FROM environments
       WHERE project_key = $1 ORDER BY key ${this.locks.forUpdate}`;
