@@ -15,6 +15,7 @@ import type {
   TokenRecord,
 } from '@vexil/store';
 import { sha256Hex } from './domain/secrets.js';
+import { eachLimited } from './each-limited.js';
 
 // Keeps the bus's directory (one entry per credential and per environment, docs/protocol.md
 // section 5.2) in step with the store. Every write to an environment or token leaves a mark in
@@ -138,19 +139,6 @@ function syncSubject(o: DirectorySyncOptions, subject: DirectorySubject): Promis
 }
 
 const subjectId = (s: DirectorySubject) => (s.kind === 'environment' ? `e:${s.id}` : `t:${s.hash}`);
-
-/** Runs `work` over `items`, at most `limit` at a time. */
-async function eachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 export function startDirectorySync(o: DirectorySyncOptions): DirectorySync {
   const { store, bus, logger } = o;

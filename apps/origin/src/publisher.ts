@@ -4,6 +4,7 @@ import type { Change, Logger } from '@vexil/protocol';
 import type { Store } from '@vexil/store';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import { startDirectorySync } from './directory-sync.js';
+import { eachLimited } from './each-limited.js';
 import { countBusErrors } from './metrics/counted-bus.js';
 import { countStoreErrors } from './metrics/counted-store.js';
 import { OriginMetrics } from './metrics/origin-metrics.js';
@@ -50,6 +51,9 @@ const tracer = trace.getTracer('vexil-origin');
  * origin whose clock is a little off. The full sweep catches anything older.
  */
 const SWEEP_OVERLAP_MS = 60_000;
+
+/** Environments published at once. */
+const PUBLISH_CONCURRENCY = 16;
 
 /** Publication continues the trace of the write that made the change, when it has one. */
 async function tracePublish(change: Change, publish: () => Promise<void>): Promise<void> {
@@ -174,8 +178,12 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
             if (env.seq > (published.get(env.id) ?? -1)) dirty.add(env.id);
           }
         }
-        for (const environmentId of [...dirty]) {
-          dirty.delete(environmentId);
+        // Side by side: each environment's changes stay in order, one publication per
+        // environment at a time; a burst of new environments (a bulk creation) would otherwise
+        // queue behind one bus round trip each.
+        const batch = [...dirty];
+        dirty.clear();
+        await eachLimited(batch, PUBLISH_CONCURRENCY, async (environmentId) => {
           try {
             await publishEnvironment(environmentId);
           } catch (err) {
@@ -184,7 +192,7 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
             failed.add(environmentId);
             fail(err);
           }
-        }
+        });
       }
     } finally {
       for (const id of failed) dirty.add(id);

@@ -19,7 +19,7 @@ export interface PostgresStoreOptions {
   url: string;
   /** Schema holding the tables, created if missing. Default `public`. */
   schema?: string;
-  /** Connections in the pool. Default 10. */
+  /** Connections in the pool. Default 20 (the directory sync holds up to 8 of them). */
   poolSize?: number;
   /** Runs of `work` before a deadlock or serialization failure is reported. Default 5. */
   maxAttempts?: number;
@@ -46,7 +46,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const pool = createPool({
     url: options.url,
     schema,
-    poolSize: options.poolSize ?? 10,
+    poolSize: options.poolSize ?? 20,
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
   });
   try {
