@@ -15,6 +15,7 @@ import type {
   TokenRecord,
 } from '@vexil/store';
 import { sha256Hex } from './domain/secrets.js';
+import { startBusLane } from './bus-lane.js';
 import { eachLimited } from './each-limited.js';
 
 // Keeps the bus's directory (one entry per credential and per environment, docs/protocol.md
@@ -142,12 +143,8 @@ const subjectId = (s: DirectorySubject) => (s.kind === 'environment' ? `e:${s.id
 
 export function startDirectorySync(o: DirectorySyncOptions): DirectorySync {
   const { store, bus, logger } = o;
-  const baseDelay = o.retryDelayMs ?? 200;
   let pending = true;
   let checkSynced = true;
-  let running: Promise<void> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let retryDelay = baseDelay;
   let closed = false;
 
   /** Fills an empty directory from the whole store, then marks it synced. */
@@ -176,7 +173,9 @@ export function startDirectorySync(o: DirectorySyncOptions): DirectorySync {
     const bySubject = new Map<string, DirectoryMark[]>();
     for (const mark of marks) {
       const id = subjectId(mark.subject);
-      bySubject.set(id, [...(bySubject.get(id) ?? []), mark]);
+      const group = bySubject.get(id);
+      if (group === undefined) bySubject.set(id, [mark]);
+      else group.push(mark);
     }
     const done: number[] = [];
     let firstError: unknown;
@@ -207,55 +206,31 @@ export function startDirectorySync(o: DirectorySyncOptions): DirectorySync {
     }
   }
 
-  function schedule(delay = 0): void {
-    if (running !== undefined || timer !== undefined || closed) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      if (!bus.connected) return schedule(Math.min(Math.max(delay * 2, baseDelay), 1_000));
-      running = drain()
-        .then(() => {
-          retryDelay = baseDelay;
-        })
-        .catch((err: unknown) => {
-          pending = true;
-          logger.warn(
-            { err, retryInMs: retryDelay },
-            'syncing the bus directory failed; will retry',
-          );
-          const delay = retryDelay;
-          retryDelay = Math.min(retryDelay * 2, 2_000);
-          return delay;
-        })
-        .then((retryIn) => {
-          running = undefined;
-          if (typeof retryIn === 'number') schedule(retryIn);
-          else if (pending) schedule();
-        });
-    }, delay);
-  }
-
-  const sweep = setInterval(() => {
-    pending = true;
-    checkSynced = true;
-    schedule();
-  }, o.sweepIntervalMs ?? 5_000);
-  sweep.unref();
-  schedule();
+  const lane = startBusLane({
+    drain,
+    pending: () => pending,
+    connected: () => bus.connected,
+    failed(err, retryInMs) {
+      pending = true;
+      logger.warn({ err, retryInMs }, 'syncing the bus directory failed; will retry');
+    },
+    sweep() {
+      pending = true;
+      checkSynced = true;
+    },
+    sweepIntervalMs: o.sweepIntervalMs ?? 5_000,
+    retryDelayMs: o.retryDelayMs ?? 200,
+  });
 
   return {
     changed() {
       pending = true;
-      schedule();
+      lane.wake();
     },
-    async idle() {
-      while ((pending || running !== undefined || timer !== undefined) && !closed)
-        await (running ?? new Promise((resolve) => setTimeout(resolve, 5)));
-    },
+    idle: () => lane.idle(),
     async close() {
       closed = true;
-      clearInterval(sweep);
-      clearTimeout(timer);
-      await running;
+      await lane.close();
     },
   };
 }

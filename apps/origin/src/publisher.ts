@@ -3,6 +3,7 @@ import type { ChangeBus } from '@vexil/bus';
 import type { Change, Logger } from '@vexil/protocol';
 import type { Store } from '@vexil/store';
 import type { Registry as MetricsRegistry } from 'prom-client';
+import { startBusLane } from './bus-lane.js';
 import { startDirectorySync } from './directory-sync.js';
 import { eachLimited } from './each-limited.js';
 import { countBusErrors } from './metrics/counted-bus.js';
@@ -77,19 +78,6 @@ async function tracePublish(change: Change, publish: () => Promise<void>): Promi
   }
 }
 
-/**
- * Runs `run` after `delayMs`; at 0, as soon as the current I/O is done (a 0 ms timeout waits
- * for the next timer tick, about a millisecond, and every change would wait for it).
- */
-function later(delayMs: number, run: () => void): { cancel(): void } {
-  if (delayMs > 0) {
-    const timeout = setTimeout(run, delayMs);
-    return { cancel: () => clearTimeout(timeout) };
-  }
-  const immediate = setImmediate(run);
-  return { cancel: () => clearImmediate(immediate) };
-}
-
 export function startPublisher(options: PublisherOptions): ChangePublisher {
   const { logger } = options;
   const metrics = options.metrics === undefined ? undefined : OriginMetrics.of(options.metrics);
@@ -111,9 +99,6 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
   /** When the last sweep and the last full one started (Unix ms; undefined: none yet). */
   let sweptAt: number | undefined;
   let fullSweptAt = -Infinity;
-  let running: Promise<void> | undefined;
-  let timer: { cancel(): void } | undefined;
-  let retryDelay = baseDelay;
   let closed = false;
 
   const pending = () => checkAll || dirty.size > 0;
@@ -200,67 +185,35 @@ export function startPublisher(options: PublisherOptions): ChangePublisher {
     if (firstError !== undefined) throw firstError;
   }
 
-  function schedule(delay = 0): void {
-    if (running !== undefined || timer !== undefined || closed) return;
-    timer = later(delay, () => {
-      timer = undefined;
-      // While the bus is known to be down, wait for it quietly: nothing to publish fails then,
-      // and the change log keeps everything meanwhile.
-      if (!bus.connected) {
-        schedule(Math.min(Math.max(delay * 2, baseDelay), 1_000));
-        return;
-      }
-      let failed = false;
-      running = drain()
-        .then(() => {
-          retryDelay = baseDelay;
-        })
-        .catch((err: unknown) => {
-          failed = true;
-          // Nothing is lost: the change log keeps everything, and what failed is pending again.
-          // The retry also re-reads every environment's seq, which keeps the outbox lag current.
-          logger.warn({ err, retryInMs: retryDelay }, 'publishing to the bus failed; will retry');
-          checkAll = true;
-        })
-        .finally(() => {
-          running = undefined;
-          if (failed) {
-            const delay = retryDelay;
-            // Short: a failed publish costs one request, and delivery waits on it.
-            retryDelay = Math.min(retryDelay * 2, 2_000);
-            schedule(delay);
-          } else if (pending()) {
-            schedule();
-          }
-        });
-    });
-  }
-
-  const sweep = setInterval(() => {
-    checkAll = true;
-    schedule();
-  }, options.sweepIntervalMs ?? 5_000);
-  sweep.unref();
-  schedule();
+  const lane = startBusLane({
+    drain,
+    pending,
+    connected: () => bus.connected,
+    failed(err, retryInMs) {
+      // Nothing is lost: the change log keeps everything, and what failed is pending again.
+      // The retry also re-reads the environments' seqs, which keeps the outbox lag current.
+      logger.warn({ err, retryInMs }, 'publishing to the bus failed; will retry');
+      checkAll = true;
+    },
+    sweep: () => (checkAll = true),
+    sweepIntervalMs: options.sweepIntervalMs ?? 5_000,
+    retryDelayMs: baseDelay,
+  });
 
   return {
     kick(environmentIds) {
       for (const id of environmentIds) dirty.add(id);
-      schedule();
+      lane.wake();
     },
     directoryChanged: () => directory.changed(),
     async idle() {
-      while ((pending() || running !== undefined || timer !== undefined) && !closed) {
-        await (running ?? new Promise((resolve) => setTimeout(resolve, 5)));
-      }
+      await lane.idle();
       await directory.idle();
     },
     async close() {
       closed = true;
       forgetLag?.();
-      clearInterval(sweep);
-      timer?.cancel();
-      await Promise.all([running, directory.close()]);
+      await Promise.all([lane.close(), directory.close()]);
     },
   };
 }

@@ -53,9 +53,6 @@ class Lru<V> {
     }
     return value;
   }
-  has(key: string): boolean {
-    return this.map.has(key);
-  }
   set(key: string, value: V): void {
     this.map.delete(key);
     this.map.set(key, value);
@@ -69,9 +66,6 @@ class Lru<V> {
   }
   clear(): void {
     this.map.clear();
-  }
-  get size(): number {
-    return this.map.size;
   }
 }
 
@@ -129,7 +123,7 @@ export class Registry {
    * streams are to close: the hash of a credential that went, the id of an environment that did.
    */
   apply(record: DirectoryRecord): string[] {
-    const cached = this.found.get(record.key) ?? this.missing.get(record.key);
+    const cached = this.cached(record.key);
     if (cached === undefined ? this.inFlight.has(record.key) : record.revision > cached.revision)
       this.remember(record);
     if (record.entry !== undefined || !/^[ce]\./.test(record.key)) return [];
@@ -167,7 +161,7 @@ export class Registry {
 
   /** A key's record, from the cache or (once per key at a time) from the upstream. */
   record(key: string): Promise<DirectoryRecord> {
-    const cached = this.found.get(key) ?? this.missing.get(key);
+    const cached = this.cached(key);
     if (cached !== undefined) return Promise.resolve(cached);
     const lookup = this.lookup;
     if (lookup === undefined) return Promise.reject(new Error('the directory is not ready'));
@@ -180,7 +174,7 @@ export class Registry {
       .then((record) => {
         told?.(record.entry === undefined ? 'not_found' : 'found');
         // A watch update may have overtaken the answer: the higher revision wins.
-        const current = this.found.get(key) ?? this.missing.get(key);
+        const current = this.cached(key);
         if (current !== undefined && current.revision >= record.revision) return current;
         this.remember(record);
         return record;
@@ -252,6 +246,10 @@ export class Registry {
     this.states.delete(id);
     this.descriptors.delete(id);
     this.lastUsed.delete(id);
+  }
+
+  private cached(key: string): DirectoryRecord | undefined {
+    return this.found.get(key) ?? this.missing.get(key);
   }
 
   private remember(record: DirectoryRecord): void {

@@ -58,13 +58,9 @@ export class SqlReader implements StoreReader {
   }
 
   async listEnvironments(projectKey?: string): Promise<EnvironmentRecord[]> {
-    const sql = `SELECT ${ENVIRONMENT_COLUMNS} FROM environments`;
-    const order = 'ORDER BY project_key, key';
-    const rows =
-      projectKey === undefined
-        ? await this.exec.query(`${sql} ${order}`)
-        : await this.exec.query(`${sql} WHERE project_key = $1 ${order}`, [projectKey]);
-    return rows.map(environmentFromRow);
+    if (projectKey !== undefined) return this.selectEnvironments(projectKey, '');
+    const sql = `SELECT ${ENVIRONMENT_COLUMNS} FROM environments ORDER BY project_key, key`;
+    return (await this.exec.query(sql)).map(environmentFromRow);
   }
 
   async listEnvironmentSeqs(changedSince?: number): Promise<EnvironmentSeq[]> {
@@ -81,14 +77,12 @@ export class SqlReader implements StoreReader {
     return this.selectEnvironment(projectKey, key, '');
   }
 
-  async getEnvironmentById(environmentId: string): Promise<EnvironmentRecord | undefined> {
-    const sql = `SELECT ${ENVIRONMENT_COLUMNS} FROM environments WHERE id = $1`;
-    return first(await this.exec.query(sql, [environmentId]), environmentFromRow);
+  getEnvironmentById(environmentId: string): Promise<EnvironmentRecord | undefined> {
+    return this.selectEnvironmentById(environmentId, '');
   }
 
-  async listFlags(projectKey: string): Promise<FlagRecord[]> {
-    const sql = 'SELECT doc FROM flags WHERE project_key = $1 ORDER BY key';
-    return (await this.exec.query(sql, [projectKey])).map(flagFromRow);
+  listFlags(projectKey: string): Promise<FlagRecord[]> {
+    return this.selectFlags(projectKey, '');
   }
 
   getFlag(projectKey: string, flagKey: string): Promise<FlagRecord | undefined> {
@@ -187,6 +181,30 @@ export class SqlReader implements StoreReader {
     const sql = `SELECT ${ENVIRONMENT_COLUMNS} FROM environments
       WHERE project_key = $1 AND key = $2 ${lock}`;
     return first(await this.exec.query(sql, [projectKey, key]), environmentFromRow);
+  }
+
+  /** A project's environments in key order (locked in that order with `lock`). */
+  protected async selectEnvironments(
+    projectKey: string,
+    lock: string,
+  ): Promise<EnvironmentRecord[]> {
+    const sql = `SELECT ${ENVIRONMENT_COLUMNS} FROM environments
+      WHERE project_key = $1 ORDER BY key ${lock}`;
+    return (await this.exec.query(sql, [projectKey])).map(environmentFromRow);
+  }
+
+  protected async selectEnvironmentById(
+    environmentId: string,
+    lock: string,
+  ): Promise<EnvironmentRecord | undefined> {
+    const sql = `SELECT ${ENVIRONMENT_COLUMNS} FROM environments WHERE id = $1 ${lock}`;
+    return first(await this.exec.query(sql, [environmentId]), environmentFromRow);
+  }
+
+  /** A project's flags in key order (locked in that order with `lock`). */
+  protected async selectFlags(projectKey: string, lock: string): Promise<FlagRecord[]> {
+    const sql = `SELECT doc FROM flags WHERE project_key = $1 ORDER BY key ${lock}`;
+    return (await this.exec.query(sql, [projectKey])).map(flagFromRow);
   }
 
   protected async selectFilter(

@@ -14,14 +14,7 @@ import type {
 } from '../records.js';
 import type { StoreTransaction } from '../store.js';
 import { insertDirectoryMark, markEnvironments } from './directory-marks-sql.js';
-import {
-  ENVIRONMENT_COLUMNS,
-  environmentFromRow,
-  environmentParams,
-  flagFromRow,
-  segmentFromRow,
-  toJson,
-} from './rows.js';
+import { ENVIRONMENT_COLUMNS, environmentParams, segmentFromRow, toJson } from './rows.js';
 import type { SqlExecutor, SqlLocks } from './sql-executor.js';
 import { addInsights } from './insights-sql.js';
 import { SqlReader } from './sql-reader.js';
@@ -71,21 +64,16 @@ export class SqlTransaction extends SqlReader implements StoreTransaction {
     return this.selectEnvironment(projectKey, environmentKey, this.locks.forUpdate);
   }
 
-  async getEnvironmentByIdForUpdate(environmentId: string): Promise<EnvironmentRecord | undefined> {
-    const sql = `SELECT ${ENVIRONMENT_COLUMNS} FROM environments WHERE id = $1 ${this.locks.forUpdate}`;
-    const row = (await this.exec.query(sql, [environmentId]))[0];
-    return row === undefined ? undefined : environmentFromRow(row);
+  getEnvironmentByIdForUpdate(environmentId: string): Promise<EnvironmentRecord | undefined> {
+    return this.selectEnvironmentById(environmentId, this.locks.forUpdate);
   }
 
-  async listEnvironmentsForUpdate(projectKey: string): Promise<EnvironmentRecord[]> {
-    const sql = `SELECT ${ENVIRONMENT_COLUMNS} FROM environments
-      WHERE project_key = $1 ORDER BY key ${this.locks.forUpdate}`;
-    return (await this.exec.query(sql, [projectKey])).map(environmentFromRow);
+  listEnvironmentsForUpdate(projectKey: string): Promise<EnvironmentRecord[]> {
+    return this.selectEnvironments(projectKey, this.locks.forUpdate);
   }
 
-  async listFlagsForUpdate(projectKey: string): Promise<FlagRecord[]> {
-    const sql = `SELECT doc FROM flags WHERE project_key = $1 ORDER BY key ${this.locks.forUpdate}`;
-    return (await this.exec.query(sql, [projectKey])).map(flagFromRow);
+  listFlagsForUpdate(projectKey: string): Promise<FlagRecord[]> {
+    return this.selectFlags(projectKey, this.locks.forUpdate);
   }
 
   async putProject(project: ProjectRecord): Promise<void> {
