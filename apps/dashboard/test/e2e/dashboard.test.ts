@@ -371,8 +371,14 @@ describe('dashboard in a browser against vexil start', { skip: skip ?? false }, 
     await heading('Delivery network').waitFor();
     await page.getByRole('row').filter({ hasText: 'OK' }).first().waitFor();
     await page.getByText(/default\/production [1-9]/).waitFor();
-    // Each targeting change gives the next edge report (every 5 s) a propagation sample: two
-    // changes, two points per series (p50 and p99) in the chart's data table.
+    // Each targeting change of an environment the edge holds gives the next edge report (every
+    // 5 s) a propagation sample: two changes, two points per series (p50 and p99) in the chart's
+    // data table. The edge loads environments as clients ask: a poll makes it hold `test`.
+    const test = await server.api<{ sdkKey: string }>('GET', '/projects/default/environments/test');
+    const poll = await fetch(`${server.url}/sdk/latest-all`, {
+      headers: { authorization: test.body.sdkKey },
+    });
+    assert.equal(poll.status, 200);
     const change = async (on: boolean) => {
       const patch = [{ op: 'replace', path: '/environments/test/on', value: on }];
       assert.equal((await server.api('PATCH', flagPath, patch)).status, 200);
