@@ -85,7 +85,7 @@ describe('NATS configurations', () => {
     assert.match(result.output, /unknown field "lisen"/);
   });
 
-  test('every server config runs JetStream in a named 3-node cluster, except the leaf', () => {
+  test('every server config runs JetStream in a named cluster, except the leaf', () => {
     for (const conf of confs) {
       const text = readText(conf);
       assert.match(text, /^max_payload: 4MB$/m, `${rel(conf)}: one max_payload everywhere`);
@@ -101,10 +101,12 @@ describe('NATS configurations', () => {
       const cluster = block(text, 'cluster');
       assert.ok(field(cluster, 'name'));
       const routes = urls(cluster);
+      // An edge-only region of the supercluster has 2 (see the majority test below).
+      const size = conf.endsWith(join('supercluster', 'us-east.conf')) ? 2 : 3;
       assert.equal(
         new Set(routes.map((u) => u.hostname)).size,
-        3,
-        `${rel(conf)}: routes to 3 nodes`,
+        size,
+        `${rel(conf)}: routes to ${size} nodes`,
       );
       assert.ok(routes.every((u) => u.port === '6222'));
     }
@@ -162,6 +164,26 @@ describe('NATS configurations', () => {
       );
       // nats-server refuses to start with gateways and leaf nodes but no system account.
       assert.match(text, /^system_account: SYS$/m);
+    }
+  });
+
+  test('supercluster: the origin’s region holds a majority of the JetStream nodes', () => {
+    // The meta group (every stream and consumer is created through it) spans the JetStream
+    // nodes of all regions; eu-west must keep a majority alone when an edge-only region is lost
+    // (system-tests/test/two-regions.test.ts).
+    const regions = confs.filter((c) => c.includes(`${join('nats', 'supercluster')}/`));
+    const nodes = new Map(
+      regions.map((c) => {
+        const routes = urls(block(readText(c), 'cluster'));
+        return [basename(c, '.conf'), new Set(routes.map((u) => u.hostname)).size] as const;
+      }),
+    );
+    const total = [...nodes.values()].reduce((a, b) => a + b, 0);
+    assert.ok(2 * nodes.get('eu-west')! > total, JSON.stringify(Object.fromEntries(nodes)));
+    for (const conf of regions) {
+      const gateway = block(readText(conf), 'gateway');
+      const listed = urls(gateway.slice(gateway.indexOf('gateways:')));
+      assert.equal(listed.length, total, `${rel(conf)}: every node of every region`);
     }
   });
 });

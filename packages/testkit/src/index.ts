@@ -20,7 +20,11 @@ export {
   NatsServerProcess,
   NatsServers,
   natsServerSkip,
+  SUPERCLUSTER_DOMAIN,
+  superclusterConfig,
   type ClusterPeer,
+  type NatsRegion,
+  type NatsRegionOptions,
   type NatsServerOptions,
 } from './processes/nats-servers.js';
 export {

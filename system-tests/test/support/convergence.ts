@@ -127,3 +127,50 @@ export async function converge(
     await delay(100);
   }
 }
+
+/**
+ * Convergence while writes go on: polls until every one of `clients` and `sdks` holds, of every
+ * flag the origin served when the check started, that version or a later one (a later write,
+ * or a delete), and fails after `timeoutMs` like `converge`. An SDK does not show a deleted
+ * flag, so one it lacks counts as caught up while the origin no longer serves it either.
+ */
+export async function catchUp(
+  topology: Topology,
+  clients: readonly Fdv1Client[],
+  sdks: readonly SdkClient[],
+  timeoutMs = 60_000,
+): Promise<ConvergenceResult> {
+  const started = Date.now();
+  const expected = await expectedState(topology);
+  const behind = (name: string, held: ReadonlyMap<string, HeldItem>, now?: Expected) =>
+    [...expected.flags]
+      .filter(([key, version]) => {
+        const item = held.get(key);
+        if (item === undefined && now !== undefined && !now.flags.has(key)) return false;
+        return (item?.version ?? 0) < version;
+      })
+      .map(
+        ([key, version]) =>
+          `  ${name} ${key}: holds ${show(held.get(key))}, origin served ${version}`,
+      );
+  for (;;) {
+    const violations = clients.flatMap((c) => c.violations);
+    if (violations.length > 0) {
+      throw new Error(
+        `${violations.length} out-of-order event(s) reached clients:\n${describeViolations(violations)}`,
+      );
+    }
+    const late = clients.flatMap((c) => behind(c.name, c.flags));
+    const now = sdks.length === 0 ? undefined : await expectedState(topology);
+    for (const sdk of sdks) late.push(...behind(sdk.name, await sdk.versions(), now));
+    if (late.length === 0) return { ms: Date.now() - started, expected };
+    if (Date.now() - started > timeoutMs)
+      throw new Error(
+        [
+          `not caught up with seq ${expected.seq} after ${timeoutMs} ms: ${late.length} flag(s) behind`,
+          ...late.slice(0, 15),
+        ].join('\n'),
+      );
+    await delay(50);
+  }
+}

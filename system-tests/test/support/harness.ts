@@ -15,7 +15,8 @@ import { Writer, type WriterOptions } from './writer.js';
 // One distributed deployment per test file (testkit's topology: PostgreSQL schema, 3-node NATS
 // cluster, origin, 3 edges, a relay chained to edge 1) with hundreds of FDv1 clients spread over
 // the edges and the relay, a few real LaunchDarkly SDKs, a writer, a probe and the convergence
-// check. `stop` kills everything, even after a failure.
+// check. `stop` kills everything, even after a failure. `Harness.around` wraps a deployment laid
+// out otherwise (two regions), whose test places the clients itself.
 
 /** Skip message on a laptop without PostgreSQL or nats-server; under CI=true they throw. */
 export async function systemSkip(): Promise<string | undefined> {
@@ -74,27 +75,54 @@ export class Harness {
     }
   }
 
+  /**
+   * A harness around a deployment started otherwise (e.g. in two regions), with no clients yet:
+   * the test adds them where it wants them. `stop` stops the topology too.
+   */
+  static around(topology: Topology): Harness {
+    return new Harness(topology);
+  }
+
   /** Edge 1..n, then the relay: where clients connect (the origin's embedded edge is not used). */
   endpoints(): string[] {
     const { edges, relay } = this.topology;
     return [...edges.map((e) => e.url), ...(relay === undefined ? [] : [relay.url])];
   }
 
-  private client(name: string, endpoints: readonly string[]): Fdv1Client {
+  private client(
+    name: string,
+    endpoints: readonly string[],
+    healthy?: (endpoint: string) => boolean,
+  ): Fdv1Client {
     // Every other client reads over node:http rather than fetch: both HTTP stacks are covered,
     // and this process, which parses every event of every client, is less likely to starve
     // its own streams past their 3 s silence limit when a backlog arrives at once.
     const transport = this.clients.length % 2 === 0 ? fetchTransport : httpTransport;
-    const client = new Fdv1Client({ name, sdkKey: this.topology.sdkKey, endpoints, transport });
+    const client = new Fdv1Client({
+      name,
+      sdkKey: this.topology.sdkKey,
+      endpoints,
+      transport,
+      ...(healthy === undefined ? {} : { healthy }),
+    });
     this.clients.push(client);
     client.start();
     return client;
   }
 
-  /** More clients, with their own endpoint lists; resolves once they stream. */
-  async addClients(count: number, endpoints: readonly string[]): Promise<Fdv1Client[]> {
+  /**
+   * More clients, with their own endpoint list (and the health checks of the load balancer it
+   * models, Fdv1Client's `healthy`); resolves once they stream.
+   */
+  async addClients(
+    count: number,
+    endpoints: readonly string[],
+    healthy?: (endpoint: string) => boolean,
+  ): Promise<Fdv1Client[]> {
     const base = this.clients.length;
-    const made = Array.from({ length: count }, (_, i) => this.client(`c${base + i}`, endpoints));
+    const made = Array.from({ length: count }, (_, i) =>
+      this.client(`c${base + i}`, endpoints, healthy),
+    );
     await this.streaming(made);
     return made;
   }
@@ -151,9 +179,9 @@ export class Harness {
 
   /**
    * Writes the probe flag through the API (retrying while the origin is away) and resolves
-   * with the ms from sending it until every FDv1 client holds it.
+   * with the ms from sending it until every one of `clients` (default all) holds it.
    */
-  async probe(timeoutMs = 90_000): Promise<number> {
+  async probe(timeoutMs = 90_000, clients: readonly Fdv1Client[] = this.clients): Promise<number> {
     const { api, projectKey, environmentKey, flagKeys } = this.topology;
     const key = flagKeys[PROBE]!;
     const sent = Date.now();
@@ -180,8 +208,8 @@ export class Harness {
       100,
     );
     await until(
-      `every client to hold ${key} version ${String(version)}`,
-      () => this.clients.every((c) => (c.flags.get(key)?.version ?? 0) >= version!),
+      `${clients.length} clients to hold ${key} version ${String(version)}`,
+      () => clients.every((c) => (c.flags.get(key)?.version ?? 0) >= version!),
       timeoutMs,
       5,
     );

@@ -40,6 +40,12 @@ export interface Fdv1ClientOptions {
   readonly sdkKey: string;
   /** Base URLs; the first is the client's home, the others are tried in order after it. */
   readonly endpoints: readonly string[];
+  /**
+   * Whether an endpoint passes its health check now, as a load balancer or a DNS service with
+   * health checks sees it: reconnects skip the endpoints that fail it, in list order, unless
+   * every one fails (then the list is tried as it is: both fail open). Default: all pass.
+   */
+  readonly healthy?: (endpoint: string) => boolean;
   /** Nothing received (not even a heartbeat) for this long = a dead connection. Default 3 s. */
   readonly silenceTimeoutMs?: number;
   /** Response headers must arrive within this. Default 6 s (an edge that is behind waits 5 s). */
@@ -132,8 +138,7 @@ export class Fdv1Client {
     const { initialBackoffMs = 100, maxBackoffMs = 2_000 } = this.options;
     let failed = 0;
     while (!this.closing.signal.aborted) {
-      const endpoint = this.options.endpoints[this.next % this.options.endpoints.length]!;
-      this.next++;
+      const endpoint = this.nextEndpoint();
       const end = await this.stream(endpoint);
       this.streaming = false;
       this.lastReason = end.reason;
@@ -152,6 +157,19 @@ export class Fdv1Client {
         break;
       }
     }
+  }
+
+  /** The next endpoint of the list, from where the last attempt was, that passes its check. */
+  private nextEndpoint(): string {
+    const { endpoints, healthy } = this.options;
+    for (let skipped = 0; healthy !== undefined && skipped < endpoints.length; skipped++) {
+      const endpoint = endpoints[(this.next + skipped) % endpoints.length]!;
+      if (healthy(endpoint)) {
+        this.next += skipped + 1;
+        return endpoint;
+      }
+    }
+    return endpoints[this.next++ % endpoints.length]!;
   }
 
   private async stream(endpoint: string): Promise<StreamEnd> {

@@ -1,4 +1,9 @@
-import { NatsServers, type NatsServerProcess } from '../processes/nats-servers.js';
+import {
+  NatsServers,
+  type NatsRegion,
+  type NatsRegionOptions,
+  type NatsServerProcess,
+} from '../processes/nats-servers.js';
 import { RoleProcess } from '../processes/role-process.js';
 import { AdminApi } from './admin-api.js';
 import { dropSchema, freshSchemaName, postgresStoreUrl } from './postgres-schema.js';
@@ -6,7 +11,8 @@ import { dropSchema, freshSchemaName, postgresStoreUrl } from './postgres-schema
 // The distributed deployment on one machine, all on loopback: a fresh PostgreSQL schema, a
 // 3-node NATS JetStream cluster, one origin (stream replicas 3), edges fed by the bus, and a
 // relay edge chained to the first edge; then a project, an environment, an edge token and
-// flags created through the API. For system tests and the distributed benchmark.
+// flags created through the API. For system tests and the distributed benchmark. With `regions`,
+// NATS is a supercluster instead, and edges can be started in any of its regions.
 
 export interface TopologyOptions {
   /** Edges fed by NATS (default 3). */
@@ -24,11 +30,21 @@ export interface TopologyOptions {
   readonly natsNodes?: number;
   /** `--workers` of the edges; without it, the default of `vexil edge` (one per core). */
   readonly edgeWorkers?: number;
+  /**
+   * NATS as a supercluster of these regions (NatsServers.supercluster) instead of one cluster
+   * of `natsNodes`. The origin connects to the first region only, so the streams it creates
+   * live there, with as many replicas as that region has nodes; the `edges` edges are in the
+   * first region too (`edge-<region>-<n>`, started with `--region <region>`).
+   */
+  readonly regions?: readonly NatsRegionOptions[];
 }
 
 export interface Topology {
   readonly nats: NatsServers;
+  /** Every NATS node, of every region. */
   readonly natsNodes: readonly NatsServerProcess[];
+  /** The NATS regions, the origin's first; one (the cluster) without `regions`. */
+  readonly natsRegions: readonly NatsRegion[];
   readonly origin: RoleProcess;
   readonly edges: readonly RoleProcess[];
   readonly relay: RoleProcess | undefined;
@@ -40,8 +56,11 @@ export interface Topology {
   readonly sdkKey: string;
   readonly edgeToken: string;
   readonly flagKeys: readonly string[];
-  /** Starts one more edge fed by NATS (stopped with the rest), with extra `vexil edge` args. */
-  startEdge(id: string, extraArgs?: readonly string[]): Promise<RoleProcess>;
+  /**
+   * Starts one more edge fed by NATS (stopped with the rest), with extra `vexil edge` args: by
+   * the servers of `region` (default the origin's), and with `--region` when there are regions.
+   */
+  startEdge(id: string, extraArgs?: readonly string[], region?: string): Promise<RoleProcess>;
   /** Every role process (origin, edges, relay). */
   roles(): RoleProcess[];
   /** Kills every process, drops the schema, removes the NATS directories. Never throws. */
@@ -76,6 +95,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     logLevel = 'info',
     natsNodes: natsCount = 3,
     edgeWorkers,
+    regions,
   } = options;
   const nats = new NatsServers();
   const schema = freshSchemaName();
@@ -87,8 +107,18 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     await dropSchema(schema).catch(() => undefined);
   };
   try {
-    const natsNodes = await nats.cluster(natsCount);
-    const bus = natsNodes.map((n) => n.url).join(',');
+    const natsRegions =
+      regions === undefined
+        ? [{ name: 'vexil-test', nodes: await nats.cluster(natsCount) }]
+        : await nats.supercluster(regions);
+    const natsNodes = natsRegions.flatMap((r) => r.nodes);
+    const home = natsRegions[0]!;
+    const busOf = (region: string) => {
+      const found = natsRegions.find((r) => r.name === region);
+      if (found === undefined) throw new Error(`no NATS region ${region}`);
+      return found.nodes.map((n) => n.url).join(',');
+    };
+    const bus = busOf(home.name);
     const common = ['--log-level', logLevel, '--drain-seconds', String(drainSeconds)];
     const adminToken = `admin-${schema}-token`;
     const origin = await RoleProcess.start({
@@ -100,7 +130,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
         '--bus',
         bus,
         '--nats-replicas',
-        String(natsCount),
+        String(home.nodes.length),
         ...common,
       ],
       env: { VEXIL_ADMIN_TOKEN: adminToken },
@@ -135,16 +165,28 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       ...(edgeWorkers === undefined ? [] : ['--workers', String(edgeWorkers)]),
       ...common,
     ];
-    const startEdge = async (id: string, extraArgs: readonly string[] = []) => {
+    const startEdge = async (id: string, extraArgs: readonly string[] = [], region = home.name) => {
+      const where = regions === undefined ? [] : ['--region', region];
       const edge = await RoleProcess.start({
         name: id,
-        args: ['edge', '--bus', bus, '--origin', origin.url, ...edgeArgs(id), ...extraArgs],
+        args: [
+          'edge',
+          '--bus',
+          busOf(region),
+          '--origin',
+          origin.url,
+          ...where,
+          ...edgeArgs(id),
+          ...extraArgs,
+        ],
       });
       roles.push(edge);
       return edge;
     };
+    const edgeId = (i: number) =>
+      regions === undefined ? `edge-${i + 1}` : `edge-${home.name}-${i + 1}`;
     const edges = await Promise.all(
-      Array.from({ length: edgeCount }, (_, i) => startEdge(`edge-${i + 1}`)),
+      Array.from({ length: edgeCount }, (_, i) => startEdge(edgeId(i))),
     );
     await Promise.all(edges.map((e) => e.waitReady()));
     let relay: RoleProcess | undefined;
@@ -159,6 +201,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     return {
       nats,
       natsNodes,
+      natsRegions,
       origin,
       edges,
       relay,
