@@ -1,5 +1,12 @@
 import { parseArgs } from 'node:util';
-import { startTopology } from '@vexil/testkit';
+import {
+  readMeasurement,
+  thisMachine,
+  writeMeasurement,
+  type DistributedRun,
+} from '@vexil/capacity';
+import { startTopology, type Topology } from '@vexil/testkit';
+import { cpuSeconds, descendantsOf, processesNamed } from '../fanout/processes.js';
 import { machine } from '../support/machine.js';
 import { ms, summary } from '../support/stats.js';
 import { ClientPool } from './client-pool.js';
@@ -30,6 +37,9 @@ const { values } = parseArgs({
     client: { type: 'string', default: 'native' },
     'client-processes': { type: 'string', default: '2' },
     'timeout-ms': { type: 'string', default: '10000' },
+    // Write this run's figures for the fleet model (packages/capacity/measured/distributed.json),
+    // replacing a recorded run with the same streams, edges and workers.
+    record: { type: 'boolean', default: false },
   },
 });
 const streams = Number(values.streams);
@@ -41,6 +51,31 @@ if (client !== 'native' && client !== 'node') throw new Error('--client is nativ
 let processes = Number(values['client-processes']);
 const edgeWorkers = Number(values['edge-workers']);
 const workers = `--workers ${edgeWorkers} each`;
+
+/** Every process of the deployment, by role, for CPU per change. */
+function processGroups(t: Topology) {
+  const tree = (pid: number | undefined) => (pid === undefined ? [] : [pid, ...descendantsOf(pid)]);
+  return {
+    edge: t.edges.flatMap((e) => tree(e.pid)),
+    origin: tree(t.origin.pid),
+    nats: t.natsNodes.flatMap((n) => (n.pid === undefined ? [] : [n.pid])),
+    postgres: processesNamed('postgres'),
+  };
+}
+
+const command = `npm run bench:distributed -- ${process.argv.slice(2).join(' ')}`.trim();
+
+function record(run: DistributedRun): string {
+  const previous = readMeasurement('distributed')?.runs ?? [];
+  const same = (r: DistributedRun) =>
+    r.streams === run.streams && r.edges === run.edges && r.edgeWorkers === run.edgeWorkers;
+  return writeMeasurement('distributed', {
+    date: new Date().toISOString(),
+    machine: thisMachine(),
+    command,
+    runs: [...previous.filter((r) => !same(r)), run],
+  });
+}
 
 const started = Date.now();
 const topology = await startTopology({
@@ -57,6 +92,8 @@ try {
   let last: number[] = [];
   let answered: number[] = [];
   let checks: string;
+  let cpu: Record<string, number> | undefined;
+  let edgeProcesses = 0;
   if (pool === undefined) {
     const run = await runNative(topology, {
       streams,
@@ -64,8 +101,16 @@ try {
       changes,
       timeoutMs,
       log: (line) => console.error(line),
+      cpu: () => {
+        const groups = processGroups(topology);
+        edgeProcesses = groups.edge.length;
+        return Object.fromEntries(
+          Object.entries(groups).map(([group, pids]) => [group, cpuSeconds(pids)]),
+        );
+      },
     });
     ({ first, last, answered } = run);
+    cpu = run.cpuSeconds;
     processes = run.processes;
     checks = `streams cut ${run.disconnects} (ordering not checked by this client)`;
   } else {
@@ -118,6 +163,31 @@ try {
     `  (API answer   p50 ${ms(r.p50)}   p90 ${ms(r.p90)}   p99 ${ms(r.p99)}   max ${ms(r.max)}: the commit, for reference)`,
   );
   console.log(`  ${checks}, run ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  const perChange = (seconds = 0) => (seconds * 1e6) / changes;
+  if (cpu !== undefined)
+    console.log(
+      `  CPU per change: edge ${perChange(cpu['edge'] ?? 0).toFixed(0)} µs (${edgeProcesses} processes), origin ${perChange(cpu['origin']).toFixed(0)} µs, NATS ${perChange(cpu['nats']).toFixed(0)} µs, PostgreSQL ${perChange(cpu['postgres']).toFixed(0)} µs`,
+    );
+  if (values.record) {
+    if (cpu === undefined)
+      throw new Error('--record needs --client native (it reads CPU per change)');
+    const q = (s: { p50: number; p99: number }) => ({ p50: s.p50, p99: s.p99 });
+    const path = record({
+      command,
+      streams,
+      edges: topology.edges.length,
+      edgeWorkers,
+      changes,
+      apiAnswerMs: q(r),
+      firstStreamMs: q(f),
+      lastStreamMs: q(l),
+      edgeCpuPerChangeUs: perChange(cpu['edge']) / Math.max(1, edgeProcesses),
+      originCpuPerChangeUs: perChange(cpu['origin']),
+      natsCpuPerChangeUs: perChange(cpu['nats']),
+      postgresCpuPerChangeUs: perChange(cpu['postgres']),
+    });
+    console.error(`figures for the fleet model written to ${path}`);
+  }
   console.log(
     JSON.stringify({
       benchmark: 'propagation-distributed',

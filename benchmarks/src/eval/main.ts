@@ -1,6 +1,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import { cpus, availableParallelism, platform, arch } from 'node:os';
 import { parseArgs } from 'node:util';
+import { thisMachine, writeMeasurement } from '@vexil/capacity';
 import {
   allPairs,
   createRandom,
@@ -29,6 +30,8 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '10' },
     'budget-seconds': { type: 'string', default: '40' },
+    // Write the per-context rate for the fleet model (packages/capacity/measured/eval.json).
+    record: { type: 'boolean', default: false },
   },
 });
 
@@ -108,6 +111,15 @@ try {
       };
       out(formatTable(report));
       out(jsonLine(report));
+      if (args.record)
+        err(
+          `figures for the fleet model written to ${writeMeasurement('eval', {
+            date: report.environment.date,
+            machine: thisMachine(),
+            command: `npm run bench:eval -- ${process.argv.slice(2).join(' ')}`.trim(),
+            evaluationsPerSecond: vc.median,
+          })}`,
+        );
     }
   }
 } finally {

@@ -23,6 +23,8 @@ export interface ChangeFigures {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
+  /** The first stream to receive the change. */
+  readonly minMs: number;
 }
 
 export interface FanoutResult {
@@ -50,6 +52,8 @@ export interface FanoutResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
+  /** Median over the changes of the first stream's latency. */
+  readonly firstMs: number;
   readonly delivered: number;
   readonly expected: number;
   readonly serverCpuSeconds: number;
@@ -57,6 +61,8 @@ export interface FanoutResult {
   /** The load generator's CPU over the same changes: it must stay well below the server's. */
   readonly generatorCpuSeconds: number;
   readonly loadProcesses: number;
+  /** The server's processes (a Vexil edge: primary and workers). */
+  readonly serverProcesses: number;
 }
 
 const ms = (us: number) => us / 1000;
@@ -145,12 +151,14 @@ export async function runFanout(target: Target, settings: FanoutSettings): Promi
       p50Ms: median(changes.map((c) => c.p50Ms)),
       p99Ms: median(changes.map((c) => c.p99Ms)),
       maxMs: Math.max(...changes.map((c) => c.maxMs)),
+      firstMs: median(changes.map((c) => c.minMs)),
       delivered,
       expected: connected.synced * settings.changes,
       serverCpuSeconds,
       cpuMicrosPerMessage: (serverCpuSeconds * 1e6) / Math.max(1, delivered),
       generatorCpuSeconds,
       loadProcesses: load.processes,
+      serverProcesses: target.memoryPids().length,
     };
   } finally {
     await load.close();
@@ -159,12 +167,20 @@ export async function runFanout(target: Target, settings: FanoutSettings): Promi
 
 function figures(marker: number, h: Histogram | undefined): ChangeFigures {
   if (h === undefined)
-    return { marker, delivered: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, maxMs: Number.NaN };
+    return {
+      marker,
+      delivered: 0,
+      p50Ms: Number.NaN,
+      p99Ms: Number.NaN,
+      maxMs: Number.NaN,
+      minMs: Number.NaN,
+    };
   return {
     marker,
     delivered: h.count,
     p50Ms: ms(h.percentile(50)),
     p99Ms: ms(h.percentile(99)),
     maxMs: ms(h.max),
+    minMs: ms(h.min),
   };
 }

@@ -7,6 +7,7 @@ import { buildLoadGenerator } from './load-generator.js';
 import { ensureNchan, startNchan } from './nchan-target.js';
 import { readOptions, USAGE, type FanoutOptions } from './options.js';
 import { installCleanup, stopAll } from './processes.js';
+import { recordFanout } from './record.js';
 import { renderReport, type FanoutReport } from './report.js';
 import { runStorm } from './storm-run.js';
 import { runSustained } from './sustained-run.js';
@@ -140,6 +141,13 @@ async function main(): Promise<void> {
     writeFileSync(`${RESULTS}fanout-${stamp}.json`, `${json}\n`);
     log(`\nwritten to benchmarks/results/fanout-${stamp}.{txt,json}`);
     if (cpuProfDir !== undefined) log(`edge CPU profiles in ${cpuProfDir}`);
+    if (options.record) {
+      const payloads = {
+        patchBytes: (await vexil.patchPayload()).length,
+        putBytes: (await vexil.putPayload()).length,
+      };
+      log(`figures for the fleet model written to ${recordFanout(report, payloads)}`);
+    }
   } finally {
     await vexil.close();
     await stopAll();

@@ -22,6 +22,7 @@ export interface FanoutOptions {
   readonly cpuProf: boolean;
   readonly nats: string | undefined;
   readonly verbose: boolean;
+  readonly record: boolean;
 }
 
 export const USAGE = `npm run bench:fanout -w @vexil/benchmarks -- [options]
@@ -37,7 +38,8 @@ export const USAGE = `npm run bench:fanout -w @vexil/benchmarks -- [options]
   --sustained-streams 20000  --sustained-envs 10  --sustained-rate 50  --sustained-seconds 60
   --cpu-prof                   write node --cpu-prof profiles of the edge to benchmarks/results/
   --nats nats://host:port      use this NATS (default: a private nats-server, else 127.0.0.1:4222)
-  --verbose                    show the servers' warnings`;
+  --verbose                    show the servers' warnings
+  --record                     write the figures the fleet model reads (packages/capacity/measured/fanout.json)`;
 
 function int(raw: string | undefined, fallback: number, min: number, max: number, name: string) {
   if (raw === undefined) return fallback;
@@ -67,6 +69,7 @@ export function readOptions(argv: readonly string[]): FanoutOptions | undefined 
       'cpu-prof': { type: 'boolean' },
       nats: { type: 'string' },
       verbose: { type: 'boolean' },
+      record: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -102,5 +105,6 @@ export function readOptions(argv: readonly string[]): FanoutOptions | undefined 
     cpuProf: values['cpu-prof'] === true,
     nats: values.nats,
     verbose: values.verbose === true,
+    record: values.record === true,
   });
 }

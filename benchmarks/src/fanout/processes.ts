@@ -150,6 +150,20 @@ export function descendantsOf(pid: number): number[] {
   return out;
 }
 
+/** Live processes whose command name (/proc/<pid>/comm) is `name`, e.g. every PostgreSQL backend. */
+export function processesNamed(name: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) out.push(Number(entry));
+    } catch {
+      // exited
+    }
+  }
+  return out;
+}
+
 /** Resident memory of these processes, summed, in bytes. */
 export function rssBytes(pids: readonly number[]): number {
   let sum = 0;

@@ -65,6 +65,7 @@ export function renderReport(report: FanoutReport): string {
       `  all re-synced: ${s.allResynced ? 'yes' : 'NO'} (${int(s.resynced)} re-synced)   ` +
         `time from kill ${f(s.resyncSeconds, 2)} s (edge restart ${f(s.restartSeconds, 2)} s, ` +
         `then ${f(s.resyncAfterReadySeconds, 2)} s)`,
+      `  CPU per stream re-synced, from ready: edge ${f(s.serverCpuPerReconnectUs)} µs, clients ${f(s.clientCpuPerReconnectUs)} µs`,
       `  reconnect attempts ${int(s.reconnectAttempts)}, refused ${int(s.refusedDuringStorm)}   ` +
         `edge RSS steady ${mib(s.rssSteadyBytes)}, peak ${mib(s.rssPeakBytes)}, after ${mib(s.rssAfterBytes)}`,
       `  /readyz on a new connection every 100 ms: ${int(s.readyzProbes)} answered, slowest ` +

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { connectTimeoutMs } from './fanout-run.js';
 import { LoadGenerator } from './load-generator.js';
-import { nowMicros, rssBytes, sleep } from './processes.js';
+import { cpuSeconds, nowMicros, rssBytes, sleep } from './processes.js';
 import type { EdgeStart, VexilDeployment } from './vexil-target.js';
 
 // Reconnect storm: N streams on an edge, then the edge is killed and started again on the same
@@ -41,6 +41,11 @@ export interface StormResult {
   readonly readyzMaxMs: number;
   /** Probes answered after more than a second, or not at all within 5 s, once the port answered. */
   readonly readyzSlow: number;
+  /** The edge's processes (primary and workers). */
+  readonly serverProcesses: number;
+  /** CPU from the new edge being ready until every stream is back, per stream: edge and clients. */
+  readonly serverCpuPerReconnectUs: number;
+  readonly clientCpuPerReconnectUs: number;
 }
 
 /** One `GET /readyz` on a connection of its own: ms until the answer, or undefined if refused. */
@@ -134,11 +139,15 @@ export async function runStorm(
       maxStreams: Math.ceil(settings.streams * 1.1),
     });
     const readyUs = nowMicros();
+    const cpuAtReady = { server: cpuSeconds(edge.cpuPids()), client: cpuSeconds(load.pids()) };
     const done = await load.waitFor(
       (s) => s.resynced >= before.synced && s.synced >= before.synced,
       settings.timeoutSeconds * 1000,
     );
     const after = load.status();
+    const perStream = (seconds: number) => (seconds * 1e6) / Math.max(1, before.synced);
+    const serverCpuPerReconnectUs = perStream(cpuSeconds(edge.cpuPids()) - cpuAtReady.server);
+    const clientCpuPerReconnectUs = perStream(cpuSeconds(load.pids()) - cpuAtReady.client);
     sampling = false;
     await sampler;
     const latencies = await readyz.stop();
@@ -161,6 +170,9 @@ export async function runStorm(
       readyzProbes: latencies.length,
       readyzMaxMs: Math.max(0, ...latencies),
       readyzSlow: latencies.filter((ms) => ms > 1_000).length,
+      serverProcesses: edge.memoryPids().length,
+      serverCpuPerReconnectUs,
+      clientCpuPerReconnectUs,
     };
     return result;
   } finally {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { thisMachine, writeMeasurement } from '@vexil/capacity';
 import { startTopology, type RoleProcess, type Topology } from '@vexil/testkit';
 import { cpuSeconds, descendantsOf, rssBytes } from '../fanout/processes.js';
 import { machine } from '../support/machine.js';
@@ -22,6 +23,8 @@ const { values } = parseArgs({
     samples: { type: 'string', default: '200' },
     rotations: { type: 'string', default: '20' },
     'evict-seconds': { type: 'string', default: '20' },
+    // Write the figures the fleet model reads (packages/capacity/measured/tenants.json).
+    record: { type: 'boolean', default: false },
   },
 });
 const total = Number(values.environments);
@@ -308,6 +311,19 @@ try {
       originTrouble: trouble(topology.origin),
     }),
   );
+  if (values.record)
+    log(
+      `figures for the fleet model written to ${writeMeasurement('tenants', {
+        date: new Date().toISOString(),
+        machine: thisMachine(),
+        command: `npm run bench:tenants -- ${process.argv.slice(2).join(' ')}`.trim(),
+        environments: created.length,
+        flagsPerEnvironment: 5,
+        heapPerEnvironmentBytes: perEnvironment,
+        coldEdgeReadySeconds: readyMs / 1000,
+        keyChangeMs: { p50: rotated.took.p50, p99: rotated.took.p99 },
+      })}`,
+    );
 } finally {
   await topology.stop();
 }
