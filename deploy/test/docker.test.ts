@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
@@ -32,16 +32,7 @@ function args(s: Stage, keyword: string): string[] {
 function runtimeWorkspaces(): string[] {
   const folders = new Map<string, string>();
   for (const group of ['packages', 'apps']) {
-    for (const name of [
-      'protocol',
-      'evaluation',
-      'store',
-      'bus',
-      'testkit',
-      'origin',
-      'edge',
-      'cli',
-    ]) {
+    for (const name of readdirSync(repoPath(group))) {
       const path = repoPath(group, name, 'package.json');
       if (!existsSync(path)) continue;
       const manifest: unknown = JSON.parse(readText(path));

@@ -5,6 +5,7 @@ import { envsGroup } from './commands/envs.js';
 import { filtersGroup } from './commands/filters.js';
 import { flagsGroup } from './commands/flags.js';
 import { networkCommand } from './commands/network.js';
+import { planCommand } from './commands/plan.js';
 import { projectsGroup } from './commands/projects.js';
 import { segmentsGroup } from './commands/segments.js';
 import { tokensGroup } from './commands/tokens.js';
@@ -27,6 +28,7 @@ export const COMMANDS: readonly (Command | CommandGroup)[] = [
   auditCommand,
   networkCommand,
   tokensGroup,
+  planCommand,
 ];
 
 export function isGroup(entry: Command | CommandGroup): entry is CommandGroup {
