@@ -58,6 +58,7 @@ describe('vexil plan', () => {
       [['--largest-share', '2'], /--largest-share must be from 0 to 1/],
       [['--client-side', '0', '--server-side', '0'], /plan for at least one SDK/],
       [['--bogus', '1'], /bogus/],
+      [['--memory', '1', '--cores', '64'], /cannot hold a single stream .*give it more memory/],
     ] as const) {
       const res = await runCli(['plan', ...args]);
       assert.equal(res.code, 2, `${args.join(' ')}: ${res.stdout}${res.stderr}`);

@@ -247,7 +247,10 @@ function connectRate(c: Calibration, f: FleetInput, spareCores: number): number 
 export function projectFleet(c: Calibration, f: FleetInput): FleetPlan {
   const total = f.clientSideSdks + f.serverSideSdks;
   const { maxStreams, bound } = edgeCapacity(c, f);
-  if (maxStreams === 0) throw new Error('an edge node of this size cannot hold a single stream');
+  if (maxStreams === 0)
+    throw new RangeError(
+      `an edge node of ${f.node.cores} cores and ${f.node.memoryGiB} GiB cannot hold a single stream within its targets (its ${f.node.cores + 1} processes, the changes it applies): give it more memory or fewer cores`,
+    );
   // Every region can carry a lost region's SDKs; a single region, the loss of one edge.
   const designPerRegion = f.regions > 1 ? total / (f.regions - 1) : total;
   const edgesFor = (capacity: number) =>

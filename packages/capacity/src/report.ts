@@ -52,7 +52,10 @@ export function planText(p: FleetPlan): string {
     '',
     'Edges',
     `  one node holds up to ${n(e.maxStreams)} streams (${e.workers} workers), bound by ${e.bound}`,
-    `  ${p.edgesPerRegion} per region, ${p.nodes.edges} in all: ${n(p.streamsPerEdge.normal)} streams each, ${n(p.streamsPerEdge.afterRegionLoss)} after a region is lost`,
+    `  ${p.edgesPerRegion} per region, ${p.nodes.edges} in all: ${n(p.streamsPerEdge.normal)} streams each` +
+      (f.regions > 1
+        ? `, ${n(p.streamsPerEdge.afterRegionLoss)} after a region is lost`
+        : ' (one spare)'),
     `  (${p.edgesPerRegionWithSharedEnvironments} per region if a node kept one copy of each environment instead of one per process)`,
     `  after a region loss, per node: memory ${d(e.memoryGiB.streams)} GiB streams + ${d(e.memoryGiB.environments)} GiB environments (${n(e.environmentsPerProcess)} per process) + ${d(e.memoryGiB.base)} GiB processes`,
     `    CPU ${d(cores.fanout, 2)} fan-out + ${d(cores.heartbeats, 2)} heartbeats + ${d(cores.connects, 2)} reconnects + ${d(cores.apply, 2)} applying changes = ${d(cores.fanout + cores.heartbeats + cores.connects + cores.apply, 2)} of ${f.node.cores} cores`,
@@ -70,11 +73,14 @@ export function planText(p: FleetPlan): string {
     `  largest environment: origin's region ${prop(p.propagationMs.largest.home)}; other regions ${prop(p.propagationMs.largest.remote)}`,
     '',
     'Recovery, until every SDK streams again',
-    `  one edge lost: ${d(p.recoverySeconds.edgeLoss)} s    one region lost: ${d(p.recoverySeconds.regionLoss)} s (of which ${f.regionFailoverSeconds} s DNS failover)`,
+    `  one edge lost: ${d(p.recoverySeconds.edgeLoss)} s` +
+      (f.regions > 1
+        ? `    one region lost: ${d(p.recoverySeconds.regionLoss)} s (of which ${f.regionFailoverSeconds} s DNS failover)`
+        : '    (one region: nothing to fail over to)'),
     '',
     `Nodes: ${p.nodes.edges} edges + ${p.nodes.nats} NATS + ${p.nodes.origin} origin and PostgreSQL = ${p.nodes.total}`,
     '',
-    'Limits (used at the design load, after a region loss)',
+    `Limits (used at the design load${f.regions > 1 ? ', after a region loss' : ''})`,
     ...p.limits.map(
       (l) =>
         `  ${pct(l.utilization).padStart(5)}  ${l.name}${l.scalesOut ? '' : ' (more nodes do not lift it)'}: ${l.note}`,

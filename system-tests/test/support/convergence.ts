@@ -77,6 +77,15 @@ export interface ConvergenceResult {
   readonly expected: Expected;
 }
 
+/** Fails if any client ever received an event that would have moved a version backwards. */
+function throwOnViolations(clients: readonly Fdv1Client[]): void {
+  const violations = clients.flatMap((c) => c.violations);
+  if (violations.length > 0)
+    throw new Error(
+      `${violations.length} out-of-order event(s) reached clients:\n${describeViolations(violations)}`,
+    );
+}
+
 /**
  * Polls until every FDv1 client and every SDK holds the origin's state, or fails after
  * `timeoutMs` with the first mismatches and the state of the clients that have them.
@@ -94,12 +103,7 @@ export async function converge(
     const wrong: Mismatch[] = [];
     for (const client of clients) wrong.push(...fdv1Mismatches(client, expected));
     for (const sdk of sdks) wrong.push(...(await sdk.mismatches(expected)));
-    const violations = clients.flatMap((c) => c.violations);
-    if (violations.length > 0) {
-      throw new Error(
-        `${violations.length} out-of-order event(s) reached clients:\n${describeViolations(violations)}`,
-      );
-    }
+    throwOnViolations(clients);
     if (wrong.length === 0) return { ms: Date.now() - started, expected };
     if (Date.now() > deadline) {
       const who = new Set(wrong.map((m) => m.client));
@@ -154,12 +158,7 @@ export async function catchUp(
           `  ${name} ${key}: holds ${show(held.get(key))}, origin served ${version}`,
       );
   for (;;) {
-    const violations = clients.flatMap((c) => c.violations);
-    if (violations.length > 0) {
-      throw new Error(
-        `${violations.length} out-of-order event(s) reached clients:\n${describeViolations(violations)}`,
-      );
-    }
+    throwOnViolations(clients);
     const late = clients.flatMap((c) => behind(c.name, c.flags));
     const now = sdks.length === 0 ? undefined : await expectedState(topology);
     for (const sdk of sdks) late.push(...behind(sdk.name, await sdk.versions(), now));

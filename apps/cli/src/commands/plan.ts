@@ -5,6 +5,7 @@ import {
   projectFleet,
   readMeasurements,
   type FleetInput,
+  type FleetPlan,
 } from '@vexil/capacity';
 import { usageError } from '../cli-error.js';
 import { HELP_OPTION, output, type Command, type CommandContext } from './command.js';
@@ -96,7 +97,15 @@ export const planCommand: Command = {
   --json                the plan as JSON
 Numbers take k, M and B suffixes (8M = 8,000,000). See docs/scale.md for the model and its limits.`,
   run(ctx) {
-    const plan = projectFleet(calibrate(readMeasurements()), fleetInput(ctx));
+    const input = fleetInput(ctx);
+    let plan: FleetPlan;
+    try {
+      plan = projectFleet(calibrate(readMeasurements()), input);
+    } catch (err) {
+      // A node too small for anything: the numbers given, not the program, are wrong.
+      if (err instanceof RangeError) throw usageError(err.message);
+      throw err;
+    }
     output(ctx, plan, () => `${planText(plan)}\n`);
     return Promise.resolve();
   },
