@@ -22,8 +22,7 @@ export interface Calibration {
   readonly bytesPerStream: number;
   /** RSS of one edge process holding nothing (runtime, code, buffers). */
   readonly baseProcessBytes: number;
-  /** A `put` and a `patch` of the fan-out benchmark's environment (bytes of data). */
-  readonly putBytes: number;
+  /** A change's `patch` event (bytes of data): what one change weighs on the bus. */
   readonly patchBytes: number;
   /** Write to the first stream of a fan-out: the commit, the bus and one edge's write. */
   readonly firstDeliveryMs: number;
@@ -41,17 +40,13 @@ export interface Calibration {
   readonly originCpuPerChangeUs: number;
   readonly natsCpuPerChangeUs: number;
   readonly postgresCpuPerChangeUs: number;
-  /** NATS alone: messages published to an R3 stream per second, and deliveries per second. */
-  readonly busPublishPerSecond: number;
-  readonly busDeliveriesPerSecond: number;
-  readonly busNodes: number;
+  /** NATS CPU to deliver a change to one more edge's consumer (bench:bus). */
   readonly natsCpuPerDeliveryUs: number;
   /** Heap of one loaded environment, and the flags it held. */
   readonly heapPerEnvironmentBytes: number;
   readonly flagsPerMeasuredEnvironment: number;
   /** One flag evaluated for a parsed context (a client-side stream's work per changed flag). */
   readonly evaluationUs: number;
-  readonly coldEdgeReadySeconds: number;
 }
 
 export interface ConnectCost {
@@ -69,7 +64,7 @@ export function connectCostAt(c: Calibration, streams: number): ConnectCost {
   return nearest;
 }
 
-export function median(values: readonly number[]): number {
+function median(values: readonly number[]): number {
   if (values.length === 0) throw new Error('median of nothing');
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -77,7 +72,7 @@ export function median(values: readonly number[]): number {
 }
 
 /** The run with the fewest streams per edge: its edge CPU is the cost of applying a change. */
-export function applyRun(runs: readonly DistributedRun[]): DistributedRun {
+function applyRun(runs: readonly DistributedRun[]): DistributedRun {
   const sorted = [...runs].sort((a, b) => a.streams / a.edges - b.streams / b.edges);
   const run = sorted[0];
   if (run === undefined) throw new Error('the distributed record has no runs');
@@ -110,7 +105,6 @@ export function calibrate(m: Measurements): Calibration {
     serverCpuPerConnectUs: Math.max(...sizes.map((s) => s.serverCpuPerConnectUs)),
     bytesPerStream: each((s) => s.bytesPerStream),
     baseProcessBytes: each((s) => s.idleRssBytes / (s.workers + 1)),
-    putBytes: m.fanout.putBytes,
     patchBytes: m.fanout.patchBytes,
     firstDeliveryMs: each((s) => s.firstMs),
     restartSeconds: storm.restartSeconds,
@@ -127,13 +121,9 @@ export function calibrate(m: Measurements): Calibration {
       apply.natsCpuPerChangeUs - apply.edges * m.bus.natsCpuPerDeliveryUs,
     ),
     postgresCpuPerChangeUs: apply.postgresCpuPerChangeUs,
-    busPublishPerSecond: m.bus.publishedPerSecond,
-    busDeliveriesPerSecond: m.bus.deliveredPerSecond,
-    busNodes: m.bus.nodes,
     natsCpuPerDeliveryUs: m.bus.natsCpuPerDeliveryUs,
     heapPerEnvironmentBytes: m.tenants.heapPerEnvironmentBytes,
     flagsPerMeasuredEnvironment: m.tenants.flagsPerEnvironment,
     evaluationUs: 1e6 / m.eval.evaluationsPerSecond,
-    coldEdgeReadySeconds: m.tenants.coldEdgeReadySeconds,
   };
 }

@@ -1,4 +1,4 @@
-export { applyRun, calibrate, median, propagationRun, type Calibration } from './calibration.js';
+export { calibrate, type Calibration } from './calibration.js';
 export {
   DEFAULT_FLEET,
   edgeCapacity,
@@ -16,7 +16,6 @@ export {
   fanoutLatencyMs,
   replay,
   replayError,
-  sharedConnectsPerSecond,
   sharedMessageUs,
   TOLERANCE,
   type ReplayRow,

@@ -19,19 +19,15 @@ export interface ReplayRow {
 
 export const replayError = (row: ReplayRow) => (row.predicted - row.measured) / row.measured;
 
-/** Wall time per event delivered when `cores` are shared by servers and readers (µs). */
-export function sharedMessageUs(c: Calibration, cores = c.benchCores): number {
-  return (c.serverCpuPerMessageUs + c.clientCpuPerMessageUs) / cores;
+/** Wall time per event delivered on the benchmark machine, its cores shared with readers (µs). */
+export function sharedMessageUs(c: Calibration): number {
+  return (c.serverCpuPerMessageUs + c.clientCpuPerMessageUs) / c.benchCores;
 }
 
-/** Streams connected per second to a node holding `streams`, edge and clients sharing `cores`. */
-export function sharedConnectsPerSecond(
-  c: Calibration,
-  streams: number,
-  cores = c.benchCores,
-): number {
+/** Streams connected per second to a node holding `streams`, on the benchmark machine. */
+function sharedConnectsPerSecond(c: Calibration, streams: number): number {
   const cost = connectCostAt(c, streams);
-  return (cores * 1e6) / (cost.serverUs + cost.clientUs);
+  return (c.benchCores * 1e6) / (cost.serverUs + cost.clientUs);
 }
 
 /**
