@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { EDGE_METRICS as E } from '@vexil/edge';
 import { ORIGIN_METRICS as O } from '@vexil/origin';
@@ -6,11 +9,13 @@ import { until } from '@vexil/testkit';
 import {
   fetchJson,
   killServer,
+  runCli,
   startServer,
   stopServer,
   tempDir,
   type ServerProcess,
 } from './support/cli-process.js';
+import { metricsHandler } from '../src/start/metrics-handler.js';
 import { metric, scrape, type Sample } from './support/prometheus-text.js';
 import { openStream, type SseStream } from './support/sse-stream.js';
 
@@ -95,5 +100,71 @@ describe('/metrics of vexil start', () => {
     const post = await fetch(`${server.url}/metrics`, { method: 'POST' });
     assert.equal(post.status, 405);
     assert.equal(post.headers.get('allow'), 'GET, HEAD');
+  });
+});
+
+describe('/metrics access', () => {
+  const token = 'metrics-token-for-the-test';
+  let dir: { path: string; remove(): Promise<void> };
+  let server: ServerProcess;
+
+  before(async () => {
+    dir = await tempDir('vexil-metrics-token-');
+    server = await startServer(dir.path, { VEXIL_METRICS_TOKEN: token });
+  });
+  after(async () => {
+    await stopServer(server).finally(() => killServer(server));
+    await dir.remove();
+  });
+
+  test('with VEXIL_METRICS_TOKEN a scrape must present it', async () => {
+    const none = await fetch(`${server.url}/metrics`);
+    assert.equal(none.status, 401);
+    assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="vexil-metrics"');
+    assert.match(((await none.json()) as { message: string }).message, /VEXIL_METRICS_TOKEN/);
+    const wrong = await fetch(`${server.url}/metrics`, {
+      headers: { authorization: `Bearer ${token}x` },
+    });
+    assert.equal(wrong.status, 401);
+    // The admin API token is not a metrics token.
+    const admin = await fetch(`${server.url}/metrics`, {
+      headers: { authorization: `Bearer ${server.adminToken}` },
+    });
+    assert.equal(admin.status, 401);
+    const right = await fetch(`${server.url}/metrics`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(right.status, 200);
+    assert.match(await right.text(), /^process_cpu_user_seconds_total /m);
+  });
+
+  test('without a token, only a server listening on loopback serves metrics', async () => {
+    const scrape = async (host: string) => {
+      const handle = metricsHandler(async () => 'up 1\n', { token: undefined, host });
+      const http = createServer((req, res) => void handle(req, res));
+      http.listen(0, '127.0.0.1');
+      await once(http, 'listening');
+      try {
+        const res = await fetch(`http://127.0.0.1:${(http.address() as AddressInfo).port}/metrics`);
+        return { status: res.status, body: await res.text() };
+      } finally {
+        http.close();
+      }
+    };
+    for (const host of ['127.0.0.1', '127.8.0.1', '::1', 'localhost'])
+      assert.equal((await scrape(host)).status, 200, host);
+    for (const host of ['0.0.0.0', '::', '10.0.0.5']) {
+      const refused = await scrape(host);
+      assert.equal(refused.status, 403, host);
+      assert.match(refused.body, /METRICS_TOKEN_REQUIRED.*set VEXIL_METRICS_TOKEN/);
+    }
+  });
+
+  test('a metrics token too short to be safe is a usage error', async () => {
+    const res = await runCli(['start', '--port', '0', '--data', dir.path], {
+      VEXIL_METRICS_TOKEN: 'short',
+    });
+    assert.equal(res.code, 2);
+    assert.match(res.stderr, /VEXIL_METRICS_TOKEN must be at least 16 characters/);
   });
 });

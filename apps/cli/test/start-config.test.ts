@@ -25,6 +25,7 @@ test('defaults: 127.0.0.1:8080, ./.vexil, info; frozen', () => {
     shutdownTimeoutMs: 10_000,
     drainWindowMs: 3_000,
     maxStreams: apiProcessStreamCap(),
+    metricsToken: undefined,
   });
   assert.ok(Object.isFrozen(config));
 });

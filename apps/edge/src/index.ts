@@ -9,6 +9,7 @@ export {
 export type { EnvironmentState, StateEvent, StoredItem } from './state/environment-state.js';
 export {
   attachFrontDoor,
+  frontDoorServerOptions,
   type FrontDoor,
   type FrontDoorOptions,
   type FrontDoorRefusal,

@@ -277,3 +277,48 @@ describe('front door limits', () => {
     for (const h of held) h.socket.destroy();
   });
 });
+
+describe('connection time limits after the head', () => {
+  let server: Server;
+  let door: FrontDoor;
+  let port = 0;
+
+  before(async () => {
+    // node:http sweeps its connections for overdue requests every connectionsCheckingInterval.
+    server = createServer({ connectionsCheckingInterval: 50 }, (req, res) => {
+      req.resume();
+      req.on('end', () => res.end('ok'));
+    });
+    // node:http ignores a request timeout shorter than its head timeout.
+    door = attachFrontDoor(server, {
+      limits: { ...defaultRequestLimits, headTimeoutMs: 200 },
+      timeouts: { requestMs: 400, keepAliveMs: 200 },
+      maxConnections: 10,
+      now: Date.now,
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    port = (server.address() as AddressInfo).port;
+  });
+  after(() => {
+    door.close();
+    server.closeAllConnections();
+    server.close();
+  });
+
+  test('a body that does not arrive in time gets 408 and the connection is closed', async () => {
+    const { text, socket } = await exchange(
+      port,
+      'POST /bulk HTTP/1.1\r\nHost: edge\r\nContent-Length: 100\r\n\r\n{"partial":',
+    );
+    assert.match(text, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+    assert.equal(socket.destroyed, true);
+    await until(() => door.connections === 0, 5_000, 'connection released');
+  });
+
+  test('an idle kept-alive connection is closed after its first request', async () => {
+    const { text } = await exchange(port, 'GET / HTTP/1.1\r\nHost: edge\r\n\r\n');
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nok$/);
+    await until(() => door.connections === 0, 5_000, 'idle connection closed');
+  });
+});

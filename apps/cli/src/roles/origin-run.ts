@@ -7,7 +7,7 @@ import { createOrigin, ensureAdminToken, newApiToken, startPublisher } from '@ve
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { CommandContext } from '../commands/command.js';
-import { checkAdminToken } from '../start/start-config.js';
+import { checkToken } from '../start/start-config.js';
 import { apiHandler } from '../start/api-handler.js';
 import { dashboardHandler } from '../start/dashboard-handler.js';
 import { openStore, storeLocation } from './open-store.js';
@@ -47,7 +47,11 @@ export async function runOrigin(ctx: CommandContext): Promise<void> {
         src.raw('nats-replicas', 'VEXIL_NATS_REPLICAS'),
         'the number of JetStream replicas',
       ) ?? 1,
-    adminToken: checkAdminToken(ctx.env['VEXIL_ADMIN_TOKEN']),
+    adminToken: checkToken(
+      ctx.env['VEXIL_ADMIN_TOKEN'],
+      'VEXIL_ADMIN_TOKEN',
+      'to have one generated',
+    ),
   });
   let printedToken: string | undefined;
   await serveRole(

@@ -4,6 +4,7 @@ import {
   checkHost,
   checkLogLevel,
   checkPort,
+  checkToken,
   type LogLevel,
   type Raw,
 } from '../start/start-config.js';
@@ -16,6 +17,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 export interface Source {
   /** The raw value of a flag, else of its environment variable. */
   raw(flag: string, variable: string): Raw | undefined;
+  /** An environment variable alone: secrets, which a command line would show to `ps`. */
+  secret(variable: string): string | undefined;
 }
 
 export function source(flags: Readonly<Record<string, string | undefined>>, env: Env): Source {
@@ -28,6 +31,7 @@ export function source(flags: Readonly<Record<string, string | undefined>>, env:
         ? undefined
         : { value: fromEnv, source: variable };
     },
+    secret: (variable) => env[variable],
   };
 }
 
@@ -39,6 +43,8 @@ export interface ServeConfig {
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
   readonly drainWindowMs: number;
+  /** VEXIL_METRICS_TOKEN: the bearer token /metrics asks for (metrics-handler.ts). */
+  readonly metricsToken: string | undefined;
 }
 
 export function serveConfig(src: Source, defaultPort: number): ServeConfig {
@@ -48,6 +54,7 @@ export function serveConfig(src: Source, defaultPort: number): ServeConfig {
     logLevel: checkLogLevel(src.raw('log-level', 'VEXIL_LOG_LEVEL')) ?? 'info',
     shutdownTimeoutMs: 20_000,
     drainWindowMs: seconds(src.raw('drain-seconds', 'VEXIL_DRAIN_SECONDS'), 10) * 1000,
+    metricsToken: checkToken(src.secret('VEXIL_METRICS_TOKEN'), 'VEXIL_METRICS_TOKEN', 'for none'),
   };
 }
 

@@ -3,7 +3,7 @@ import type { StreamClaim } from '@vexil/edge';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { attachPortFrontDoor } from '../start/port-front-door.js';
+import { attachPortFrontDoor, frontDoorServerOptions } from '../start/port-front-door.js';
 import { healthHandler } from '../start/health.js';
 import { createDispatch, type RequestHandler } from '../start/http-dispatch.js';
 import { listen } from '../start/listen.js';
@@ -53,12 +53,15 @@ export async function serveRole(
       },
       {
         name: 'metrics',
-        handle: metricsHandler(() => role?.scrapeMetrics?.() ?? metrics.metrics()),
+        handle: metricsHandler(() => role?.scrapeMetrics?.() ?? metrics.metrics(), {
+          token: config.metricsToken,
+          host: config.host,
+        }),
       },
     ],
     { starting: true },
   );
-  const server = createServer((req: IncomingMessage, res: ServerResponse) =>
+  const server = createServer(frontDoorServerOptions, (req: IncomingMessage, res: ServerResponse) =>
     dispatch.listener(req, res),
   );
   const frontDoor = attachPortFrontDoor(server, metrics);

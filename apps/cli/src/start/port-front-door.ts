@@ -5,6 +5,7 @@ import {
   frontDoorMetrics,
   type FrontDoor,
 } from '@vexil/edge';
+export { frontDoorServerOptions } from '@vexil/edge';
 import type { Registry } from 'prom-client';
 import { connectionBudget } from './file-budget.js';
 

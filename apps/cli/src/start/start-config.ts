@@ -26,6 +26,8 @@ export interface StartConfig {
   readonly drainWindowMs: number;
   /** SDK streams held at once; beyond it 503 + Retry-After (file-budget.ts). */
   readonly maxStreams: number;
+  /** VEXIL_METRICS_TOKEN: the bearer token /metrics asks for (metrics-handler.ts). */
+  readonly metricsToken: string | undefined;
 }
 
 export const START_DEFAULTS = {
@@ -72,7 +74,8 @@ export function loadStartConfig(
     dataDir,
     databaseFile: join(dataDir, 'vexil.db'),
     adminTokenFile: join(dataDir, 'admin-token'),
-    adminToken: checkAdminToken(env['VEXIL_ADMIN_TOKEN']),
+    adminToken: checkToken(env['VEXIL_ADMIN_TOKEN'], 'VEXIL_ADMIN_TOKEN', 'to have one generated'),
+    metricsToken: checkToken(env['VEXIL_METRICS_TOKEN'], 'VEXIL_METRICS_TOKEN', 'for none'),
     logLevel: checkLogLevel(level) ?? START_DEFAULTS.logLevel,
     shutdownTimeoutMs: START_DEFAULTS.shutdownTimeoutMs,
     drainWindowMs: START_DEFAULTS.drainWindowMs,
@@ -115,11 +118,16 @@ function checkDataDir(raw: Raw | undefined): string | undefined {
   return raw.value;
 }
 
-export function checkAdminToken(token: string | undefined): string | undefined {
+/** A secret from the environment: long enough not to be guessed, and sendable as a bearer token. */
+export function checkToken(
+  token: string | undefined,
+  variable: string,
+  unsetMeans: string,
+): string | undefined {
   if (token === undefined || token === '') return undefined;
   if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
     throw usageError(
-      `VEXIL_ADMIN_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters without spaces; unset it to have one generated`,
+      `${variable} must be at least ${MIN_TOKEN_LENGTH} characters without spaces; unset it ${unsetMeans}`,
     );
   }
   return token;

@@ -10,7 +10,7 @@ import { apiHandler } from './api-handler.js';
 import { dashboardHandler } from './dashboard-handler.js';
 import { displayUrl, formatBanner } from './banner.js';
 import { prepareDemoProject } from './demo-project.js';
-import { attachPortFrontDoor } from './port-front-door.js';
+import { attachPortFrontDoor, frontDoorServerOptions } from './port-front-door.js';
 import { healthHandler } from './health.js';
 import { startDelivery, type Delivery } from './delivery.js';
 import { createDispatch } from './http-dispatch.js';
@@ -36,13 +36,19 @@ export async function startServer(config: StartConfig, io: Io, version: string):
     logger,
     [
       { name: 'health', handle: healthHandler(() => readiness(origin, delivery)) },
-      { name: 'metrics', handle: metricsHandler(() => metrics.metrics()) },
+      {
+        name: 'metrics',
+        handle: metricsHandler(() => metrics.metrics(), {
+          token: config.metricsToken,
+          host: config.host,
+        }),
+      },
       { name: 'api', handle: apiHandler(() => origin) },
       { name: 'dashboard', handle: dashboardHandler() },
     ],
     { starting: true },
   );
-  const server = createServer(dispatch.listener);
+  const server = createServer(frontDoorServerOptions, dispatch.listener);
   // Streams are capped below the file budget (file-budget.ts): at the cap they get 503, and
   // the API, /readyz and /metrics keep the descriptors they need.
   const frontDoor = attachPortFrontDoor(server, metrics);

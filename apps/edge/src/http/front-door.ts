@@ -14,15 +14,38 @@ import { responseHead } from './response-head.js';
 //
 // It also holds the port's file budget: past `maxConnections` a new connection is answered
 // 503 + Retry-After and closed, never reset unanswered; and a head that is not complete within
-// `headTimeoutMs` gets 408 (slow-loris connections cannot pile up).
+// `headTimeoutMs` gets 408 (slow-loris connections cannot pile up). On the connections it hands
+// over, node:http enforces the rest of the request's time limits (ConnectionTimeouts).
 
 /** Claims a request for the lean path (true: the socket is the claimer's now). */
 export type StreamClaim = (head: RequestHead, socket: Socket) => boolean;
 
 export type FrontDoorRefusal = 'budget' | 'head_timeout' | 'head_too_large';
 
+/** Time limits node:http enforces on the connections handed to it. */
+export interface ConnectionTimeouts {
+  /**
+   * From a request's start to its last body byte: a body that trickles in is answered 408 and
+   * its connection closed. node:http checks it every `connectionsCheckingInterval` (a server
+   * option), so a request may be cut that much later. Longer than the head's time limit, or
+   * node:http goes by that one alone.
+   */
+  readonly requestMs: number;
+  /** An idle kept-alive connection between two requests is closed after this. */
+  readonly keepAliveMs: number;
+}
+
+export const defaultConnectionTimeouts: ConnectionTimeouts = {
+  requestMs: 30_000,
+  keepAliveMs: 5_000,
+};
+
+/** node:http server options for a port with a front door: overdue requests found within 1 s. */
+export const frontDoorServerOptions = { connectionsCheckingInterval: 1_000 } as const;
+
 export interface FrontDoorOptions {
   readonly limits: RequestLimits;
+  readonly timeouts?: ConnectionTimeouts;
   /** Connections held at once, of every kind; past it new ones get 503 and are closed. */
   readonly maxConnections: number;
   readonly now: () => number;
@@ -63,6 +86,11 @@ export function attachFrontDoor(server: Server, options: FrontDoorOptions): Fron
   const httpConnection = listeners[0]!;
   server.removeAllListeners('connection');
   const { limits, now } = options;
+  const timeouts = options.timeouts ?? defaultConnectionTimeouts;
+  // A later request on a kept-alive connection gets as long for its head as the first did.
+  server.headersTimeout = limits.headTimeoutMs;
+  server.requestTimeout = timeouts.requestMs;
+  server.keepAliveTimeout = timeouts.keepAliveMs;
   /** Connections still sending their head, in arrival order (so by deadline). */
   const pending = new Map<Socket, Pending>();
   let claim: StreamClaim | undefined;
