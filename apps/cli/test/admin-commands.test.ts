@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { init } from '@launchdarkly/node-server-sdk';
+import { until } from '@vexil/testkit';
 import {
   failureLine,
   json,
@@ -99,7 +101,7 @@ describe('vexil admin commands', () => {
 
   test('envs list and rotate, keeping the old SDK key for --expires-in', async () => {
     const list = await vexil('envs', 'list');
-    assert.match(list.stdout, /^production\s+Production\s+[0-9a-f]{24}\s+\d+/m);
+    assert.match(list.stdout, /^production\s+Production\s+[0-9a-f]{24}\s+off\s+\d+/m);
     const before = json(await vexil('envs', 'get', 'production', '--json'));
     const rotated = json(
       await vexil('envs', 'rotate', 'production', '--key', 'sdk', '--expires-in', '3600', '--json'),
@@ -115,6 +117,48 @@ describe('vexil admin commands', () => {
     const after = json(await vexil('envs', 'get', 'production', '--json'));
     assert.notEqual(after.mobileKey, before.mobileKey);
     assert.equal(after.expiringMobileKey, undefined, 'without --expires-in the old key stops now');
+  });
+
+  test('envs create and set --secure-mode; the edge of vexil start then wants the hash', async () => {
+    const created = json(await vexil('envs', 'create', 'web', '--secure-mode', 'on', '--json'));
+    assert.equal(created.secureMode, true);
+    assert.match(
+      (await vexil('envs', 'get', 'web')).stdout,
+      /^Secure mode\s+on: browser requests need h/m,
+    );
+    const context = { kind: 'user', key: 'u-1' };
+    const evalx = (h?: string) =>
+      fetch(
+        `${server!.url}/sdk/evalx/${created.clientSideId}/contexts/${Buffer.from(JSON.stringify(context)).toString('base64url')}${h === undefined ? '' : `?h=${h}`}`,
+      );
+    const silent = { debug() {}, info() {}, warn() {}, error() {} };
+    const ld = init(created.sdkKey, { offline: true, logger: silent });
+    const hash = ld.secureModeHash(context);
+    ld.close();
+    // The edge hears of the new environment through the directory, a moment after the API.
+    await until('the edge to refuse a request without h', async () => {
+      const res = await evalx();
+      const body = (await res.json()) as { code?: string };
+      return res.status === 400 && body.code === 'SECURE_MODE_HASH';
+    });
+    assert.equal((await evalx(hash)).status, 200);
+
+    const off = await vexil('envs', 'set', 'web', '--secure-mode', 'off', '--name', 'Web shop');
+    assert.equal(off.code, 0, off.stderr);
+    assert.match(off.stdout, /^Updated environment web$/m);
+    assert.match(off.stdout, /^Name\s+Web shop$/m);
+    assert.match(off.stdout, /^Secure mode\s+off$/m);
+    assert.match((await vexil('envs', 'list')).stdout, /^web\s+Web shop\s+[0-9a-f]{24}\s+off\s/m);
+    const audit = await vexil('audit', '--env', 'web', '--json');
+    assert.equal(json(audit).items[0].action, 'environment.update');
+
+    const bad = await vexil('envs', 'set', 'web', '--secure-mode', 'yes');
+    assert.equal(bad.code, 2);
+    assert.match(failureLine(bad), /--secure-mode must be "on" or "off" \(got "yes"\)/);
+    const nothing = await vexil('envs', 'set', 'web');
+    assert.equal(nothing.code, 2);
+    assert.match(failureLine(nothing), /give --name or --secure-mode on\|off/);
+    assert.equal((await vexil('envs', 'delete', 'web')).code, 0, 'the later tests see two');
   });
 
   test('flags create, toggle, rollout, list and get', async () => {

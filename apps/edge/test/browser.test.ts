@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { init } from '@launchdarkly/node-server-sdk';
 import type { Browser, Page } from 'playwright-core';
 import { browserSkip, launchBrowser, startPageServer, type PageServer } from './support/browser.js';
 import { synced } from './support/client-helpers.js';
@@ -26,6 +27,7 @@ interface PageGlobals {
   value(name: string, key: string): unknown;
 }
 const WAIT = { timeout: 15_000, polling: 20 };
+const LD_SILENT = { debug() {}, info() {}, warn() {}, error() {} };
 const user = { kind: 'user', key: 'browser-user', email: 'ann@example.com' };
 
 async function seed(edge: EdgeServer, banner: string): Promise<TestEnvironment> {
@@ -132,5 +134,37 @@ describe('LaunchDarkly browser SDK in Chromium', { skip }, () => {
     const poll = `REPORT /sdk/evalx/${env.id}/context`;
     await until(() => requests.filter((r) => r === poll).length >= 2, 10_000, 'two REPORT polls');
     await until(() => requests.includes(`GET /ping/${env.id}`), 10_000, 'the ping stream request');
+  });
+
+  test('secure mode: the hash the Node server SDK computed opens the browser SDK, none does not', async () => {
+    const secure = await edge.origin.addEnvironment('secure');
+    await edge.origin.put(secure, 'flag', ldFlag('banner', { variations: ['signed', 'x'] }));
+    await edge.origin.setSecureMode(secure, true);
+    await synced(edge, secure);
+    // What a customer's backend does: hash the page's context with the SDK key.
+    const server = init(secure.sdkKey, { offline: true, logger: LD_SILENT });
+    const hash = server.secureModeHash(user);
+    server.close();
+    const startIn = (name: string, extra: Record<string, unknown>) =>
+      page.evaluate(
+        ([n, id, ctx, opts]) => (globalThis as unknown as PageGlobals).start(n, id, ctx, opts),
+        [name, secure.id, user, { ...options(), ...extra }] as const,
+      );
+
+    await assert.rejects(startIn('unsigned', {}), 'without the hash the SDK cannot start');
+    assert.deepEqual(await startIn('signed', { hash }), { banner: 'signed' });
+    await until(
+      () => requests.some((r) => r.startsWith(`GET /eval/${secure.id}/`)),
+      10_000,
+      'the signed /eval stream',
+    );
+    await edge.origin.put(
+      secure,
+      'flag',
+      ldFlag('banner', { variations: ['signed', 'patched'], fallthrough: { variation: 1 } }),
+    );
+    await valueIs('signed', 'banner', 'patched');
+    const report = await startIn('signed-report', { hash, useReport: true });
+    assert.deepEqual(report, { banner: 'patched' });
   });
 });

@@ -152,6 +152,33 @@ describe('registry', () => {
     assert.deepEqual(registry.expiredCredentials(), [sha256('old-mobile')]);
   });
 
+  test('secure mode: its live keys resolve with their hashes; turning it on revokes the environment', async () => {
+    let now = 5;
+    const key = environmentEntryKey('env1');
+    const entry = (secureModeKeys?: { key: string; expiresAt?: number }[]): DirectoryEntry => ({
+      type: 'environment',
+      environment,
+      credentials: [],
+      ...(secureModeKeys === undefined ? {} : { secureModeKeys }),
+    });
+    const { registry, directory } = await connected({ [key]: entry() }, () => now);
+    assert.equal((await registry.resolveClientSideId('env1'))?.secureModeKeys, undefined);
+
+    const keys = [{ key: 'sdk-new' }, { key: 'sdk-old', expiresAt: 10 }];
+    assert.deepEqual(registry.apply(directory.put(key, entry(keys))), ['env1'], 'turned on');
+    assert.deepEqual((await registry.resolveClientSideId('env1'))?.secureModeKeys, [
+      { key: 'sdk-new', hash: sha256('sdk-new') },
+      { key: 'sdk-old', hash: sha256('sdk-old') },
+    ]);
+    assert.deepEqual(registry.apply(directory.put(key, entry(keys))), [], 'already on');
+    now = 15;
+    assert.deepEqual(registry.expiredCredentials(), [sha256('sdk-old')], 'the old key expired');
+    assert.deepEqual((await registry.resolveClientSideId('env1'))?.secureModeKeys, [
+      { key: 'sdk-new', hash: sha256('sdk-new') },
+    ]);
+    assert.deepEqual(registry.apply(directory.put(key, entry())), [], 'turned off');
+  });
+
   test('an environment unused for long enough is listed for eviction', async () => {
     let now = 0;
     const { registry } = await connected({}, () => now);

@@ -3,10 +3,13 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { init, type LDClient } from '@launchdarkly/node-server-sdk';
+import { init, type LDClient, type LDContext } from '@launchdarkly/node-server-sdk';
 import { createEdge, relayUpstream, silentLogger, type Edge } from '@vexil/edge';
+import { until as eventually } from '@vexil/testkit';
+import { b64 } from './support/client-helpers.js';
 import { ldFlag, type TestEnvironment } from './support/fake-origin.js';
 import { startEdgeServer, until, type EdgeServer } from './support/edge-server.js';
+import { openSse } from './support/sse-client.js';
 
 // Relay mode: an edge chained to another edge over the relay feed, serving SDKs from what it
 // receives, resuming after the upstream restarts without a full resync.
@@ -129,5 +132,42 @@ describe('relay mode', () => {
       resetsBefore,
       'the relay resumed from its seq without a full snapshot',
     );
+  });
+
+  test('enforces secure mode with the keys of the directory entries it is relayed', async () => {
+    const secure = await upstream.origin.addEnvironment('secure');
+    await upstream.origin.put(secure, 'flag', ldFlag('checkout'));
+    const user: LDContext = { kind: 'multi', user: { key: 'u1' }, org: { key: 'acme' } };
+    const hash = (sdkKey: string) => {
+      const client = init(sdkKey, { offline: true, logger: silent });
+      const h = client.secureModeHash(user);
+      client.close();
+      return h;
+    };
+    const evalUrl = (h?: string) =>
+      `${relay.url}/eval/${secure.id}/${b64(user)}${h === undefined ? '' : `?h=${h}`}`;
+    const unsigned = await openSse(evalUrl());
+    assert.equal(unsigned.status, 200);
+    assert.equal((await unsigned.next()).event, 'put');
+
+    await upstream.origin.setSecureMode(secure, true);
+    assert.equal(await unsigned.ended(), true, 'secure mode on closed the unsigned stream');
+    const poll = (h?: string) =>
+      fetch(`${relay.url}/sdk/evalx/${secure.id}/contexts/${b64(user)}${h ? `?h=${h}` : ''}`);
+    assert.equal((await poll()).status, 400);
+    assert.equal((await poll(hash('sdk-wrong'))).status, 400);
+    assert.equal((await poll(hash(secure.sdkKey))).status, 200);
+    const signed = await openSse(evalUrl(hash(secure.sdkKey)));
+    assert.equal((await signed.next()).event, 'put');
+
+    const oldKey = secure.sdkKey;
+    await upstream.origin.rotateSdkKey(secure);
+    assert.equal(await signed.ended(), true, 'the rotated-away key closed the stream it verified');
+    await eventually('the relay to know the new key', async () => {
+      return (await poll(hash(secure.sdkKey))).status === 200;
+    });
+    assert.equal((await poll(hash(oldKey))).status, 400);
+    signed.close();
+    unsigned.close();
   });
 });

@@ -5,7 +5,9 @@ import {
   SYNCED_ENTRY_KEY,
   type CredentialEntry,
   type EnvironmentDescriptor,
+  type EnvironmentEntry,
   type Logger,
+  type SecureModeKey,
 } from '@vexil/protocol';
 import type {
   DirectoryMark,
@@ -78,6 +80,34 @@ export function credentialEntries(
 }
 
 /**
+ * The keys an edge verifies secure-mode hashes with, only while the environment is in secure
+ * mode: the SDK key, and the rotated-out one until its expiry (server SDKs that still hold it
+ * compute hashes with it). Mobile keys sign nothing: secure mode is for browsers.
+ */
+export function secureModeKeys(env: EnvironmentRecord, now: number): SecureModeKey[] | undefined {
+  if (!env.secureMode) return undefined;
+  const keys: SecureModeKey[] = [{ key: env.sdkKey }];
+  const old = env.expiringSdkKey;
+  if (old !== undefined && old.expiresAt > now) keys.push({ ...old });
+  return keys;
+}
+
+/** The environment's entry: its descriptor, its credentials' hashes, its secure-mode keys. */
+export function environmentEntry(
+  env: EnvironmentRecord,
+  credentials: readonly string[],
+  now: number,
+): EnvironmentEntry {
+  const keys = secureModeKeys(env, now);
+  return {
+    type: 'environment',
+    environment: descriptor(env),
+    credentials: [...credentials],
+    ...(keys === undefined ? {} : { secureModeKeys: keys }),
+  };
+}
+
+/**
  * Rewrites an environment's entries from the store. Its row stays locked meanwhile, so a write to
  * it (a rotation, a delete) and another origin's sync of it wait: entries are never written from
  * a state older than one already synced, which could bring back a key that was replaced.
@@ -91,18 +121,15 @@ function syncEnvironment(o: DirectorySyncOptions, id: string): Promise<void> {
       bus.getDirectoryEntry(key),
     ]);
     const before = current.entry?.type === 'environment' ? current.entry.credentials : [];
-    const entries = env === undefined ? new Map() : credentialEntries(env, o.now());
+    const now = o.now();
+    const entries = env === undefined ? new Map() : credentialEntries(env, now);
     // New credentials first, the environment next, old ones last: a key never stops working
     // for a moment while it is being replaced.
     await Promise.all(
       [...entries].map(([hash, entry]) => bus.putDirectoryEntry(credentialEntryKey(hash), entry)),
     );
     if (env !== undefined)
-      await bus.putDirectoryEntry(key, {
-        type: 'environment',
-        environment: descriptor(env),
-        credentials: [...entries.keys()],
-      });
+      await bus.putDirectoryEntry(key, environmentEntry(env, [...entries.keys()], now));
     else if (current.entry !== undefined) await bus.deleteDirectoryEntry(key);
     await Promise.all(
       before

@@ -87,6 +87,32 @@ describe('directory sync', () => {
     assert.equal((await entry(credentialEntryKey(sha256(now.sdkKey))))?.type, 'credential');
   });
 
+  test('secure mode puts the SDK keys, the rotated-out one until its expiry, in the environment entry', async () => {
+    const { api, entry } = await setUp();
+    const { envs } = await seedProject(api, 'p', ['prod']);
+    const prod = envs['prod']!;
+    const path = '/api/v1/projects/p/environments/prod';
+    const secureModeKeys = async () => {
+      const e = await entry(environmentEntryKey(prod.id));
+      return e?.type === 'environment' ? e.secureModeKeys : 'no environment entry';
+    };
+    assert.equal(await secureModeKeys(), undefined, 'off: no key leaves the store');
+    const secure = (on: boolean) =>
+      api.call('PATCH', path, [{ op: 'replace', path: '/secureMode', value: on }]);
+    expectStatus(await secure(true), 200);
+    assert.deepEqual(await secureModeKeys(), [{ key: prod.sdkKey }]);
+
+    const rotated = await api.call('POST', `${path}/keys/sdk/rotate`, { expiresInSeconds: 60 });
+    assert.deepEqual(await secureModeKeys(), [
+      { key: rotated.body.sdkKey },
+      { key: prod.sdkKey, expiresAt: rotated.body.expiringSdkKey.expiresAt },
+    ]);
+    const mobile = await api.call('POST', `${path}/keys/mobile/rotate`);
+    assert.equal(JSON.stringify(await secureModeKeys()).includes(mobile.body.mobileKey), false);
+    expectStatus(await secure(false), 200);
+    assert.equal(await secureModeKeys(), undefined);
+  });
+
   test('deleting an environment or a project removes all its entries', async () => {
     const { api, entry } = await setUp();
     const { envs } = await seedProject(api, 'p', ['prod', 'test']);

@@ -91,6 +91,115 @@ describe('environments', () => {
     expectError(await api.call('DELETE', `${envs}/test`), 404, 'NOT_FOUND');
   });
 
+  describe('secure mode', () => {
+    const patch = (ops: unknown, headers: Record<string, string> = {}) =>
+      api.call('PATCH', `${envs}/prod`, ops, {
+        'content-type': 'application/json-patch+json',
+        ...headers,
+      });
+
+    test('is off by default, may be set at creation, and is shown', async () => {
+      const prod = await api.call('POST', envs, { key: 'prod', name: 'Production' });
+      assert.equal(prod.body.secureMode, false);
+      const locked = await api.call('POST', envs, { key: 'web', name: 'Web', secureMode: true });
+      expectStatus(locked, 201);
+      assert.equal(locked.body.secureMode, true);
+      assert.equal((await api.call('GET', `${envs}/web`)).body.secureMode, true);
+      const [created] = await api.store.listAudit({ environmentKey: 'web', limit: 1 });
+      assert.equal((created?.after as { secureMode: boolean }).secureMode, true);
+      expectError(
+        await api.call('POST', envs, { key: 'x', name: 'X', secureMode: 'yes' }),
+        400,
+        'VALIDATION_FAILED',
+        'secureMode',
+      );
+    });
+
+    test('a PATCH turns it on and off, renames, and each change is audited', async () => {
+      const before = (await api.call('POST', envs, { key: 'prod', name: 'Production' })).body;
+      const on = await patch([{ op: 'replace', path: '/secureMode', value: true }]);
+      expectStatus(on, 200);
+      assert.deepEqual(on.body, { ...before, secureMode: true });
+      assert.equal((await api.call('GET', `${envs}/prod`)).body.secureMode, true);
+
+      const both = await patch([
+        { op: 'test', path: '/secureMode', value: true },
+        { op: 'replace', path: '/secureMode', value: false },
+        { op: 'replace', path: '/name', value: 'Prod' },
+      ]);
+      assert.deepEqual([both.body.secureMode, both.body.name], [false, 'Prod']);
+
+      const audit = await api.store.listAudit({ environmentKey: 'prod', limit: 2 });
+      assert.deepEqual(
+        audit.map((e) => [e.action, e.resourceKind, e.before, e.after]),
+        [
+          [
+            'environment.update',
+            'environment',
+            { name: 'Production', secureMode: true },
+            { name: 'Prod', secureMode: false },
+          ],
+          [
+            'environment.update',
+            'environment',
+            { name: 'Production', secureMode: false },
+            { name: 'Production', secureMode: true },
+          ],
+        ],
+      );
+      const unchanged = await patch([{ op: 'replace', path: '/secureMode', value: false }]);
+      expectStatus(unchanged, 200);
+      assert.equal(
+        (await api.store.listAudit({ environmentKey: 'prod' })).length,
+        audit.length + 1,
+        'a PATCH that changes nothing writes no audit entry (the create is the other one)',
+      );
+    });
+
+    test('a PATCH of anything else, or a wrong value, is refused and changes nothing', async () => {
+      await api.call('POST', envs, { key: 'prod', name: 'Production' });
+      const refused: [unknown, string][] = [
+        [[{ op: 'replace', path: '/sdkKey', value: 'sdk-mine' }], 'keys/{sdk|mobile}/rotate'],
+        [[{ op: 'replace', path: '/clientSideId', value: 'abc' }], 'clientSideId: is read-only'],
+        [[{ op: 'add', path: '/owner', value: 'me' }], 'owner: is read-only'],
+        [[{ op: 'replace', path: '/secureMode', value: 'on' }], 'secureMode'],
+        [[{ op: 'remove', path: '/name' }], 'name'],
+        [[{ op: 'replace', path: '/name', value: '' }], 'name'],
+      ];
+      for (const [ops, message] of refused)
+        expectError(await patch(ops), 400, 'VALIDATION_FAILED', message);
+      expectError(
+        await patch([{ op: 'test', path: '/secureMode', value: true }]),
+        409,
+        'CONFLICT',
+        'test',
+      );
+      expectError(
+        await api.call('PATCH', `${envs}/nope`, [{ op: 'replace', path: '/name', value: 'N' }]),
+        404,
+        'NOT_FOUND',
+        '"nope"',
+      );
+      const env = (await api.call('GET', `${envs}/prod`)).body;
+      assert.deepEqual([env.name, env.secureMode], ['Production', false]);
+      assert.equal((await api.store.listAudit({ environmentKey: 'prod' })).length, 1);
+    });
+
+    test('only admins change it; readers see it', async () => {
+      await api.call('POST', envs, { key: 'prod', name: 'Production' });
+      const reader = (await api.call('POST', '/api/v1/tokens', { name: 'r', role: 'reader' })).body;
+      const writer = (await api.call('POST', '/api/v1/tokens', { name: 'w', role: 'writer' })).body;
+      const asWriter = await patch([{ op: 'replace', path: '/secureMode', value: true }], {
+        authorization: `Bearer ${writer.token}`,
+      });
+      expectStatus(asWriter, 403);
+      const seen = await api.call('GET', `${envs}/prod`, undefined, {
+        authorization: `Bearer ${reader.token}`,
+      });
+      assert.equal(seen.body.secureMode, false);
+    });
+  });
+
   describe('key rotation', () => {
     let before: Record<string, unknown>;
     beforeEach(async () => {

@@ -13,6 +13,7 @@ const ROUTES = [
   'POST /api/v1/projects/{projectKey}/environments',
   'GET /api/v1/projects/{projectKey}/environments/{environmentKey}',
   'DELETE /api/v1/projects/{projectKey}/environments/{environmentKey}',
+  'PATCH /api/v1/projects/{projectKey}/environments/{environmentKey}',
   'POST /api/v1/projects/{projectKey}/environments/{environmentKey}/keys/{keyKind}/rotate',
   'GET /api/v1/projects/{projectKey}/flags',
   'POST /api/v1/projects/{projectKey}/flags',

@@ -188,6 +188,20 @@ export function runBusContract(name: string, factory: BusFactory) {
       assert.ok(deleted.revision > second.revision);
     });
 
+    test("an environment entry keeps its secure-mode keys, as edges verify browsers' hashes with them", async () => {
+      const id = envId();
+      const key = environmentEntryKey(id);
+      const entry: DirectoryEntry = {
+        type: 'environment',
+        environment: { id, projectKey: 'p', key: 'k', name: 'n' },
+        credentials: [hashOf(id)],
+        secureModeKeys: [{ key: 'sdk-new' }, { key: 'sdk-old', expiresAt: 1_900_000_000_000 }],
+      };
+      await bus.putDirectoryEntry(key, entry);
+      assert.deepEqual((await bus.getDirectoryEntry(key)).entry, entry);
+      await bus.deleteDirectoryEntry(key);
+    });
+
     test('a directory watch hears of each later put and delete, in revision order', async () => {
       // A key written twice in quick succession may be heard of once, at its latest value.
       const key = environmentEntryKey(envId());

@@ -67,12 +67,28 @@ export interface CredentialEntry {
   expiresAt?: number;
 }
 
+/**
+ * A key that verifies secure-mode hashes (docs/protocol.md section 4.4): the environment's SDK
+ * key, or a rotated-out one until it expires, since server SDKs still holding it sign with it.
+ */
+export interface SecureModeKey {
+  key: string;
+  /** Unix ms after which hashes made with this key are refused. */
+  expiresAt?: number;
+}
+
 /** An environment, stored under `environmentEntryKey(id)`: resolves its client-side ID. */
 export interface EnvironmentEntry {
   type: 'environment';
   environment: EnvironmentDescriptor;
   /** Hashes of the environment's credentials in the directory, for the origin to remove them. */
   credentials: string[];
+  /**
+   * Present only while the environment is in secure mode: the keys whose HMAC of a context's
+   * canonical key is the `h` that client-side requests must carry. The one place where SDK keys
+   * travel in clear to the edges (docs/protocol.md section 5.2 says why).
+   */
+  secureModeKeys?: SecureModeKey[];
 }
 
 /** Written by the origin once the directory holds every environment of its store. */
@@ -109,6 +125,19 @@ export function isDirectoryKey(key: string): boolean {
   return DIRECTORY_KEY.test(key);
 }
 
+/** A non-empty list of keys: an edge that read anything else could verify nothing. */
+function isSecureModeKeys(value: unknown): boolean {
+  return (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((k: unknown) => {
+      if (typeof k !== 'object' || k === null) return false;
+      const { key, expiresAt } = k as Record<string, unknown>;
+      return typeof key === 'string' && (expiresAt === undefined || typeof expiresAt === 'number');
+    })
+  );
+}
+
 export function isDirectoryEntry(value: unknown): value is DirectoryEntry {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
@@ -116,7 +145,11 @@ export function isDirectoryEntry(value: unknown): value is DirectoryEntry {
     case 'credential':
       return v['kind'] === 'sdk' || v['kind'] === 'mobile' || v['kind'] === 'edge';
     case 'environment':
-      return typeof v['environment'] === 'object' && Array.isArray(v['credentials']);
+      return (
+        typeof v['environment'] === 'object' &&
+        Array.isArray(v['credentials']) &&
+        (v['secureModeKeys'] === undefined || isSecureModeKeys(v['secureModeKeys']))
+      );
     case 'synced':
       return typeof v['at'] === 'number';
     default:
@@ -152,3 +185,10 @@ export interface EdgeEnvironmentReport {
   /** Streams by protocol. */
   streams: Record<string, number>;
 }
+
+/**
+ * The most evaluations one insight count may carry (docs/protocol.md section 4.5): more than any
+ * SDK summarises in one flush, so an event above it is not counted, an edge's summed count stops
+ * there, and the origin's delivery API refuses more (one refused count loses the whole batch).
+ */
+export const MAX_INSIGHT_COUNT = 1_000_000_000;

@@ -29,6 +29,7 @@ export type {
   EnvironmentDescriptor,
   EnvironmentEntry,
   EnvironmentSnapshot,
+  SecureModeKey,
   SnapshotItem,
   SyncedEntry,
 } from './delivery.js';
@@ -38,6 +39,7 @@ export {
   isChangeKind,
   isDirectoryEntry,
   isDirectoryKey,
+  MAX_INSIGHT_COUNT,
   SYNCED_ENTRY_KEY,
 } from './delivery.js';
 export { validationError, type ValidationError, type ValidationErrorCode } from './errors.js';

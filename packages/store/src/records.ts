@@ -38,6 +38,11 @@ export interface EnvironmentRecord {
   /** The previous key after a rotation with a grace period. */
   expiringSdkKey?: ExpiringKey;
   expiringMobileKey?: ExpiringKey;
+  /**
+   * Client-side (browser) requests must carry the secure-mode hash of their context
+   * (docs/protocol.md section 4.4).
+   */
+  secureMode: boolean;
   /** Sequence number of the last committed change to this environment (0 = none yet). */
   seq: number;
   createdAt: number;
@@ -203,6 +208,12 @@ export interface InsightCount {
   /** Unix ms of the bucket's start (a multiple of 60,000). */
   bucketStart: number;
   count: number;
+}
+
+/** Unix ms bounds of insight retention (StoreTransaction.compactInsights). */
+export interface InsightRetentionBounds {
+  readonly rollUpBefore: number;
+  readonly deleteBefore: number;
 }
 
 export interface InsightQuery {

@@ -30,6 +30,7 @@ export function environment(
     name: `Environment ${key}`,
     sdkKey: `sdk-${randomBytes(8).toString('hex')}`,
     mobileKey: `mob-${randomBytes(8).toString('hex')}`,
+    secureMode: false,
     seq: 0,
     createdAt: T0,
     ...over,

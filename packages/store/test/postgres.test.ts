@@ -126,6 +126,31 @@ if (skip !== undefined) {
       }
     });
 
+    test('migration 7 adds secure mode, off, to the environments of a version 6 schema', async () => {
+      const schema = freshSchema();
+      const store = await openPostgresStore({ url: services.postgres, schema });
+      try {
+        const env = await seed(store);
+        await store.close();
+        await admin(
+          `ALTER TABLE ${schema}.environments DROP COLUMN secure_mode`,
+          `DELETE FROM ${schema}.schema_migrations WHERE version = 7`,
+        );
+        const upgraded = await openPostgresStore({ url: services.postgres, schema });
+        try {
+          assert.deepEqual(await upgraded.getEnvironmentById(env.id), {
+            ...env,
+            secureMode: false,
+          });
+        } finally {
+          await upgraded.close();
+        }
+      } finally {
+        await store.close();
+        await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      }
+    });
+
     test('an unreachable server is UNAVAILABLE; a bad schema name is refused', async () => {
       const url = new URL(services.postgres);
       url.port = '1';

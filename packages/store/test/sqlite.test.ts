@@ -64,6 +64,23 @@ describe('sqlite store', () => {
     }
   });
 
+  test('migration 7 adds secure mode, off, to the environments of a version 6 database', async () => {
+    const path = freshPath();
+    const store = await openSqliteStore({ path });
+    const env = await seed(store);
+    await store.close();
+    const db = new Database(path);
+    db.exec('ALTER TABLE environments DROP COLUMN secure_mode');
+    db.exec('DELETE FROM schema_migrations WHERE version = 7');
+    db.close();
+    const upgraded = await openSqliteStore({ path });
+    try {
+      assert.deepEqual(await upgraded.getEnvironmentById(env.id), { ...env, secureMode: false });
+    } finally {
+      await upgraded.close();
+    }
+  });
+
   test('an unopenable path is UNAVAILABLE', async () => {
     await rejectsWithCode(
       openSqliteStore({ path: join(root, 'no', 'such', 'x.db') }),

@@ -24,6 +24,8 @@ export interface Environment {
   readonly sdkKey: string;
   readonly mobileKey: string;
   readonly clientSideId: string;
+  /** Browser requests must carry the secure-mode hash of their context. */
+  readonly secureMode?: boolean;
   readonly expiringSdkKey?: ExpiringKey;
   readonly expiringMobileKey?: ExpiringKey;
   readonly seq: number;

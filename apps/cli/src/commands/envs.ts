@@ -12,10 +12,22 @@ import {
   type CommandGroup,
 } from './command.js';
 
+const onOff = (on: boolean | undefined) => (on === true ? 'on' : 'off');
+
+/** `--secure-mode on|off` as a boolean, absent when not given. */
+function secureModeOption(ctx: CommandContext): boolean | undefined {
+  const value = ctx.args.string('secure-mode');
+  if (value === undefined) return undefined;
+  if (value !== 'on' && value !== 'off')
+    throw usageError(`--secure-mode must be "on" or "off" (got "${value}")`);
+  return value === 'on';
+}
+
 const columns: readonly Column<Environment>[] = [
   { header: 'KEY', value: (e) => e.key },
   { header: 'NAME', value: (e) => e.name, maxWidth: 30 },
   { header: 'CLIENT-SIDE ID', value: (e) => e.clientSideId },
+  { header: 'SECURE MODE', value: (e) => onOff(e.secureMode) },
   { header: 'SEQ', value: (e) => String(e.seq) },
   { header: 'CREATED', value: (e) => formatTime(e.createdAt) },
 ];
@@ -33,6 +45,12 @@ const fields = (e: Environment) =>
     ['Mobile key', e.mobileKey],
     ['Old mobile key', expiring(e.expiringMobileKey)],
     ['Client-side ID', e.clientSideId],
+    [
+      'Secure mode',
+      e.secureMode === true
+        ? 'on: browser requests need h, the secure-mode hash of their context'
+        : 'off',
+    ],
     ['Sequence', String(e.seq)],
     ['Created', formatTime(e.createdAt)],
   ]);
@@ -68,16 +86,43 @@ export const envsGroup: CommandGroup = {
     {
       name: 'create',
       args: ['env'],
-      usage: '[--name <name>] [--project <key>]',
+      usage: '[--name <name>] [--secure-mode on|off] [--project <key>]',
       summary: 'Create an environment with new keys; it serves every flag, off',
-      options: projectOptions({ name: { type: 'string' } }),
+      options: projectOptions({ name: { type: 'string' }, 'secure-mode': { type: 'string' } }),
       async run(ctx) {
         const key = positional(ctx);
+        const secureMode = secureModeOption(ctx);
         const env = await apiClient(ctx).post<Environment>(envPath(ctx), {
           key,
           name: ctx.args.string('name') ?? key,
+          ...(secureMode === undefined ? {} : { secureMode }),
         });
         output(ctx, env, () => `Created environment ${env.key}\n${fields(env)}`);
+      },
+    },
+    {
+      name: 'set',
+      args: ['env'],
+      usage: '[--name <name>] [--secure-mode on|off] [--project <key>]',
+      summary:
+        "Rename an environment, or turn secure mode on or off (browser SDKs must then send the context's hash)",
+      options: projectOptions({ name: { type: 'string' }, 'secure-mode': { type: 'string' } }),
+      async run(ctx) {
+        const name = ctx.args.string('name');
+        const secureMode = secureModeOption(ctx);
+        const operations = [
+          ...(name === undefined ? [] : [{ op: 'replace', path: '/name', value: name }]),
+          ...(secureMode === undefined
+            ? []
+            : [{ op: 'replace', path: '/secureMode', value: secureMode }]),
+        ];
+        if (operations.length === 0) throw usageError('give --name or --secure-mode on|off');
+        const { body: env } = await apiClient(ctx).request<Environment>(
+          'PATCH',
+          envPath(ctx, positional(ctx)),
+          { body: operations, contentType: 'application/json-patch+json' },
+        );
+        output(ctx, env, () => `Updated environment ${env.key}\n${fields(env)}`);
       },
     },
     {

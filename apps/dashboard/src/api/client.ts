@@ -24,8 +24,11 @@ export class ApiError extends Error {
 export interface ApiClient {
   get<T>(path: string, signal?: AbortSignal): Promise<T>;
   post<T>(path: string, body?: unknown): Promise<T>;
-  /** JSON Patch; `version` goes in If-Match so a concurrent change is a 409, not lost. */
-  patch<T>(path: string, ops: readonly PatchOp[], version: number): Promise<T>;
+  /**
+   * JSON Patch; `version` goes in If-Match so a concurrent change is a 409, not lost (resources
+   * without versions, such as environments, take none).
+   */
+  patch<T>(path: string, ops: readonly PatchOp[], version?: number): Promise<T>;
   delete(path: string, version?: number): Promise<void>;
   /** Replaces a resource; `version` goes in If-Match as for `patch`. */
   put<T>(path: string, body: unknown, version: number): Promise<T>;
@@ -65,7 +68,10 @@ export function createApiClient(token: string, onUnauthorized: () => void): ApiC
     patch: (path, ops, version) =>
       call('PATCH', path, {
         body: JSON.stringify(ops),
-        headers: { 'content-type': 'application/json-patch+json', 'if-match': `"${version}"` },
+        headers: {
+          'content-type': 'application/json-patch+json',
+          ...(version === undefined ? {} : { 'if-match': `"${version}"` }),
+        },
       }),
     delete: (path, version) =>
       call(

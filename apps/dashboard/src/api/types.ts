@@ -21,6 +21,8 @@ export interface Environment {
   sdkKey: string;
   mobileKey: string;
   clientSideId: string;
+  /** Browser SDKs must send the secure-mode hash of their context (`hash` option). */
+  secureMode: boolean;
   expiringSdkKey?: ExpiringKey;
   expiringMobileKey?: ExpiringKey;
   seq: number;

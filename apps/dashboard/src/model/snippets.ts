@@ -6,6 +6,8 @@ export interface SnippetKeys {
   readonly baseUrl: string;
   readonly sdkKey: string;
   readonly clientSideId: string;
+  /** The environment is in secure mode: the browser snippet passes the context's hash. */
+  readonly secureMode?: boolean;
   /** A flag to show in the example; a placeholder when the project has none. */
   readonly flagKey?: string;
 }
@@ -24,6 +26,14 @@ const q = (s: string) => JSON.stringify(s);
 export function snippets(keys: SnippetKeys): Snippet[] {
   const url = q(keys.baseUrl.replace(/\/+$/, ''));
   const flag = q(keys.flagKey ?? 'my-flag');
+  const hash =
+    keys.secureMode === true
+      ? `
+// Secure mode is on: pass the hash your server computed for this context with its server
+// SDK's client.secureModeHash(context), e.g. rendered into the page.
+const hash = '<hash from your server>';
+`
+      : '';
   return [
     {
       kind: 'node-server',
@@ -39,7 +49,11 @@ const client = init(${q(keys.sdkKey)}, {
 await client.waitForInitialization({ timeout: 10 });
 
 const context = { kind: 'user', key: 'user-123' };
-const value = await client.variation(${flag}, context, false);
+const value = await client.variation(${flag}, context, false);${
+        keys.secureMode === true
+          ? "\n// Secure mode: hand this to the page, for the browser SDK's hash option.\nconst hash = client.secureModeHash(context);"
+          : ''
+      }
 client.on('update:' + ${flag}, () => console.log('flag changed'));`,
     },
     {
@@ -47,9 +61,9 @@ client.on('update:' + ${flag}, () => console.log('flag changed'));`,
       title: 'LaunchDarkly browser SDK',
       install: 'npm install launchdarkly-js-client-sdk',
       code: `import { initialize } from 'launchdarkly-js-client-sdk';
-
+${hash}
 // Only flags marked "available to client-side SDKs" are sent to browsers.
-const client = initialize(${q(keys.clientSideId)}, { kind: 'user', key: 'user-123' }, {
+const client = initialize(${q(keys.clientSideId)}, { kind: 'user', key: 'user-123' }, {${keys.secureMode === true ? '\n  hash,' : ''}
   baseUrl: ${url},
   streamUrl: ${url},
   eventsUrl: ${url},

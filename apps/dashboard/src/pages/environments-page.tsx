@@ -11,6 +11,7 @@ import { Tabs } from '../components/tabs.js';
 import { snippets } from '../model/snippets.js';
 import { KEY_PATTERN, keyFromName } from '../model/variation-input.js';
 import { RotateKeyDialog, type KeyKind } from './rotate-key-dialog.js';
+import { SecureModeSetting } from './secure-mode-setting.js';
 
 interface Props {
   project: string;
@@ -89,6 +90,10 @@ export function EnvironmentsPage({ project, env }: Props) {
               <code className="key">{e.clientSideId}</code>{' '}
               <CopyButton text={e.clientSideId} label={`Copy ${e.name} client-side ID`} />
             </dd>
+            <dt>Secure mode (browser SDKs)</dt>
+            <dd>
+              <SecureModeSetting path={`${base}/${enc(e.key)}`} env={e} onChanged={changed} />
+            </dd>
           </dl>
           <details>
             <summary>Connect an SDK to {e.name}</summary>
@@ -98,6 +103,7 @@ export function EnvironmentsPage({ project, env }: Props) {
                 baseUrl: location.origin,
                 sdkKey: e.sdkKey,
                 clientSideId: e.clientSideId,
+                secureMode: e.secureMode,
                 ...(exampleFlag === undefined ? {} : { flagKey: exampleFlag }),
               }).map((s) => ({
                 id: s.kind,

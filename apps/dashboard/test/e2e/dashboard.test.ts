@@ -346,6 +346,29 @@ describe('dashboard in a browser against vexil start', { skip: skip ?? false }, 
     await shot('environments');
   });
 
+  test('environments: secure mode is confirmed before it goes on, and goes off in one click', async () => {
+    const secureMode = async () =>
+      (await server.api<{ secureMode: boolean }>('GET', '/projects/default/environments/test')).body
+        .secureMode;
+    const checkbox = page.getByRole('checkbox', { name: 'Secure mode for Test' });
+    assert.equal(await checkbox.isChecked(), false);
+    await checkbox.click();
+    const confirm = page.getByRole('dialog', { name: 'Turn on secure mode in Test' });
+    await confirm.getByRole('button', { name: 'Turn on secure mode' }).click();
+    await page.getByText(/^On: browser SDKs must send the hash of their context/).waitFor();
+    assert.equal(await checkbox.isChecked(), true);
+    assert.equal(await secureMode(), true);
+    const audit = await server.api<{ items: { action: string }[] }>(
+      'GET',
+      '/audit?environment=test&limit=1',
+    );
+    assert.equal(audit.body.items[0]?.action, 'environment.update');
+
+    await checkbox.click();
+    await until('secure mode off', async () => !(await secureMode()), WAIT_MS);
+    await until('the box unchecked', async () => !(await checkbox.isChecked()), WAIT_MS);
+  });
+
   test('insights: evaluation counts by variation from the SDK events', async () => {
     await page.goto(`${server.url}/projects/default/envs/production/flags/${FLAG}/insights`);
     await heading(/^Insights/).waitFor();

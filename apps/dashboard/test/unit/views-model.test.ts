@@ -99,6 +99,21 @@ describe('charts', () => {
 });
 
 describe('SDK snippets', () => {
+  test('in secure mode the browser snippet passes the hash the server computed', () => {
+    const keys = { baseUrl: 'http://x', sdkKey: 'sdk-1', clientSideId: 'cs-1' };
+    const browser = snippets({ ...keys, secureMode: true })[1]!;
+    assert.match(browser.code, /secureModeHash\(context\)/);
+    assert.match(
+      browser.code,
+      /initialize\("cs-1", \{ kind: 'user', key: 'user-123' \}, \{\n {2}hash,\n/,
+    );
+    assert.match(
+      snippets({ ...keys, secureMode: true })[0]!.code,
+      /client\.secureModeHash\(context\)/,
+    );
+    for (const s of snippets(keys)) assert.doesNotMatch(s.code, /hash/, s.kind);
+  });
+
   test('every snippet points every URL at this server and uses the right key', () => {
     const [node, browser, ofrep] = snippets({
       baseUrl: 'http://127.0.0.1:8080/',

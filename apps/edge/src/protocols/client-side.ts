@@ -8,6 +8,7 @@ import { evaluateAll, evaluatedMapText, type Audience } from './client-payload.j
 import { contextFromBody, contextFromJson, contextFromPath } from './client-context.js';
 import { ClientStreams } from './client-streams.js';
 import { withCors } from './cors.js';
+import { verifySecureMode } from './secure-mode.js';
 import { sseEvent, sseHeaders } from './sse.js';
 
 // LaunchDarkly's client-side endpoints (docs/protocol.md section 4.4), in three families by
@@ -19,8 +20,9 @@ import { sseEvent, sseHeaders } from './sse.js';
 //
 // `evalx` answers the evaluated-flag map; `/eval` and `/meval` stream it (client-streams.ts);
 // `/ping` and `/mping` send `ping` on connect and after every change, and the SDK re-polls.
-// `users`/`user` are the old names of `contexts`/`context`. The secure-mode `h` parameter is
-// accepted and not enforced (no environment is in secure mode).
+// `users`/`user` are the old names of `contexts`/`context`. In an environment in secure mode,
+// the browsers' routes that name a context need its hash `h` (secure-mode.ts); `/ping` names
+// none (LaunchDarkly's SDK sends no `h` there: it only says "poll again"), nor do the goals.
 
 const PING_FORMAT = 'client-ping';
 // Relay's ping data: one space, since an event with empty data is not dispatched.
@@ -47,6 +49,16 @@ export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
   const inPath = ({ params }: WithParams) => contextFromPath(params['context']!);
   const inBody: ReadContext = ({ req }) => contextFromBody(req, ctx.options.maxContextBodyBytes);
   const withReasons = ({ url }: { url: URL }) => url.searchParams.get('withReasons') === 'true';
+  /** The id to revoke a stream by; throws 400 for a browser's request without a valid hash. */
+  const secured = (
+    credential: Credential,
+    context: Context,
+    audience: Audience,
+    { url }: { url: URL },
+  ) =>
+    audience === 'environment-id'
+      ? verifySecureMode(credential, context, url.searchParams.get('h'))
+      : credential.id;
   const streamByMobileKey: StreamAuthenticate = (request) => ctx.authenticate(request, 'mobile');
   const streamInBody: StreamContext = async (request) =>
     contextFromJson(await request.readJson(ctx.options.maxContextBodyBytes));
@@ -56,6 +68,7 @@ export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
     async (request: EdgeRequest) => {
       const credential = await authenticate(request);
       const context = await readContext(request);
+      secured(credential, context, audience, request);
       const state = await ctx.readyState(credential.environment.id);
       const cores = evaluateAll(
         state,
@@ -77,13 +90,21 @@ export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
     stream: ctx.streamRoute(async (request: StreamRequest) => {
       const credential = await authenticate(request);
       const context = await readContext(request);
+      secured(credential, context, audience, request);
       ctx.admitStream();
       const state = await ctx.readyState(credential.environment.id);
+      // Checked again with the entry as it is now, with no I/O from here to the open: secure mode
+      // may have come on while the state loaded, and the revocation it causes only reaches
+      // streams that are already open.
+      const credentialId =
+        audience === 'environment-id'
+          ? secured(await authenticate(request), context, audience, request)
+          : credential.id;
       const release = ctx.acquirePayloadSlot();
       const connection = ctx.hub.open(request, {
         environmentId: state.id,
         format: 'client-eval',
-        credentialId: credential.id,
+        credentialId,
         headers: sseHeaders(state.id),
         solo: true,
       });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   credentialEntryKey,
   environmentEntryKey,
+  type DirectoryEntry,
   type DirectoryRecord,
   type EnvironmentDescriptor,
 } from '@vexil/protocol';
@@ -19,6 +20,17 @@ export interface Credential {
   readonly kind: CredentialKind;
   /** What identifies this credential in revocations: the key hash, or the environment id. */
   readonly id: string;
+  /**
+   * A client-side ID of an environment in secure mode: the keys that verify the `h` of its
+   * requests, expired ones left out (docs/protocol.md section 4.4).
+   */
+  readonly secureModeKeys?: readonly VerificationKey[];
+}
+
+/** A secure-mode key with the hash that names it in revocations (its SDK key credential's). */
+export interface VerificationKey {
+  readonly key: string;
+  readonly hash: string;
 }
 
 /** Looks a directory key up at the upstream (the bus, a primary process, another edge). */
@@ -67,6 +79,16 @@ class Lru<V> {
   clear(): void {
     this.map.clear();
   }
+}
+
+/**
+ * Whether an environment entry put secure mode on (or may have: the edge did not hold the
+ * previous one). Its client-side streams opened without a hash are then to close; those opened
+ * with one are named by their key's hash, and close when that key goes or expires.
+ */
+function securedNow(before: DirectoryEntry | undefined, after: DirectoryEntry): boolean {
+  if (after.type !== 'environment' || after.secureModeKeys === undefined) return false;
+  return before?.type !== 'environment' || before.secureModeKeys === undefined;
 }
 
 export class Registry {
@@ -120,14 +142,15 @@ export class Registry {
   /**
    * A directory key changed: keeps the entry current if it is cached or being looked up (the
    * rest of the deployment's changes are not kept). Returns the credential ids to revoke, whose
-   * streams are to close: the hash of a credential that went, the id of an environment that did.
+   * streams are to close: the hash of a credential that went, the id of an environment that did
+   * or that went into secure mode.
    */
   apply(record: DirectoryRecord): string[] {
     const cached = this.cached(record.key);
-    if (cached === undefined ? this.inFlight.has(record.key) : record.revision > cached.revision)
-      this.remember(record);
-    if (record.entry !== undefined || !/^[ce]\./.test(record.key)) return [];
-    return [record.key.slice(2)];
+    const newer = cached === undefined || record.revision > cached.revision;
+    if (cached === undefined ? this.inFlight.has(record.key) : newer) this.remember(record);
+    if (record.entry === undefined) return /^[ce]\./.test(record.key) ? [record.key.slice(2)] : [];
+    return newer && securedNow(cached?.entry, record.entry) ? [record.key.slice(2)] : [];
   }
 
   /** Resolves an SDK key or mobile key, honouring expiry of rotated keys. */
@@ -149,7 +172,18 @@ export class Registry {
     const entry = (await this.record(environmentEntryKey(id))).entry;
     if (entry?.type !== 'environment') return undefined;
     this.descriptors.set(id, entry.environment);
-    return { environment: entry.environment, kind: 'client-side-id', id };
+    const credential = { environment: entry.environment, kind: 'client-side-id' as const, id };
+    if (entry.secureModeKeys === undefined) return credential;
+    const now = this.options.now();
+    const keys: VerificationKey[] = [];
+    for (const { key, expiresAt } of entry.secureModeKeys) {
+      if (expiresAt !== undefined && expiresAt <= now) continue;
+      const hash = this.hash(key);
+      // Streams verified with a rotated-out key close when it expires, as its SDK streams do.
+      if (expiresAt !== undefined) this.expireAt(hash, expiresAt);
+      keys.push({ key, hash });
+    }
+    return { ...credential, secureModeKeys: keys };
   }
 
   /** The hash of an API token of the `edge` role, or undefined for any other token. */

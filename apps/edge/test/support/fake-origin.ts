@@ -17,8 +17,11 @@ import type { SnapshotSource } from '@vexil/edge';
 export interface TestEnvironment {
   readonly id: string;
   readonly key: string;
-  readonly sdkKey: string;
+  sdkKey: string;
   readonly mobileKey: string;
+  /** A rotated-out SDK key that keeps working until its expiry (Unix ms). */
+  expiringSdkKey?: { key: string; expiresAt: number };
+  secureMode?: boolean;
   seq: number;
   readonly items: Map<string, { kind: ChangeKind; key: string; version: number; item: JsonObject }>;
 }
@@ -29,6 +32,7 @@ export class FakeOrigin implements SnapshotSource {
   readonly environments = new Map<string, TestEnvironment>();
   snapshotsServed = 0;
   private clock = 1_700_000_000_000;
+  private rotations = 0;
 
   constructor(private readonly bus: ChangeBus) {}
 
@@ -47,24 +51,57 @@ export class FakeOrigin implements SnapshotSource {
     return env;
   }
 
-  /** Puts the environment's directory entries, as the origin's directory sync does. */
-  private async publishEntries(env: TestEnvironment): Promise<void> {
+  /**
+   * Puts the environment's directory entries, as the origin's directory sync does: credentials,
+   * then the environment (with its secure-mode keys while secure mode is on), then deletes of the
+   * credentials in `gone`.
+   */
+  private async publishEntries(env: TestEnvironment, gone: readonly string[] = []): Promise<void> {
     const environment = { id: env.id, projectKey: 'p', key: env.key, name: env.key };
+    const old = env.expiringSdkKey;
     const credentials = [
-      ['sdk', sha256(env.sdkKey)],
-      ['mobile', sha256(env.mobileKey)],
+      ['sdk', sha256(env.sdkKey), undefined],
+      ['mobile', sha256(env.mobileKey), undefined],
+      ...(old === undefined ? [] : [['sdk', sha256(old.key), old.expiresAt] as const]),
     ] as const;
-    for (const [kind, hash] of credentials)
+    for (const [kind, hash, expiresAt] of credentials)
       await this.bus.putDirectoryEntry(credentialEntryKey(hash), {
         type: 'credential',
         kind,
         environment,
+        ...(expiresAt === undefined ? {} : { expiresAt }),
       });
     await this.bus.putDirectoryEntry(environmentEntryKey(env.id), {
       type: 'environment',
       environment,
       credentials: credentials.map(([, hash]) => hash),
+      ...(env.secureMode === true
+        ? { secureModeKeys: [{ key: env.sdkKey }, ...(old === undefined ? [] : [{ ...old }])] }
+        : {}),
     });
+    for (const key of gone) await this.bus.deleteDirectoryEntry(credentialEntryKey(sha256(key)));
+  }
+
+  /** Turns client-side secure mode on or off (docs/protocol.md section 4.4). */
+  async setSecureMode(env: TestEnvironment, on: boolean): Promise<void> {
+    env.secureMode = on;
+    await this.publishEntries(env);
+  }
+
+  /**
+   * Replaces the SDK key. The old one keeps working until `oldKeyExpiresAt` when given, else it
+   * goes at once (and so does an older rotated-out key).
+   */
+  async rotateSdkKey(env: TestEnvironment, oldKeyExpiresAt?: number): Promise<void> {
+    const gone = [env.sdkKey, env.expiringSdkKey?.key].filter((k) => k !== undefined);
+    const previous = env.sdkKey;
+    env.sdkKey = `sdk-test-${env.key}-rotated-${++this.rotations}`;
+    if (oldKeyExpiresAt === undefined) delete env.expiringSdkKey;
+    else env.expiringSdkKey = { key: previous, expiresAt: oldKeyExpiresAt };
+    await this.publishEntries(
+      env,
+      gone.filter((k) => k !== env.expiringSdkKey?.key),
+    );
   }
 
   /** Removes the environment and its credentials from the directory. */

@@ -8,6 +8,8 @@ export interface SseStream {
   readonly headers: Headers;
   /** The next event, or a failure after `ms`. */
   next(ms?: number): Promise<EventSourceMessage>;
+  /** Whether the server ended the stream within `ms`. */
+  ended(ms?: number): Promise<boolean>;
   close(): void;
 }
 
@@ -30,9 +32,10 @@ export async function openSse(
       wake?.();
     },
   });
+  let end: Promise<void> = Promise.resolve();
   if (response.ok && response.body !== null) {
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    void (async () => {
+    end = (async () => {
       try {
         for (;;) {
           const { done, value } = await reader.read();
@@ -63,6 +66,13 @@ export async function openSse(
     async next(ms = 5_000) {
       if (!(await waitForEvent(ms))) throw new Error(`no SSE event within ${ms} ms from ${url}`);
       return queue.shift()!;
+    },
+    async ended(ms = 5_000) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+      const result = await Promise.race([end.then(() => true as const), late]);
+      clearTimeout(timer);
+      return result;
     },
     close() {
       abort.abort();

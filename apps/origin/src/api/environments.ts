@@ -1,6 +1,7 @@
 import type { EnvironmentRecord, ExpiringKey, StoreTransaction, TokenRole } from '@vexil/store';
-import { ApiError } from '../http/api-error.js';
+import { ApiError, validationFailed } from '../http/api-error.js';
 import type { Route } from '../http/router.js';
+import type { SchemaRegistry } from '../http/validation.js';
 import { seedFilters } from '../domain/commit.js';
 import { defaultTargeting, sdkFlag } from '../domain/flag-model.js';
 import { newClientSideId, newMobileKey, newSdkKey } from '../domain/secrets.js';
@@ -9,16 +10,27 @@ import {
   lockFlags,
   read,
   requireEnvironment,
+  requireEnvironmentForUpdate,
   requireProject,
   write,
   type ApiDeps,
 } from './deps.js';
+import { applyJsonPatch, type Operation } from './json-patch.js';
 import { ref } from './schemas.js';
 
 interface EnvironmentInput {
   key: string;
   name: string;
+  secureMode?: boolean;
 }
+
+/** What a PATCH may change; the rest of the view is read-only (keys rotate on their own route). */
+const SETTINGS = ['name', 'secureMode'] as const;
+type EnvironmentSettings = Pick<EnvironmentRecord, (typeof SETTINGS)[number]>;
+const settingsOf = (env: EnvironmentRecord): EnvironmentSettings => ({
+  name: env.name,
+  secureMode: env.secureMode,
+});
 
 /** A key as a `reader` token sees it: enough to tell keys apart, not enough to use one. */
 export function maskKey(key: string): string {
@@ -42,6 +54,7 @@ export function environmentView(env: EnvironmentRecord, now: number, role: Token
     sdkKey: shown(env.sdkKey),
     mobileKey: shown(env.mobileKey),
     clientSideId: env.id,
+    secureMode: env.secureMode,
     ...(expiringSdkKey === undefined ? {} : { expiringSdkKey }),
     ...(expiringMobileKey === undefined ? {} : { expiringMobileKey }),
     seq: env.seq,
@@ -69,7 +82,7 @@ async function seedFlags(tx: StoreTransaction, env: EnvironmentRecord, now: numb
   }
 }
 
-export function environmentRoutes(deps: ApiDeps): Route[] {
+export function environmentRoutes(deps: ApiDeps, schemas: SchemaRegistry): Route[] {
   const base = '/api/v1/projects/{projectKey}/environments';
   return [
     {
@@ -127,6 +140,7 @@ export function environmentRoutes(deps: ApiDeps): Route[] {
             name: input.name,
             sdkKey: newSdkKey(),
             mobileKey: newMobileKey(),
+            secureMode: input.secureMode ?? false,
             seq: 0,
             createdAt: now,
           };
@@ -143,7 +157,12 @@ export function environmentRoutes(deps: ApiDeps): Route[] {
             resourceKind: 'environment',
             resourceKey: env.key,
             before: null,
-            after: { key: env.key, name: env.name, clientSideId: env.id },
+            after: {
+              key: env.key,
+              name: env.name,
+              clientSideId: env.id,
+              secureMode: env.secureMode,
+            },
           });
           return (await tx.getEnvironment(project.key, env.key)) ?? env;
         }).catch((e: unknown) => {
@@ -213,8 +232,95 @@ export function environmentRoutes(deps: ApiDeps): Route[] {
         return { status: 204 };
       },
     },
+    updateRoute(deps, schemas, base),
     rotateKeyRoute(deps, base),
   ];
+}
+
+/** The settings a JSON Patch of the environment's view asks for; 400 if it touches anything else. */
+function patchedSettings(
+  view: ReturnType<typeof environmentView>,
+  operations: readonly Operation[],
+  schemas: SchemaRegistry,
+): EnvironmentSettings {
+  const current = view as Record<string, unknown>;
+  const patched = applyJsonPatch(current, operations);
+  const readOnly = [...new Set([...Object.keys(current), ...Object.keys(patched)])].filter(
+    (f) =>
+      !(SETTINGS as readonly string[]).includes(f) &&
+      JSON.stringify(patched[f]) !== JSON.stringify(current[f]),
+  );
+  if (readOnly.length > 0) {
+    const rotate = ' (rotate keys with POST .../keys/{sdk|mobile}/rotate)';
+    throw validationFailed(
+      readOnly.map((path) => ({
+        path,
+        message: `is read-only: a PATCH changes only ${SETTINGS.join(' and ')}${path.endsWith('Key') ? rotate : ''}`,
+      })),
+    );
+  }
+  const settings = { name: patched['name'], secureMode: patched['secureMode'] };
+  schemas.check(ref('EnvironmentSettings'), settings, '');
+  return settings as EnvironmentSettings;
+}
+
+/**
+ * Changes an environment's settings (its name, secure mode) with a JSON Patch of its view, as
+ * LaunchDarkly's API does. Both reach the edges through the directory: the name is in the
+ * environment's descriptor, secure mode decides whether its entry carries the verification keys.
+ */
+function updateRoute(deps: ApiDeps, schemas: SchemaRegistry, base: string): Route {
+  return {
+    method: 'PATCH',
+    path: `${base}/{environmentKey}`,
+    summary:
+      'Change an environment\'s name or secure mode with a JSON Patch, e.g. [{"op":"replace","path":"/secureMode","value":true}]',
+    tag: 'environments',
+    role: 'admin',
+    body: {
+      schema: ref('JsonPatch'),
+      mediaTypes: ['application/json-patch+json', 'application/json'],
+    },
+    responses: {
+      200: { description: 'the updated environment', schema: ref('Environment') },
+      400: {
+        description: 'the patch changes a read-only field or gives a setting a wrong value',
+        schema: ref('Error'),
+      },
+      404: { description: 'not found' },
+    },
+    handle: async ({ params, body, actor }) => {
+      let changed = false;
+      const updated = await write(deps, async (tx) => {
+        const env = await requireEnvironmentForUpdate(
+          tx,
+          params['projectKey']!,
+          params['environmentKey']!,
+        );
+        const now = deps.now();
+        const before = settingsOf(env);
+        const after = patchedSettings(environmentView(env, now), body as Operation[], schemas);
+        if (before.name === after.name && before.secureMode === after.secureMode) return env;
+        const next: EnvironmentRecord = { ...env, ...after };
+        await tx.putEnvironment(next);
+        await tx.appendAudit({
+          at: now,
+          actor: actor.name,
+          action: 'environment.update',
+          projectKey: env.projectKey,
+          environmentKey: env.key,
+          resourceKind: 'environment',
+          resourceKey: env.key,
+          before: { ...before },
+          after: { ...after },
+        });
+        changed = true;
+        return next;
+      });
+      if (changed) deps.directoryChanged();
+      return { body: environmentView(updated, deps.now()) };
+    },
+  };
 }
 
 function rotateKeyRoute(deps: ApiDeps, base: string): Route {
@@ -239,12 +345,11 @@ function rotateKeyRoute(deps: ApiDeps, base: string): Route {
       }
       const expiresIn = (body as { expiresInSeconds?: number } | undefined)?.expiresInSeconds ?? 0;
       const updated = await write(deps, async (tx) => {
-        const env = await tx.getEnvironmentForUpdate(
+        const env = await requireEnvironmentForUpdate(
+          tx,
           params['projectKey']!,
           params['environmentKey']!,
         );
-        if (env === undefined)
-          return requireEnvironment(tx, params['projectKey']!, params['environmentKey']!);
         const now = deps.now();
         const old = kind === 'sdk' ? env.sdkKey : env.mobileKey;
         const expiring =

@@ -29,7 +29,7 @@ export function projectFromRow(row: SqlRow): ProjectRecord {
 }
 
 export const ENVIRONMENT_COLUMNS =
-  'id, project_key, key, name, sdk_key, mobile_key, expiring_sdk_key, expiring_mobile_key, seq, created_at';
+  'id, project_key, key, name, sdk_key, mobile_key, expiring_sdk_key, expiring_mobile_key, secure_mode, seq, created_at';
 
 export function environmentFromRow(row: SqlRow): EnvironmentRecord {
   const env: EnvironmentRecord = {
@@ -39,6 +39,8 @@ export function environmentFromRow(row: SqlRow): EnvironmentRecord {
     name: text(row.name),
     sdkKey: text(row.sdk_key),
     mobileKey: text(row.mobile_key),
+    // SQLite has no boolean type: 0 or 1 there, true or false in PostgreSQL.
+    secureMode: row.secure_mode === true || Number(row.secure_mode) === 1,
     seq: int(row.seq),
     createdAt: int(row.created_at),
   };
@@ -60,6 +62,7 @@ export function environmentParams(env: EnvironmentRecord): SqlParam[] {
     env.mobileKey,
     env.expiringSdkKey === undefined ? null : toJson(env.expiringSdkKey),
     env.expiringMobileKey === undefined ? null : toJson(env.expiringMobileKey),
+    env.secureMode ? 1 : 0,
     env.createdAt,
   ];
 }

@@ -134,4 +134,11 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX environments_changed_at ON environments (changed_at)',
     ],
   },
+  {
+    version: 7,
+    statements: [
+      // Client-side secure mode (docs/protocol.md section 4.4); existing environments stay off.
+      'ALTER TABLE environments ADD COLUMN secure_mode INTEGER NOT NULL DEFAULT 0 CHECK (secure_mode IN (0, 1))',
+    ],
+  },
 ];

@@ -64,6 +64,21 @@ export function crudContract(ctx: StoreContext): void {
     assert.equal(await store.getEnvironmentById(twin.id), undefined);
   });
 
+  test('environments: secure mode is kept, off by default, and turned on and off', async () => {
+    const { store } = ctx;
+    const env = await seed(store);
+    assert.equal((await store.getEnvironmentById(env.id))?.secureMode, false);
+    await store.transaction((tx) => tx.putEnvironment({ ...env, secureMode: true }));
+    assert.equal((await store.getEnvironment('p', 'prod'))?.secureMode, true);
+    assert.equal((await store.listEnvironments('p'))[0]?.secureMode, true);
+    await store.transaction(async (tx) => {
+      const locked = await tx.getEnvironmentByIdForUpdate(env.id);
+      assert.equal(locked?.secureMode, true);
+      await tx.putEnvironment({ ...locked!, secureMode: false });
+    });
+    assert.equal((await store.getEnvironmentById(env.id))?.secureMode, false);
+  });
+
   test('environments: seq is owned by the store, not by putEnvironment', async () => {
     const { store } = ctx;
     const env = environment('p', 'prod', { seq: 99 });
