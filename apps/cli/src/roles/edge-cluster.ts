@@ -14,6 +14,7 @@ import { startEdgeProbe } from './edge-probe.js';
 import { edgeSource, reportToOrigin } from './edge-source.js';
 import { flushTracing } from '../start/tracing.js';
 import { reusePortNumber, reusePortWorks, type AcceptMode } from './accept-mode.js';
+import { urlScheme } from '../start/server-tls.js';
 
 // The primary of a multi-process edge (`vexil edge --workers N`). It holds the node's one
 // upstream (one NATS subscription and one snapshot per environment), and feeds every worker
@@ -63,6 +64,8 @@ export async function runEdgePrimary(
   const workers = new Set<Worker>();
   const serving = new Set<Worker>();
   let stopping = false;
+  /** Why the upstream is not connected: workers answer /readyz, the primary holds the upstream. */
+  let problem: string | undefined;
   let announced = false;
   let url = '';
 
@@ -82,12 +85,14 @@ export async function runEdgePrimary(
       const at = servingPort(message);
       if (at === undefined) return;
       serving.add(worker);
-      url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${at}`;
+      worker.send({ type: UPSTREAM_PROBLEM, problem: problem ?? null });
+      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+      url = `${urlScheme(config.tls)}://${host}:${at}`;
       if (!announced && [...workers].every((w) => w.isConnected() && serving.has(w))) {
         announced = true;
         stopProbe = startEdgeProbe(
           config.probe,
-          `http://127.0.0.1:${at}`,
+          `${urlScheme(config.tls)}://127.0.0.1:${at}`,
           config.edge.edgeId ?? 'edge',
           metrics,
           logger,
@@ -114,6 +119,13 @@ export async function runEdgePrimary(
   for (let i = 0; i < config.workers; i++) fork();
   await edge.start();
   const stopReporting = reportToOrigin(config, edge, logger);
+  const problems = setInterval(() => {
+    const now = source.problem();
+    if (now === problem) return;
+    problem = now;
+    for (const w of serving) w.send({ type: UPSTREAM_PROBLEM, problem: problem ?? null });
+  }, 1_000);
+  problems.unref();
 
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) process.exit(1);
@@ -128,6 +140,7 @@ export async function runEdgePrimary(
     }, config.shutdownTimeoutMs * 2);
     await Promise.all(exited);
     clearTimeout(hardStop);
+    clearInterval(problems);
     stopProbe();
     stopReporting();
     await edge.close();
@@ -145,6 +158,20 @@ export async function runEdgePrimary(
  */
 export function announceWorker(port: number): void {
   process.send?.({ type: 'vexil-worker-serving', port });
+}
+
+const UPSTREAM_PROBLEM = 'vexil-upstream-problem';
+
+/**
+ * In a worker: calls `listener` with why the primary's upstream is not connected (undefined once
+ * it is), each time that changes.
+ */
+export function onUpstreamProblem(listener: (problem: string | undefined) => void): void {
+  process.on('message', (message: unknown) => {
+    const m = message as { type?: unknown; problem?: unknown } | null;
+    if (m?.type === UPSTREAM_PROBLEM)
+      listener(typeof m.problem === 'string' ? m.problem : undefined);
+  });
 }
 
 function servingPort(message: unknown): number | undefined {

@@ -7,7 +7,9 @@ import {
 } from '@vexil/edge/redis-prefix';
 import { usageError } from '../cli-error.js';
 import { openFileLimit } from '../start/file-budget.js';
+import { RATE_LIMIT_FLAGS } from '../start/rate-limit-config.js';
 import { acceptOption, type AcceptMode } from './accept-mode.js';
+import { BUS_CONNECTION_OPTIONS, busConnection, type BusConnection } from './bus-connection.js';
 import type { CommandContext } from '../commands/command.js';
 import {
   busNames,
@@ -22,17 +24,23 @@ import {
   type ServeConfig,
   type Source,
 } from './role-config.js';
+import { SERVER_TLS_OPTIONS } from '../start/server-tls.js';
+import { readCertificateKeyPair, readCertificates } from '../start/tls-files.js';
 
 // `vexil edge` configuration, read and validated once.
 
 export const EDGE_OPTIONS = [
   'bus',
   'bus-namespace',
+  ...BUS_CONNECTION_OPTIONS,
   'origin',
   'upstream',
   'token',
   'redis',
   'redis-prefix',
+  'redis-ca',
+  'redis-cert',
+  'redis-key',
   'environments',
   'environment-idle',
   'workers',
@@ -47,14 +55,16 @@ export const EDGE_OPTIONS = [
   'probe-interval',
   'port',
   'host',
+  ...SERVER_TLS_OPTIONS,
   'log-level',
   'drain-seconds',
+  ...RATE_LIMIT_FLAGS,
 ] as const;
 
 export type EdgeUpstreamConfig =
   | {
       readonly kind: 'bus';
-      readonly servers: readonly string[];
+      readonly connection: BusConnection;
       readonly names: BusNames;
       readonly origin: string;
     }
@@ -64,7 +74,7 @@ export type EdgeUpstreamConfig =
 export interface EdgeConfig extends ServeConfig {
   readonly token: string;
   readonly upstream: EdgeUpstreamConfig;
-  readonly redis?: { readonly url: string; readonly prefixTemplate: string };
+  readonly redis?: RedisConfig;
   /** Processes serving streams on the shared port (1: no cluster). */
   readonly workers: number;
   /** How the workers share the port; undefined: reuseport where the platform has it (auto). */
@@ -77,6 +87,13 @@ export interface EdgeConfig extends ServeConfig {
   readonly edge: Partial<EdgeOptions>;
   /** The synthetic propagation probe, when configured. */
   readonly probe?: ProbeConfig;
+}
+
+export interface RedisConfig {
+  readonly url: string;
+  readonly prefixTemplate: string;
+  /** For rediss:// URLs: a private CA and a client certificate, PEM text. */
+  readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
 }
 
 export interface ProbeConfig {
@@ -121,6 +138,43 @@ function environmentIds(raw: ReturnType<ReturnType<typeof source>['raw']>): stri
   return ids;
 }
 
+/** `--redis` with its key prefix and, for rediss://, its CA and client certificate. */
+function redisConfig(src: Source): RedisConfig | undefined {
+  const raw = src.raw('redis', 'VEXIL_REDIS');
+  const redisUrl = url(raw, ['redis:', 'rediss:'], 'Redis');
+  const caRaw = src.raw('redis-ca', 'VEXIL_REDIS_CA');
+  const certRaw = src.raw('redis-cert', 'VEXIL_REDIS_CERT');
+  const keyRaw = src.raw('redis-key', 'VEXIL_REDIS_KEY');
+  const tlsRaw = caRaw ?? certRaw ?? keyRaw;
+  if (redisUrl === undefined) {
+    if (tlsRaw !== undefined) throw usageError(`${tlsRaw.source} needs --redis <rediss://...>`);
+    return undefined;
+  }
+  const prefixTemplate =
+    src.raw('redis-prefix', 'VEXIL_REDIS_PREFIX')?.value ?? defaultRedisPrefixTemplate;
+  try {
+    redisPrefix(prefixTemplate, () => undefined);
+  } catch (e) {
+    if (e instanceof RedisPrefixError) throw usageError(`--redis-prefix: ${e.message}`);
+    throw e;
+  }
+  if (tlsRaw === undefined) return { url: redisUrl, prefixTemplate };
+  if (!redisUrl.startsWith('rediss:'))
+    throw usageError(
+      `${tlsRaw.source} is for TLS: make ${raw!.source} a rediss:// URL (got "${redisUrl}")`,
+    );
+  const ca = caRaw === undefined ? undefined : readCertificates(caRaw, 'the CA of Redis');
+  const pair = readCertificateKeyPair(certRaw, keyRaw, 'the client certificate to Redis');
+  return {
+    url: redisUrl,
+    prefixTemplate,
+    tls: {
+      ...(ca === undefined ? {} : { ca }),
+      ...(pair === undefined ? {} : { cert: pair.cert, key: pair.key }),
+    },
+  };
+}
+
 /** The round-robin spread of connections over workers is within a few percent; allow 25%. */
 const SPREAD_SLACK = 1.25;
 
@@ -156,28 +210,16 @@ export function loadEdgeConfig(ctx: CommandContext): EdgeConfig {
   if (busRaw !== undefined) {
     if (origin === undefined)
       throw usageError('--bus needs --origin <url>: the edge fetches snapshots from the origin');
-    const servers = busRaw.value.split(',').map((s) => s.trim());
-    for (const s of servers)
-      url({ value: s, source: busRaw.source }, ['nats:', 'tls:'], 'the NATS servers');
+    const connection = busConnection(src, busRaw);
     const names = busNames(src.raw('bus-namespace', 'VEXIL_BUS_NAMESPACE'));
-    upstream = { kind: 'bus', servers, names, origin };
+    upstream = { kind: 'bus', connection, names, origin };
   } else {
     upstream =
       origin === undefined
         ? { kind: 'relay', url: upstreamUrl! }
         : { kind: 'relay', url: upstreamUrl!, origin };
   }
-  const redisUrl = url(src.raw('redis', 'VEXIL_REDIS'), ['redis:', 'rediss:'], 'Redis');
-  const prefixTemplate =
-    src.raw('redis-prefix', 'VEXIL_REDIS_PREFIX')?.value ?? defaultRedisPrefixTemplate;
-  if (redisUrl !== undefined) {
-    try {
-      redisPrefix(prefixTemplate, () => undefined);
-    } catch (e) {
-      if (e instanceof RedisPrefixError) throw usageError(`--redis-prefix: ${e.message}`);
-      throw e;
-    }
-  }
+  const redis = redisConfig(src);
   // Workers: one per core by default, more when the file limit cannot hold --max-streams.
   const budget = Math.max(1, openFileLimit() - FILE_RESERVE);
   const maxStreams = positiveInt(src.raw('max-streams', 'VEXIL_MAX_STREAMS'), 'the stream cap');
@@ -193,7 +235,7 @@ export function loadEdgeConfig(ctx: CommandContext): EdgeConfig {
     ...serveConfig(src, 8030),
     token,
     upstream,
-    ...(redisUrl === undefined ? {} : { redis: { url: redisUrl, prefixTemplate } }),
+    ...(redis === undefined ? {} : { redis }),
     workers,
     accept: acceptOption(src.raw('accept', 'VEXIL_ACCEPT')) ?? clusterPolicy(ctx.env),
     streamsPerWorker,

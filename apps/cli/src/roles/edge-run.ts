@@ -5,6 +5,7 @@ import {
   reportWorkerStreams,
   workerMetrics,
   type Edge,
+  type RateLimiter,
 } from '@vexil/edge';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
@@ -17,11 +18,14 @@ import { loadEdgeConfig, type EdgeConfig } from './edge-config.js';
 import {
   announceWorker,
   isEdgeWorker,
+  onUpstreamProblem,
   runEdgePrimary,
   WORKER_ACCEPT,
   WORKER_PORT,
 } from './edge-cluster.js';
 import { startEdgeProbe } from './edge-probe.js';
+import { checkBusCredentials } from './nats-options.js';
+import { urlScheme } from '../start/server-tls.js';
 import { edgeSource, reportToOrigin, workerInsights } from './edge-source.js';
 import { serveRole, type RunningRole } from './serve-role.js';
 
@@ -31,6 +35,7 @@ import { serveRole, type RunningRole } from './serve-role.js';
 export async function runEdge(ctx: CommandContext): Promise<void> {
   await setupTracing('edge', ctx.env);
   const config = loadEdgeConfig(ctx);
+  if (config.upstream.kind === 'bus') checkBusCredentials(config.upstream.connection);
   const banner = (url: string, extra = '') =>
     ctx.io.stdout(
       `Vexil edge ${ctx.version}\n  URL          ${url}\n  Upstream     ${describe(config)}\n${extra}`,
@@ -46,7 +51,8 @@ export async function runEdge(ctx: CommandContext): Promise<void> {
     await serveRole(
       worker,
       'edge worker',
-      (logger, server, metrics) => serveEdge(config, logger, accept, server, metrics),
+      (logger, server, metrics, limiter) =>
+        serveEdge(config, logger, accept, server, metrics, limiter),
       (_url, _role, port) => announceWorker(port),
     );
   } else if (config.workers > 1) {
@@ -61,7 +67,8 @@ export async function runEdge(ctx: CommandContext): Promise<void> {
     await serveRole(
       config,
       'edge',
-      (logger, server, metrics) => serveEdge(config, logger, 'single', server, metrics),
+      (logger, server, metrics, limiter) =>
+        serveEdge(config, logger, 'single', server, metrics, limiter),
       (url) => banner(url),
     );
   }
@@ -70,7 +77,7 @@ export async function runEdge(ctx: CommandContext): Promise<void> {
 function describe(config: EdgeConfig): string {
   return config.upstream.kind === 'relay'
     ? `relay of ${config.upstream.url}`
-    : `${config.upstream.servers.join(',')} + ${config.upstream.origin}`;
+    : `${config.upstream.connection.servers.join(',')} + ${config.upstream.origin}`;
 }
 
 /** The edge that serves HTTP: on its own upstream (one process), or fed by the primary (worker). */
@@ -81,13 +88,17 @@ async function serveEdge(
   accept: AcceptMode,
   server: Server,
   metrics: Registry,
+  limiter: RateLimiter,
 ): Promise<RunningRole> {
   const single = accept === 'single';
   const source = single ? edgeSource(config, logger) : undefined;
+  let primaryProblem: string | undefined;
+  if (!single) onUpstreamProblem((problem) => (primaryProblem = problem));
   const edge: Edge = createEdge({
     ...(source?.deps ?? { upstream: ipcUpstream(process, logger), ...workerInsights(config) }),
     logger,
     metrics,
+    limiter,
     options: config.edge,
   });
   source?.attach(edge);
@@ -95,7 +106,8 @@ async function serveEdge(
   await edge.start();
   // The probe runs where the node reports from: here for a single process, in the primary else.
   const address = server.address();
-  const ownUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+  const ownPort = typeof address === 'object' && address !== null ? address.port : 0;
+  const ownUrl = `${urlScheme(config.tls)}://127.0.0.1:${ownPort}`;
   const stopProbe = single
     ? startEdgeProbe(config.probe, ownUrl, config.edge.edgeId ?? 'edge', metrics, logger)
     : () => undefined;
@@ -111,8 +123,18 @@ async function serveEdge(
     claimStream: edge.claimStream,
     readiness: () => {
       const status = edge.status();
-      if (!status.ready)
-        return { ready: false, body: { status: 'starting', reason: status.reason } };
+      if (!status.ready) {
+        // A bus that refuses the edge (credentials, certificates) is why it never gets ready.
+        const upstream = source?.problem() ?? primaryProblem;
+        return {
+          ready: false,
+          body: {
+            status: 'starting',
+            reason: status.reason,
+            ...(upstream === undefined ? {} : { upstream }),
+          },
+        };
+      }
       return {
         ready: true,
         body: {

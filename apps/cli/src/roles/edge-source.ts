@@ -15,6 +15,7 @@ import {
 } from '@vexil/edge';
 import { REPORT_INTERVAL_MS } from '../start/reporting.js';
 import type { EdgeConfig } from './edge-config.js';
+import { natsConnectionOptions } from './nats-options.js';
 
 /**
  * Where an edge node's data comes from and goes to, as configured: the upstream (NATS + origin
@@ -25,6 +26,8 @@ export interface EdgeSource {
   readonly deps: Pick<EdgeDependencies, 'upstream' | 'observers' | 'insights'>;
   /** Redis prefixes name environments by key: the edge to ask, once it exists. */
   attach(edge: Edge): void;
+  /** Why the upstream bus is not connected (for /readyz), if the edge has one and it is not. */
+  problem(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -36,7 +39,7 @@ export function edgeSource(config: EdgeConfig, logger: Logger): EdgeSource {
       ? relayUpstream({ url: config.upstream.url, token: config.token, logger })
       : busUpstream({
           bus: (bus = createNatsBus({
-            servers: [...config.upstream.servers],
+            ...natsConnectionOptions(config.upstream.connection),
             ...config.upstream.names,
             logger,
             name: config.edge.edgeId ?? 'edge',
@@ -52,6 +55,7 @@ export function edgeSource(config: EdgeConfig, logger: Logger): EdgeSource {
       ? undefined
       : redisPersistence({
           url: config.redis.url,
+          ...(config.redis.tls === undefined ? {} : { tls: config.redis.tls }),
           logger,
           prefix: redisPrefix(config.redis.prefixTemplate, (id) => edge?.environment(id)),
         });
@@ -64,6 +68,7 @@ export function edgeSource(config: EdgeConfig, logger: Logger): EdgeSource {
     attach(e) {
       edge = e;
     },
+    problem: () => bus?.problem,
     async close() {
       await persistence?.close();
       await bus?.close();

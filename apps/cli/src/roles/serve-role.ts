@@ -1,14 +1,16 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { StreamClaim } from '@vexil/edge';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { RateLimiter, type StreamClaim } from '@vexil/edge';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { attachPortFrontDoor, frontDoorServerOptions } from '../start/port-front-door.js';
+import { attachPortFrontDoor, createPortServer } from '../start/port-front-door.js';
+import { urlScheme, watchServerTls } from '../start/server-tls.js';
 import { healthHandler } from '../start/health.js';
 import { createDispatch, type RequestHandler } from '../start/http-dispatch.js';
 import { listen } from '../start/listen.js';
 import { createLogger } from '../start/logger.js';
 import { metricsHandler, processMetrics } from '../start/metrics-handler.js';
+import { rateLimitGuard } from '../start/rate-limit-guard.js';
 import { installShutdown } from '../start/shutdown.js';
 import type { ServeConfig } from './role-config.js';
 import { flushTracing } from '../start/tracing.js';
@@ -36,12 +38,19 @@ export interface RunningRole {
 export async function serveRole(
   config: ServeConfig,
   name: string,
-  setup: (logger: Logger, server: Server, metrics: Registry) => Promise<RunningRole>,
+  /** `limiter`: the port's rate limits, for the role's edge to admit its requests with. */
+  setup: (
+    logger: Logger,
+    server: Server,
+    metrics: Registry,
+    limiter: RateLimiter,
+  ) => Promise<RunningRole>,
   announce: (url: string, role: RunningRole, port: number) => void,
 ): Promise<void> {
   const logger = createLogger(config.logLevel);
   let role: RunningRole | undefined;
   const metrics = processMetrics();
+  const limiter = new RateLimiter(config.rateLimits, Date.now, metrics);
   const dispatch = createDispatch(
     logger,
     [
@@ -51,6 +60,7 @@ export async function serveRole(
           () => role?.readiness() ?? { ready: false, body: { status: 'starting' } },
         ),
       },
+      { name: 'rate-limits', handle: rateLimitGuard(limiter) },
       {
         name: 'metrics',
         handle: metricsHandler(() => role?.scrapeMetrics?.() ?? metrics.metrics(), {
@@ -61,7 +71,7 @@ export async function serveRole(
     ],
     { starting: true },
   );
-  const server = createServer(frontDoorServerOptions, (req: IncomingMessage, res: ServerResponse) =>
+  const server = createPortServer(config.tls, (req: IncomingMessage, res: ServerResponse) =>
     dispatch.listener(req, res),
   );
   const frontDoor = attachPortFrontDoor(server, metrics);
@@ -71,6 +81,8 @@ export async function serveRole(
   const port = await listen(server, config.port, config.host, {
     reusePort: config.reusePort === true,
   });
+  const stopTlsWatch =
+    config.tls === undefined ? () => undefined : watchServerTls(server, config.tls, logger);
   const uninstall = installShutdown({
     server,
     dispatch,
@@ -78,18 +90,22 @@ export async function serveRole(
     logger,
     timeoutMs: config.shutdownTimeoutMs,
     drain: async () => role?.drain(config.drainWindowMs),
-    release: async () => role?.stop(),
+    release: async () => {
+      stopTlsWatch();
+      await role?.stop();
+    },
     exit: (code) => void flushTracing().finally(() => process.exit(code)),
   });
   try {
-    role = await setup(logger, server, metrics);
+    role = await setup(logger, server, metrics, limiter);
     for (const handler of role.handlers) dispatch.mount(handler.name, handler.handle);
     frontDoor.setClaim(role.claimStream);
     dispatch.started();
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    announce(`http://${host}:${port}`, role, port);
+    announce(`${urlScheme(config.tls)}://${host}:${port}`, role, port);
     logger.info({ role: name, port }, `vexil ${name} is running`);
   } catch (e) {
+    stopTlsWatch();
     uninstall();
     server.closeAllConnections();
     server.close();

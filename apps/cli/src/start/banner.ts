@@ -12,9 +12,9 @@ export interface BannerInfo {
 }
 
 /** The base URL to print: a wildcard listen address is reached through loopback. */
-export function displayUrl(host: string, port: number): string {
+export function displayUrl(host: string, port: number, scheme: 'http' | 'https' = 'http'): string {
   const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+  return `${scheme}://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }
 
 /**

@@ -1,8 +1,12 @@
-import type { OutgoingHttpHeaders, Server } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Server as TlsServer } from 'node:tls';
 import { EdgeError, unavailable } from './respond.js';
+import { VEXIL_WS_PATH } from '../protocols/vexil-ws.js';
 import { RequestReader, type RequestHead, type RequestLimits } from './request-reader.js';
 import { responseHead } from './response-head.js';
+import { requestUrl } from './routes.js';
 
 // The front door of a port: every connection is accepted here, its request head read with the
 // strict, bounded RequestReader, and then either claimed by the lean stream path (the edge's
@@ -16,11 +20,17 @@ import { responseHead } from './response-head.js';
 // 503 + Retry-After and closed, never reset unanswered; and a head that is not complete within
 // `headTimeoutMs` gets 408 (slow-loris connections cannot pile up). On the connections it hands
 // over, node:http enforces the rest of the request's time limits (ConnectionTimeouts).
+//
+// On an HTTPS server (node:https) the same happens on the decrypted socket, once the handshake
+// is done: node:https attaches node:http's listener to 'secureConnection', not 'connection'. The
+// budget still counts raw connections from their accept (a handshake in progress holds a file
+// descriptor too); one over the budget is answered 503 over TLS, since a plain-text answer would
+// mean nothing to the client. The server's `handshakeTimeout` bounds handshakes that never end.
 
 /** Claims a request for the lean path (true: the socket is the claimer's now). */
 export type StreamClaim = (head: RequestHead, socket: Socket) => boolean;
 
-export type FrontDoorRefusal = 'budget' | 'head_timeout' | 'head_too_large';
+export type FrontDoorRefusal = 'budget' | 'head_timeout' | 'head_too_large' | 'handshake_timeout';
 
 /** Time limits node:http enforces on the connections handed to it. */
 export interface ConnectionTimeouts {
@@ -78,19 +88,41 @@ interface Pending {
  * for the connections the front door hands over.
  */
 export function attachFrontDoor(server: Server, options: FrontDoorOptions): FrontDoor {
-  const listeners = server.listeners('connection') as ((socket: Socket) => void)[];
+  const secure = (server as unknown) instanceof TlsServer;
+  const accepted = secure ? 'secureConnection' : 'connection';
+  const listeners = server.listeners(accepted) as ((socket: Socket) => void)[];
   if (listeners.length !== 1)
     throw new Error(
-      'attachFrontDoor needs a node:http server with only its own connection listener',
+      'attachFrontDoor needs a node:http or node:https server with only its own connection listener',
     );
   const httpConnection = listeners[0]!;
-  server.removeAllListeners('connection');
+  server.removeAllListeners(accepted);
   const { limits, now } = options;
   const timeouts = options.timeouts ?? defaultConnectionTimeouts;
   // A later request on a kept-alive connection gets as long for its head as the first did.
   server.headersTimeout = limits.headTimeoutMs;
   server.requestTimeout = timeouts.requestMs;
   server.keepAliveTimeout = timeouts.keepAliveMs;
+  // Only a WebSocket request for the Vexil stream is an upgrade here (docs/protocol.md section
+  // 6). Any other, such as curl --http2's h2c offer or a WebSocket request for a plain route, is
+  // served as the plain request it also is (RFC 9110 section 7.8): node:http would give it to the
+  // 'upgrade' listener, which could only close the connection unanswered.
+  (server as Server & UpgradeDecision).shouldUpgradeCallback = acceptsUpgrade;
+  // Its connection then ends with its answer: on a connection that offered an upgrade, node:http
+  // (Node 24) neither answers nor reports a malformed request that follows, which would hang.
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (req.headers.upgrade !== undefined) res.setHeader('connection', 'close');
+  });
+  // What node:http cannot parse (a head over its 16 KiB, a malformed request line or header, a
+  // request over its time limit) it answers with a bare status line and no body; answered here
+  // as every other refusal is, with a JSON body that says what was wrong.
+  /** With TLS: the sockets whose handshake is done. */
+  const established = new WeakSet<Duplex>();
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    // node:https reports failed TLS handshakes here too; there is no channel to answer on.
+    if (secure && !established.has(socket)) socket.destroy();
+    else answerClientError(err, socket as Socket, now());
+  });
   /** Connections still sending their head, in arrival order (so by deadline). */
   const pending = new Map<Socket, Pending>();
   let claim: StreamClaim | undefined;
@@ -98,6 +130,14 @@ export function attachFrontDoor(server: Server, options: FrontDoorOptions): Fron
 
   function onClose(this: Socket): void {
     connections--;
+    pending.delete(this);
+  }
+
+  function onRawClose(): void {
+    connections--;
+  }
+
+  function onSecureClose(this: Socket): void {
     pending.delete(this);
   }
 
@@ -119,7 +159,7 @@ export function attachFrontDoor(server: Server, options: FrontDoorOptions): Fron
         'HEADERS_TOO_LARGE',
         'the request head is larger than the server accepts',
       );
-      answerAndClose(this, error, now());
+      answerAndClose(this, error, now(), {}, !isHead(entry.reader.buffered()));
     } else if (
       result.kind === 'head' &&
       claim !== undefined &&
@@ -140,10 +180,8 @@ export function attachFrontDoor(server: Server, options: FrontDoorOptions): Fron
     socket.resume();
   }
 
-  server.on('connection', (socket: Socket) => {
-    connections++;
-    socket.on('close', onClose);
-    socket.on('error', ignore);
+  /** A connection ready for its request head (decrypted, with TLS). */
+  function admit(socket: Socket): void {
     if (connections > options.maxConnections) {
       options.onRefused?.('budget');
       const error = unavailable(
@@ -160,7 +198,31 @@ export function attachFrontDoor(server: Server, options: FrontDoorOptions): Fron
     });
     socket.on('data', onData);
     socket.on('end', onEnd);
-  });
+  }
+
+  if (secure) {
+    // Counted before node:tls wraps the socket, so every accepted connection is in the budget.
+    server.prependListener('connection', (raw: Socket) => {
+      connections++;
+      raw.on('close', onRawClose);
+    });
+    server.on('secureConnection', (socket: Socket) => {
+      established.add(socket);
+      socket.on('close', onSecureClose);
+      socket.on('error', ignore);
+      admit(socket);
+    });
+    server.on('tlsClientError', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') options.onRefused?.('handshake_timeout');
+    });
+  } else {
+    server.on('connection', (socket: Socket) => {
+      connections++;
+      socket.on('close', onClose);
+      socket.on('error', ignore);
+      admit(socket);
+    });
+  }
 
   function expireHeads(): void {
     const t = now();
@@ -210,6 +272,48 @@ function lean(head: RequestHead): boolean {
 function ignore(): void {}
 
 const HEAD_TIMEOUT = new EdgeError('TIMEOUT', 'the request head did not arrive in time');
+
+/** node:http's `shouldUpgradeCallback` server option (Node 24), which it reads per request. */
+interface UpgradeDecision {
+  shouldUpgradeCallback: (req: IncomingMessage) => boolean;
+}
+
+/** A WebSocket handshake is a GET (RFC 6455 section 4.1) for the Vexil stream's path. */
+function acceptsUpgrade(req: IncomingMessage): boolean {
+  return (
+    req.method === 'GET' &&
+    (req.headers.upgrade ?? '').toLowerCase() === 'websocket' &&
+    requestUrl(req.url ?? '/')?.pathname === VEXIL_WS_PATH
+  );
+}
+
+/** node:http's parse and timeout errors (its 'clientError'), answered like the front door's own. */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket, nowMs: number): void {
+  // A response already under way on this connection (node:http's private field) cannot be
+  // followed by another: close, as node:http does.
+  const started = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || started?.headersSent === true) {
+    socket.destroy();
+    return;
+  }
+  const error =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? new EdgeError('HEADERS_TOO_LARGE', 'the request head is larger than the server accepts')
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new EdgeError('TIMEOUT', 'the request did not arrive in time')
+        : new EdgeError(
+            'BAD_REQUEST',
+            `the request is not valid HTTP/1.1 (${err.code ?? 'parse error'}); check the request line and headers`,
+          );
+  // The bytes node:http was parsing: enough to tell a HEAD, whose answer has no body.
+  const packet = (err as { rawPacket?: unknown }).rawPacket;
+  answerAndClose(socket, error, nowMs, {}, !(Buffer.isBuffer(packet) && isHead(packet)));
+}
+
+/** Whether request bytes are a HEAD request: its answer carries no body (RFC 9110 9.3.2). */
+function isHead(bytes: Buffer): boolean {
+  return bytes.subarray(0, 5).toString('latin1') === 'HEAD ';
+}
 const SHUTTING_DOWN = new EdgeError('TIMEOUT', 'the server is shutting down');
 
 /**
@@ -223,6 +327,7 @@ export function answerAndClose(
   error: EdgeError,
   nowMs: number,
   extraHeaders: OutgoingHttpHeaders = {},
+  withBody = true,
 ): void {
   const body = JSON.stringify({ code: error.code, message: error.message });
   const head = responseHead(
@@ -239,7 +344,8 @@ export function answerAndClose(
   );
   socket.on('data', ignore);
   socket.resume();
-  socket.end(head + body);
+  // A HEAD answer says how long the body would be, without it (RFC 9110 section 9.3.2).
+  socket.end(withBody ? head + body : head);
   socket.once('end', () => socket.destroy());
   socket.setTimeout(LINGER_MS, () => socket.destroy());
 }

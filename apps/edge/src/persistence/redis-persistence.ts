@@ -12,8 +12,16 @@ export {
 } from './redis-prefix.js';
 
 export interface RedisPersistenceOptions {
-  /** `redis://[:password@]host:port[/db]` or `rediss://` for TLS. */
+  /**
+   * `redis://[[user]:password@]host:port[/db]`, or `rediss://` for TLS (an ACL user and its
+   * password in the URL).
+   */
   readonly url: string;
+  /**
+   * For `rediss://`: a private CA, and a client certificate and key when the server verifies
+   * clients (`tls-auth-clients`), as PEM text. Without `ca`, the system's CAs.
+   */
+  readonly tls?: RedisTls;
   /**
    * The key prefix of an environment (docs/protocol.md section 8; `:` is added before each key), or
    * undefined to leave it out of Redis. `redisPrefix(defaultRedisPrefixTemplate, describe)` gives
@@ -34,6 +42,12 @@ export interface RedisPersistenceOptions {
    * keeps that from encoding every data set in the same tick.
    */
   readonly maxConcurrentWrites?: number;
+}
+
+export interface RedisTls {
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
 }
 
 type Tunables = Required<
@@ -74,7 +88,7 @@ export interface RedisPersistence {
 export function redisPersistence(options: RedisPersistenceOptions): RedisPersistence {
   const settings: Tunables = { ...defaultRedisPersistenceOptions, ...options };
   const logger = options.logger ?? silentLogger;
-  const client = connectWriter(options.url, settings);
+  const client = connectWriter(options.url, settings, options.tls);
   const queues = new Map<string, EnvironmentQueue>();
   const writers = new Map<EnvironmentQueue, Promise<void>>();
   /** Queues with work and no writer yet, oldest first. */

@@ -21,10 +21,13 @@ const loadIoredis = () =>
 export function connectWriter(
   url: string,
   settings: { readonly commandTimeoutMs: number; readonly maxRetryDelayMs: number },
+  tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string },
 ): RedisWriter {
   const { Redis: Client } = loadIoredis();
   const client = new Client(url, {
     connectionName: 'vexil-edge',
+    // ioredis turns a rediss:// URL into `tls: true` only when no `tls` option is given.
+    ...(tls === undefined || !url.startsWith('rediss:') ? {} : { tls: { ...tls } }),
     // Fail fast instead of buffering: while Redis is away the queues keep only a "rewrite" mark,
     // and ioredis's offline queue would be an unbounded second copy of every write.
     enableOfflineQueue: false,

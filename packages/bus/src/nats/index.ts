@@ -1,3 +1,4 @@
+export { checkNatsCredentials, type NatsCredentials } from './auth.js';
 export { BusError, type BusErrorCode } from './errors.js';
 export { createNatsBus, type NatsBus } from './nats-bus.js';
 export { NATS_BUS_DEFAULTS, type NatsBusOptions } from './options.js';

@@ -16,6 +16,11 @@ export interface NatsBus extends ChangeBus {
   readonly kind: 'nats';
   /** Resolves once connected with the streams set up (rejects if the bus closes first). */
   ready(): Promise<void>;
+  /**
+   * Why the bus is not connected with its streams set up (a refused credential, an untrusted
+   * certificate, a server that does not answer), for readiness checks; undefined when it is.
+   */
+  readonly problem: string | undefined;
   /** Calls `listener` with `connected` each time it changes; returns the unsubscribe function. */
   onStatus(listener: (connected: boolean) => void): () => void;
 }
@@ -67,6 +72,9 @@ export function createNatsBus(options: NatsBusOptions): NatsBus {
     kind: 'nats',
     get connected() {
       return session.connected;
+    },
+    get problem() {
+      return session.problem;
     },
     async ready() {
       await session.ready();

@@ -1,4 +1,5 @@
 import type { TlsOptions } from '@nats-io/transport-node';
+import { connectionAuth, type NatsCredentials } from './auth.js';
 import { BusError } from './errors.js';
 import { silentLogger, type Logger } from '@vexil/protocol';
 
@@ -24,8 +25,13 @@ export interface NatsBusOptions {
   readonly manageStreams?: boolean;
   /** The connection's name, shown by the server's monitoring (`vexil-origin`, `vexil-edge-3`). */
   readonly name?: string;
-  readonly credentials?:
-    { readonly token: string } | { readonly user: string; readonly pass: string };
+  /** How to authenticate (checked when the bus is created: a seed that is none throws). */
+  readonly credentials?: NatsCredentials;
+  /**
+   * TLS to the servers: `ca`, and `cert` + `key` for a client certificate, as PEM text (or the
+   * client's `caFile`...). Given, the client insists on TLS; without it, it still upgrades when
+   * the server requires TLS.
+   */
   readonly tls?: TlsOptions;
   /** Wait between reconnect attempts to the same server, in ms (default 2,000, with jitter). */
   readonly reconnectTimeWaitMs?: number;
@@ -67,7 +73,8 @@ export interface ResolvedOptions {
   readonly duplicateWindowMs: number;
   readonly manageStreams: boolean;
   readonly name: string;
-  readonly credentials: NatsBusOptions['credentials'];
+  /** The client's authentication options, from `credentials`. */
+  readonly auth: ReturnType<typeof connectionAuth>;
   readonly tls: TlsOptions | undefined;
   readonly reconnectTimeWaitMs: number;
   readonly pingIntervalMs: number;
@@ -125,7 +132,7 @@ export function resolveOptions(options: NatsBusOptions): ResolvedOptions {
     ),
     manageStreams: options.manageStreams ?? d.manageStreams,
     name: options.name ?? d.name,
-    credentials: options.credentials,
+    auth: connectionAuth(options.credentials),
     tls: options.tls,
     reconnectTimeWaitMs: positiveInteger(
       'reconnectTimeWaitMs',

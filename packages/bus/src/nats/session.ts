@@ -1,6 +1,7 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
+import { describeConnectFailure } from './auth.js';
 import { backoffDelay, pause } from './backoff.js';
 import { BusError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
@@ -17,6 +18,8 @@ export interface JetStreamHandles {
 
 export interface Session {
   readonly connected: boolean;
+  /** Why the session is not connected with its streams set up; undefined when it is. */
+  readonly problem: string | undefined;
   /** For operations that fail fast: the handles now, or a BusError UNAVAILABLE / CLOSED. */
   handles(): JetStreamHandles;
   /**
@@ -49,6 +52,8 @@ export function openSession(
   let connected = false;
   let settingUp = false;
   let lastError: unknown;
+  let problem: string | undefined = 'connecting to NATS';
+  const clientCertificate = o.tls?.cert !== undefined || o.tls?.certFile !== undefined;
 
   const setConnected = (value: boolean) => {
     if (value === connected) return;
@@ -75,7 +80,7 @@ export function openSession(
     pingInterval: o.pingIntervalMs,
     maxPingOut: 3,
     timeout: o.requestTimeoutMs,
-    ...(o.credentials ?? {}),
+    ...o.auth,
     ...(o.tls === undefined ? {} : { tls: o.tls }),
   };
 
@@ -88,14 +93,19 @@ export function openSession(
           return;
         }
         nc = conn;
+        problem = 'connected to NATS; setting up its streams';
         logger.info({ server: conn.getServer() }, 'connected to NATS');
         void watchStatus(conn);
         setConnected(true);
         return;
       } catch (err) {
         lastError = err;
+        problem = describeConnectFailure(err, clientCertificate);
         const delay = backoffDelay(attempt, 250, o.reconnectTimeWaitMs);
-        logger.warn({ err, servers: o.servers, retryInMs: delay }, 'cannot connect to NATS');
+        logger.warn(
+          { err, reason: problem, servers: o.servers, retryInMs: delay },
+          'cannot connect to NATS',
+        );
         await pause(delay, abort.signal);
       }
     }
@@ -105,11 +115,14 @@ export function openSession(
     for await (const s of conn.status()) {
       if (s.type === 'disconnect') {
         logger.warn({ server: s.server }, 'disconnected from NATS; reconnecting');
+        problem = `disconnected from NATS (${s.server}); reconnecting`;
         setConnected(false);
       } else if (s.type === 'reconnect') {
         logger.info({ server: s.server }, 'reconnected to NATS');
         setConnected(true);
       } else if (s.type === 'error') {
+        // While reconnecting, a server that refuses the credentials or the certificate says so here.
+        if (!connected) problem = describeConnectFailure(s.error, clientCertificate);
         logger.warn({ err: s.error }, 'NATS reported an error');
       }
     }
@@ -134,11 +147,13 @@ export function openSession(
           await setUp(jsm);
           handles = { js: jetstream(conn, { timeout: o.requestTimeoutMs }), jsm };
           lastError = undefined;
+          problem = undefined;
           const ready = waiters;
           waiters = [];
           for (const w of ready) w.resolve(handles);
         } catch (err) {
           lastError = err;
+          problem = `cannot set up the NATS streams: ${(err as Error).message}`;
           const delay = backoffDelay(attempt, 250, o.reconnectTimeWaitMs);
           logger.warn({ err, retryInMs: delay }, 'cannot set up the NATS streams');
           await pause(delay, abort.signal);
@@ -156,6 +171,10 @@ export function openSession(
   return {
     get connected() {
       return connected;
+    },
+    get problem() {
+      if (connected && handles !== undefined) return undefined;
+      return problem ?? 'connecting to NATS';
     },
     handles() {
       if (abort.signal.aborted) throw closed();

@@ -1,1 +1,2 @@
 export { openPostgresStore, type PostgresStoreOptions } from './postgres-store.js';
+export { type PostgresTls } from './pg-pool.js';

@@ -1,8 +1,24 @@
 import { userInfo } from 'node:os';
+import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
+
+/**
+ * TLS to PostgreSQL, with libpq's meaning of `sslmode` (pg alone treats require and verify-ca
+ * as verify-full): `require` encrypts without checking the certificate, unless a CA is given,
+ * which makes it `verify-ca`; `verify-ca` checks the chain against the CA; `verify-full` checks
+ * the chain and that the certificate names the host. PEM text; without `ca`, Node's CAs.
+ */
+export interface PostgresTls {
+  readonly mode: 'require' | 'verify-ca' | 'verify-full';
+  readonly ca?: string;
+  /** A client certificate and its key, for `clientcert=verify-full` in pg_hba.conf. */
+  readonly cert?: string;
+  readonly key?: string;
+}
 
 export interface PoolSettings {
   url: string;
+  tls?: PostgresTls;
   /** Already validated as a plain lowercase identifier. */
   schema: string;
   poolSize: number;
@@ -26,7 +42,10 @@ const types: pg.CustomTypesConfig = {
 
 export function createPool(settings: PoolSettings): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: withDefaultUser(settings.url),
+    connectionString: withDefaultUser(
+      settings.tls === undefined ? settings.url : withoutSslParams(settings.url),
+    ),
+    ...(settings.tls === undefined ? {} : { ssl: pgSsl(settings.tls) }),
     max: settings.poolSize,
     connectionTimeoutMillis: settings.connectTimeoutMs,
     // Every connection resolves unqualified table names in the store's schema only.
@@ -37,6 +56,35 @@ export function createPool(settings: PoolSettings): pg.Pool {
   // event would end the process. The next query reports the outage as UNAVAILABLE instead.
   pool.on('error', () => undefined);
   return pool;
+}
+
+/** node:tls options for `tls`, as pg passes them to tls.connect. */
+export function pgSsl(tls: PostgresTls): ConnectionOptions {
+  const verify =
+    tls.mode === 'verify-full'
+      ? {}
+      : tls.mode === 'verify-ca' || tls.ca !== undefined
+        ? { checkServerIdentity: () => undefined }
+        : { rejectUnauthorized: false };
+  return {
+    ...verify,
+    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+    ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+    ...(tls.key === undefined ? {} : { key: tls.key }),
+  };
+}
+
+/** pg reads these from the URL on every connection, over the `ssl` option it was given. */
+const SSL_PARAMS = ['ssl', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'uselibpqcompat'];
+
+function withoutSslParams(url: string): string {
+  try {
+    const parsed = new URL(url);
+    for (const param of SSL_PARAMS) parsed.searchParams.delete(param);
+    return parsed.toString();
+  } catch {
+    return url;
+  }
 }
 
 /**

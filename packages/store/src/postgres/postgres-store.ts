@@ -12,11 +12,13 @@ import { migratePostgres } from './migrate-postgres.js';
 import { inTransaction } from './pg-client.js';
 import { isRetryable } from './pg-errors.js';
 import { PgExecutor } from './pg-executor.js';
-import { createPool } from './pg-pool.js';
+import { createPool, type PostgresTls } from './pg-pool.js';
 
 export interface PostgresStoreOptions {
   /** e.g. postgres://user:password@host:5432/database */
   url: string;
+  /** TLS with libpq's `sslmode` meanings; given, it replaces any ssl parameters of the URL. */
+  tls?: PostgresTls;
   /** Schema holding the tables, created if missing. Default `public`. */
   schema?: string;
   /** Connections in the pool. Default 20 (the directory sync holds up to 8 of them). */
@@ -45,6 +47,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const now = options.now ?? Date.now;
   const pool = createPool({
     url: options.url,
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
     schema,
     poolSize: options.poolSize ?? 20,
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
