@@ -163,6 +163,19 @@ describe('vexil errors', () => {
       code: 2,
       line: /^vexil: VEXIL_BUS_NAMESPACE must be 1 to 64 lowercase letters/,
     },
+    {
+      name: 'a rate limit that is no rate',
+      args: ['start', '--rate-limit-api', 'fast'],
+      code: 2,
+      line: /^vexil: --rate-limit-api must be <requests per second>\/<burst> such as 50\/200, or off \(got "fast"\)$/,
+    },
+    {
+      name: 'an edge trusting a proxy that is no address',
+      args: ['edge', '--upstream', 'http://127.0.0.1:1', '--rate-limit-sdk', 'off'],
+      env: { VEXIL_EDGE_TOKEN: 'token', VEXIL_TRUST_PROXY: 'lb.internal' },
+      code: 2,
+      line: /^vexil: VEXIL_TRUST_PROXY must be addresses or CIDR blocks/,
+    },
   ];
 
   for (const c of cases) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { defaultRateLimitOptions } from '@vexil/edge';
 import { CliError } from '../src/cli-error.js';
 import { apiProcessStreamCap } from '../src/start/file-budget.js';
 import { loadStartConfig, type StartFlags } from '../src/start/start-config.js';
@@ -25,7 +26,9 @@ test('defaults: 127.0.0.1:8080, ./.vexil, info; frozen', () => {
     shutdownTimeoutMs: 10_000,
     drainWindowMs: 3_000,
     maxStreams: apiProcessStreamCap(),
+    rateLimits: defaultRateLimitOptions,
     metricsToken: undefined,
+    insightRetentionDays: 90,
   });
   assert.ok(Object.isFrozen(config));
 });

@@ -1,7 +1,8 @@
 import type { DirectoryRecord, Logger } from '@vexil/protocol';
 import type { EdgeOptions } from './config.js';
-import { EdgeError, header, unavailable } from './http/respond.js';
+import { CredentialError, header, unavailable } from './http/respond.js';
 import type { StreamRoute, WithHeaders } from './http/routes.js';
+import type { RateLimiter } from './limits/rate-limiter.js';
 import type { EdgeMetrics } from './metrics/edge-metrics.js';
 import type { EnvironmentState, StateEvent } from './state/environment-state.js';
 import { LookupsExhausted, type Credential, type Registry } from './state/registry.js';
@@ -26,6 +27,7 @@ export class EdgeContext {
     readonly now: () => number,
     readonly want: (environmentId: string) => void,
     readonly metrics?: EdgeMetrics,
+    readonly limiter?: RateLimiter,
   ) {}
 
   /** Protocol modules fan out from here: called for every snapshot and change of any environment. */
@@ -55,9 +57,13 @@ export class EdgeContext {
   async authenticateEdge(req: WithHeaders): Promise<string> {
     const m = /^Bearer\s+(\S{1,512})\s*$/i.exec(header(req, 'authorization') ?? '');
     if (m === null)
-      throw new EdgeError('UNAUTHORIZED', 'send an edge token as "Authorization: Bearer <token>"');
+      throw new CredentialError(
+        'UNAUTHORIZED',
+        'send an edge token as "Authorization: Bearer <token>"',
+      );
     const hash = await this.resolve(() => this.registry.resolveEdgeToken(m[1]!));
-    if (hash === undefined) throw new EdgeError('UNAUTHORIZED', 'unknown or revoked edge token');
+    if (hash === undefined)
+      throw new CredentialError('UNAUTHORIZED', 'unknown or revoked edge token');
     return hash;
   }
 
@@ -71,17 +77,18 @@ export class EdgeContext {
   async authenticateKey(key: string, kind: 'sdk' | 'mobile'): Promise<Credential> {
     const what = kind === 'sdk' ? 'SDK key' : 'mobile key';
     if (key === '' || key.length > MAX_KEY_LENGTH || /\s/.test(key)) {
-      throw new EdgeError('UNAUTHORIZED', `send the ${what} as "Authorization: <key>"`);
+      throw new CredentialError('UNAUTHORIZED', `send the ${what} as "Authorization: <key>"`);
     }
     const credential = await this.resolve(() => this.registry.resolveKey(key, kind));
-    if (credential === undefined) throw new EdgeError('UNAUTHORIZED', `unknown or revoked ${what}`);
+    if (credential === undefined)
+      throw new CredentialError('UNAUTHORIZED', `unknown or revoked ${what}`);
     return credential;
   }
 
   async clientSideId(id: string): Promise<Credential> {
     const credential = await this.resolve(() => this.registry.resolveClientSideId(id));
     if (credential === undefined)
-      throw new EdgeError('NOT_FOUND', `unknown client-side ID "${id}"`);
+      throw new CredentialError('NOT_FOUND', `unknown client-side ID "${id}"`);
     return credential;
   }
 

@@ -27,6 +27,7 @@ import type { EnvironmentState, StateEvent } from './state/environment-state.js'
 import { Registry } from './state/registry.js';
 import type { FeedMessage } from './cluster/feed.js';
 import { InsightsCollector, type InsightsSink } from './insights/insights-collector.js';
+import type { RateLimiter } from './limits/rate-limiter.js';
 import { edgeReport } from './report/edge-report.js';
 import { UpstreamFeed } from './state/upstream-feed.js';
 import { StreamHub, type StreamCount } from './stream/stream-hub.js';
@@ -49,6 +50,12 @@ export interface EdgeDependencies {
   readonly options?: Partial<EdgeOptions>;
   /** Where the edge's Prometheus metrics go (one edge per registry); without it none are kept. */
   readonly metrics?: MetricsRegistry;
+  /**
+   * The port's rate limits, shared with its other handlers (the REST API, /metrics): every SDK,
+   * event and stream request is admitted by it, and refused credentials are counted. Without
+   * one nothing is limited.
+   */
+  readonly limiter?: RateLimiter;
 }
 
 export interface EdgeStatus {
@@ -150,7 +157,7 @@ export function createEdge(deps: EdgeDependencies): Edge {
     );
   };
   const collector = new InsightsCollector(deps.insights, options.insightsFlushMs, logger);
-  const ctx = new EdgeContext(registry, hub, options, logger, now, want, metrics);
+  const ctx = new EdgeContext(registry, hub, options, logger, now, want, metrics, deps.limiter);
   const router = new EdgeRouter([
     ...fdv1Routes(ctx),
     ...fdv2Routes(ctx),
@@ -161,7 +168,7 @@ export function createEdge(deps: EdgeDependencies): Edge {
     ...vexilStreamRoutes(ctx),
     ...relayFeedRoutes(ctx),
   ]);
-  const handle = createDispatch(router, logger);
+  const handle = createDispatch(router, logger, deps.limiter);
   const upgrade = vexilStreamUpgrade(ctx);
   const feed = new UpstreamFeed(
     registry,
@@ -223,7 +230,7 @@ export function createEdge(deps: EdgeDependencies): Edge {
 
   return {
     handle,
-    claimStream: createStreamClaim(router, logger, now),
+    claimStream: createStreamClaim(router, logger, now, deps.limiter),
     handleUpgrade: upgrade,
     status,
     follow: (listener) => feed.follow(listener),

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NO_RATE_LIMITS } from '@vexil/testkit';
 import { benchFlag, FLAG_KEY, markerValue } from './bench-flag.js';
 import { startNats } from './nats-server.js';
 import {
@@ -70,6 +71,9 @@ export async function deployVexil(options: {
       '0',
       '--log-level',
       'warn',
+      // The load generators all connect from 127.0.0.1: no per-address limits (nor per token:
+      // the sustained run writes up to 500 changes a second with one).
+      ...NO_RATE_LIMITS,
     ],
     { env: { ...process.env, VEXIL_ADMIN_TOKEN: adminToken } },
   );
@@ -156,6 +160,7 @@ export async function deployVexil(options: {
         String(edgeOptions.maxStreams),
         '--log-level',
         'warn',
+        ...NO_RATE_LIMITS,
         ...(edgeOptions.workers === undefined ? [] : ['--workers', String(edgeOptions.workers)]),
         ...(edgeOptions.extraArgs ?? []),
       ]);

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NO_RATE_LIMITS } from '@vexil/testkit';
 
 const MAIN = fileURLToPath(new URL('../../../../apps/cli/dist/src/main.js', import.meta.url));
 
@@ -18,7 +19,20 @@ export async function startVexil(extraArgs: readonly string[] = []): Promise<Vex
   const dataDir = await mkdtemp(join(tmpdir(), 'vexil-bench-'));
   const child = spawn(
     process.execPath,
-    [MAIN, 'start', '--port', '0', '--data', dataDir, '--log-level', 'warn', ...extraArgs],
+    [
+      MAIN,
+      'start',
+      '--port',
+      '0',
+      '--data',
+      dataDir,
+      '--log-level',
+      'warn',
+      // Every client of a benchmark comes from 127.0.0.1: per-address limits would measure
+      // themselves, not delivery.
+      ...NO_RATE_LIMITS,
+      ...extraArgs,
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },

@@ -1,19 +1,29 @@
 import { apiProcessStreamCap } from '../start/file-budget.js';
 import type { Server } from 'node:http';
 import { createNatsBus } from '@vexil/bus/nats';
-import { busUpstream, createEdge } from '@vexil/edge';
+import { busUpstream, createEdge, type RateLimiter } from '@vexil/edge';
 import { reportIntoStore } from '../start/reporting.js';
-import { createOrigin, ensureAdminToken, newApiToken, startPublisher } from '@vexil/origin';
+import {
+  createOrigin,
+  ensureAdminToken,
+  newApiToken,
+  startInsightRetention,
+  startPublisher,
+} from '@vexil/origin';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { CommandContext } from '../commands/command.js';
-import { checkToken } from '../start/start-config.js';
+import { checkRetentionDays, checkToken } from '../start/start-config.js';
 import { apiHandler } from '../start/api-handler.js';
 import { dashboardHandler } from '../start/dashboard-handler.js';
+import { BUS_CONNECTION_OPTIONS, busConnection } from './bus-connection.js';
+import { checkBusCredentials, natsConnectionOptions } from './nats-options.js';
 import { openStore, storeLocation } from './open-store.js';
-import { busNames, defaultNodeId, positiveInt, serveConfig, source, url } from './role-config.js';
+import { busNames, defaultNodeId, positiveInt, serveConfig, source } from './role-config.js';
+import { SERVER_TLS_OPTIONS } from '../start/server-tls.js';
 import { serveRole, type RunningRole } from './serve-role.js';
 import { setupTracing } from '../start/tracing.js';
+import { RATE_LIMIT_FLAGS } from '../start/rate-limit-config.js';
 
 // What `vexil origin` runs (origin-command.ts loads it when the command runs).
 
@@ -23,44 +33,60 @@ export async function runOrigin(ctx: CommandContext): Promise<void> {
     Object.fromEntries(
       [
         'store',
+        'store-ca',
         'bus',
         'bus-namespace',
+        ...BUS_CONNECTION_OPTIONS,
+        ...SERVER_TLS_OPTIONS,
         'nats-replicas',
         'port',
         'host',
         'log-level',
         'drain-seconds',
+        ...RATE_LIMIT_FLAGS,
       ].map((k) => [k, ctx.args.string(k)]),
     ),
     ctx.env,
   );
   const config = Object.freeze({
     ...serveConfig(src, 8080),
-    store: storeLocation(src.raw('store', 'VEXIL_STORE'), ctx.cwd, 'sqlite:.vexil/vexil.db'),
-    bus: (src.raw('bus', 'VEXIL_BUS')?.value ?? 'nats://127.0.0.1:4222').split(',').map((s) => {
-      url({ value: s.trim(), source: '--bus' }, ['nats:', 'tls:'], 'the NATS servers');
-      return s.trim();
-    }),
+    store: storeLocation(
+      src.raw('store', 'VEXIL_STORE'),
+      ctx.cwd,
+      'sqlite:.vexil/vexil.db',
+      src.raw('store-ca', 'VEXIL_STORE_CA'),
+    ),
+    bus: busConnection(
+      src,
+      src.raw('bus', 'VEXIL_BUS') ?? { value: 'nats://127.0.0.1:4222', source: '--bus' },
+    ),
     busNames: busNames(src.raw('bus-namespace', 'VEXIL_BUS_NAMESPACE')),
     replicas:
       positiveInt(
         src.raw('nats-replicas', 'VEXIL_NATS_REPLICAS'),
         'the number of JetStream replicas',
       ) ?? 1,
+    insightRetentionDays: checkRetentionDays(ctx.env['VEXIL_INSIGHTS_RETENTION_DAYS']),
     adminToken: checkToken(
       ctx.env['VEXIL_ADMIN_TOKEN'],
       'VEXIL_ADMIN_TOKEN',
       'to have one generated',
     ),
   });
+  checkBusCredentials(config.bus);
   let printedToken: string | undefined;
   await serveRole(
     config,
     'origin',
-    async (logger: Logger, _server: Server, metrics: Registry): Promise<RunningRole> => {
+    async (
+      logger: Logger,
+      _server: Server,
+      metrics: Registry,
+      limiter: RateLimiter,
+    ): Promise<RunningRole> => {
       const store = await openStore(config.store);
       const bus = await createNatsBus({
-        servers: config.bus,
+        ...natsConnectionOptions(config.bus),
         ...config.busNames,
         replicas: config.replicas,
         logger,
@@ -92,6 +118,7 @@ export async function runOrigin(ctx: CommandContext): Promise<void> {
         insights: { record: (counts) => store.transaction((tx) => tx.addInsights(counts)) },
         logger,
         metrics,
+        limiter,
         options: {
           edgeId: defaultNodeId('origin'),
           upstreamKind: 'bus',
@@ -101,6 +128,11 @@ export async function runOrigin(ctx: CommandContext): Promise<void> {
       });
       await edge.start();
       const stopReporting = reportIntoStore(edge, store, logger);
+      const stopRetention = startInsightRetention({
+        store,
+        logger,
+        retention: { bucketsMs: config.insightRetentionDays * 86_400_000 },
+      });
       return {
         handlers: [
           { name: 'api', handle: apiHandler(() => origin) },
@@ -116,6 +148,7 @@ export async function runOrigin(ctx: CommandContext): Promise<void> {
             body: {
               status: 'ready',
               bus: bus.connected ? 'connected' : 'unreachable',
+              ...(bus.problem === undefined ? {} : { busProblem: bus.problem }),
               edge: status.ready ? 'ready' : status.reason,
             },
           };
@@ -123,6 +156,7 @@ export async function runOrigin(ctx: CommandContext): Promise<void> {
         drain: (windowMs) => edge.drain(windowMs),
         async stop() {
           stopReporting();
+          stopRetention();
           await edge.close();
           await publisher.close();
           await bus.close();

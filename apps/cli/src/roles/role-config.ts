@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { RateLimitOptions } from '@vexil/edge/rate-limits';
 import { usageError } from '../cli-error.js';
 import {
   checkHost,
@@ -8,6 +9,8 @@ import {
   type LogLevel,
   type Raw,
 } from '../start/start-config.js';
+import { rateLimitConfig } from '../start/rate-limit-config.js';
+import { serverTls, type ServerTls } from '../start/server-tls.js';
 
 // Configuration of `vexil origin` and `vexil edge`, read once: flags win over environment
 // variables, which win over defaults; a bad value is a usage error naming where it came from.
@@ -43,17 +46,24 @@ export interface ServeConfig {
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
   readonly drainWindowMs: number;
+  /** The port's rate limits (rate-limit-config.ts). */
+  readonly rateLimits: RateLimitOptions;
   /** VEXIL_METRICS_TOKEN: the bearer token /metrics asks for (metrics-handler.ts). */
   readonly metricsToken: string | undefined;
+  /** HTTPS on the port (--tls-cert, --tls-key); plain HTTP without. */
+  readonly tls?: ServerTls;
 }
 
 export function serveConfig(src: Source, defaultPort: number): ServeConfig {
+  const tls = serverTls(src.raw('tls-cert', 'VEXIL_TLS_CERT'), src.raw('tls-key', 'VEXIL_TLS_KEY'));
   return {
+    ...(tls === undefined ? {} : { tls }),
     host: checkHost(src.raw('host', 'VEXIL_HOST')) ?? '127.0.0.1',
     port: checkPort(src.raw('port', 'VEXIL_PORT')) ?? defaultPort,
     logLevel: checkLogLevel(src.raw('log-level', 'VEXIL_LOG_LEVEL')) ?? 'info',
     shutdownTimeoutMs: 20_000,
     drainWindowMs: seconds(src.raw('drain-seconds', 'VEXIL_DRAIN_SECONDS'), 10) * 1000,
+    rateLimits: rateLimitConfig((flag, variable) => src.raw(flag, variable)),
     metricsToken: checkToken(src.secret('VEXIL_METRICS_TOKEN'), 'VEXIL_METRICS_TOKEN', 'for none'),
   };
 }

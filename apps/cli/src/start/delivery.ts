@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { createInProcessBus, type ChangeBus } from '@vexil/bus';
 import { hostname } from 'node:os';
-import { busUpstream, createEdge, type Edge } from '@vexil/edge';
+import { busUpstream, createEdge, type Edge, type RateLimiter } from '@vexil/edge';
 import { startPublisher, type ChangePublisher, type Logger } from '@vexil/origin';
 import type { Store } from '@vexil/store';
 import type { Registry } from 'prom-client';
@@ -28,6 +28,8 @@ export async function startDelivery(
   version: string,
   maxStreams: number,
   metrics?: Registry,
+  /** The port's rate limits (none: nothing is limited). */
+  limiter?: RateLimiter,
 ): Promise<Delivery> {
   const bus = createInProcessBus();
   const publisher = startPublisher({
@@ -42,6 +44,7 @@ export async function startDelivery(
     logger,
     options: { edgeId: `start-${hostname()}`, upstreamKind: 'embedded', version, maxStreams },
     ...(metrics === undefined ? {} : { metrics }),
+    ...(limiter === undefined ? {} : { limiter }),
   });
   await edge.start();
   const stopReporting = reportIntoStore(edge, store, logger);

@@ -1,6 +1,14 @@
 import type { Command } from '../commands/command.js';
 import { HELP_OPTION } from '../commands/command.js';
-import { LOG_LEVELS, loadStartConfig, START_DEFAULTS } from './start-config.js';
+import { RATE_LIMIT_FLAGS, RATE_LIMIT_HELP } from './rate-limit-config.js';
+import { SERVER_TLS_HELP } from './server-tls.js';
+import {
+  INSIGHTS_RETENTION_HELP,
+  LOG_LEVELS,
+  loadStartConfig,
+  METRICS_TOKEN_HELP,
+  START_DEFAULTS,
+} from './start-config.js';
 
 export const startCommand: Command = {
   name: 'start',
@@ -14,8 +22,12 @@ export const startCommand: Command = {
                                 Retry-After (default and most: the open-file limit less 1,024
                                 descriptors kept for the API, dashboard, metrics and health)
   --log-level, VEXIL_LOG_LEVEL  ${LOG_LEVELS.join(', ')} (default ${START_DEFAULTS.logLevel})
+  ${SERVER_TLS_HELP}
   VEXIL_ADMIN_TOKEN             admin API token to accept; without it one is generated on the
                                 first start and kept in <data>/admin-token
+  ${METRICS_TOKEN_HELP}
+  ${INSIGHTS_RETENTION_HELP}
+${RATE_LIMIT_HELP}
 
 On an empty data directory it creates the demo project "default" (environments production and
 test). It prints the URL, the admin token and the demo SDK keys, then logs JSON lines.
@@ -28,6 +40,9 @@ SIGTERM or Ctrl-C stops it gracefully.
     data: { type: 'string' },
     'log-level': { type: 'string' },
     'max-streams': { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    ...Object.fromEntries(RATE_LIMIT_FLAGS.map((f) => [f, { type: 'string' as const }])),
   },
   async run(ctx) {
     // Loaded when the command runs, so that help and the admin commands do not load the server.
@@ -43,6 +58,9 @@ SIGTERM or Ctrl-C stops it gracefully.
         data: ctx.args.string('data'),
         logLevel: ctx.args.string('log-level'),
         maxStreams: ctx.args.string('max-streams'),
+        tlsCert: ctx.args.string('tls-cert'),
+        tlsKey: ctx.args.string('tls-key'),
+        rateLimits: Object.fromEntries(RATE_LIMIT_FLAGS.map((f) => [f, ctx.args.string(f)])),
       },
       ctx.env,
       ctx.cwd,

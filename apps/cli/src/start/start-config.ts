@@ -1,6 +1,9 @@
 import { join, resolve } from 'node:path';
+import type { RateLimitOptions } from '@vexil/edge/rate-limits';
 import { usageError } from '../cli-error.js';
 import { apiProcessStreamCap } from './file-budget.js';
+import { rateLimitConfig, type RateLimitFlag } from './rate-limit-config.js';
+import { serverTls, type ServerTls } from './server-tls.js';
 
 // `vexil start` reads its configuration here and nowhere else: command-line flags win over
 // environment variables, which win over the defaults. Values are validated once; a bad one is
@@ -10,6 +13,8 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface StartConfig {
+  /** HTTPS on the port (--tls-cert, --tls-key); plain HTTP without. */
+  readonly tls?: ServerTls;
   readonly host: string;
   /** 0 asks the operating system for a free port. */
   readonly port: number;
@@ -26,8 +31,12 @@ export interface StartConfig {
   readonly drainWindowMs: number;
   /** SDK streams held at once; beyond it 503 + Retry-After (file-budget.ts). */
   readonly maxStreams: number;
+  /** The port's rate limits (rate-limit-config.ts). */
+  readonly rateLimits: RateLimitOptions;
   /** VEXIL_METRICS_TOKEN: the bearer token /metrics asks for (metrics-handler.ts). */
   readonly metricsToken: string | undefined;
+  /** VEXIL_INSIGHTS_RETENTION_DAYS: how long flag insights are kept (default 90). */
+  readonly insightRetentionDays: number;
 }
 
 export const START_DEFAULTS = {
@@ -45,9 +54,19 @@ export interface StartFlags {
   readonly data: string | undefined;
   readonly logLevel: string | undefined;
   readonly maxStreams: string | undefined;
+  /** --rate-limit-* and --trust-proxy, by flag name. */
+  readonly rateLimits?: Readonly<Partial<Record<RateLimitFlag, string>>>;
+  readonly tlsCert?: string | undefined;
+  readonly tlsKey?: string | undefined;
 }
 
 const MIN_TOKEN_LENGTH = 16;
+
+export const METRICS_TOKEN_HELP = `VEXIL_METRICS_TOKEN           bearer token /metrics asks for (16+ characters); without it
+                                /metrics answers only on a loopback --host`;
+
+export const INSIGHTS_RETENTION_HELP = `VEXIL_INSIGHTS_RETENTION_DAYS days of flag insights kept (default 90; minute buckets
+                                become hourly after 2 days)`;
 
 export function loadStartConfig(
   flags: StartFlags,
@@ -68,7 +87,12 @@ export function loadStartConfig(
   const maxStreams = pick(flags.maxStreams, '--max-streams', 'VEXIL_MAX_STREAMS');
   const cap = apiProcessStreamCap();
   const dataDir = resolve(cwd, checkDataDir(data) ?? START_DEFAULTS.dataDir);
+  const tls = serverTls(
+    pick(flags.tlsCert, '--tls-cert', 'VEXIL_TLS_CERT'),
+    pick(flags.tlsKey, '--tls-key', 'VEXIL_TLS_KEY'),
+  );
   return Object.freeze({
+    ...(tls === undefined ? {} : { tls }),
     host: checkHost(host) ?? START_DEFAULTS.host,
     port: checkPort(port) ?? START_DEFAULTS.port,
     dataDir,
@@ -76,10 +100,14 @@ export function loadStartConfig(
     adminTokenFile: join(dataDir, 'admin-token'),
     adminToken: checkToken(env['VEXIL_ADMIN_TOKEN'], 'VEXIL_ADMIN_TOKEN', 'to have one generated'),
     metricsToken: checkToken(env['VEXIL_METRICS_TOKEN'], 'VEXIL_METRICS_TOKEN', 'for none'),
+    insightRetentionDays: checkRetentionDays(env['VEXIL_INSIGHTS_RETENTION_DAYS']),
     logLevel: checkLogLevel(level) ?? START_DEFAULTS.logLevel,
     shutdownTimeoutMs: START_DEFAULTS.shutdownTimeoutMs,
     drainWindowMs: START_DEFAULTS.drainWindowMs,
     maxStreams: checkStreamCap(maxStreams, cap) ?? cap,
+    rateLimits: rateLimitConfig((flag, variable) =>
+      pick(flags.rateLimits?.[flag], `--${flag}`, variable),
+    ),
   });
 }
 
@@ -131,6 +159,18 @@ export function checkToken(
     );
   }
   return token;
+}
+
+/** Days of flag insights kept: at least the 2 days kept at minute resolution. */
+export function checkRetentionDays(value: string | undefined): number {
+  if (value === undefined || value === '') return 90;
+  const days = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
+  if (!(days >= 2 && days <= 3650)) {
+    throw usageError(
+      `VEXIL_INSIGHTS_RETENTION_DAYS must be a whole number of days from 2 to 3650 (got "${value}")`,
+    );
+  }
+  return days;
 }
 
 /** A stream cap at most the file budget's (`cap`): more could not be held. */

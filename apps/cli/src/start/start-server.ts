@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import { createOrigin, type Origin } from '@vexil/origin';
+import { RateLimiter } from '@vexil/edge';
+import { createOrigin, startInsightRetention, type Origin } from '@vexil/origin';
 import type { Store } from '@vexil/store';
 import { openSqliteStore } from '@vexil/store/sqlite';
 import { CliError, oneLine } from '../cli-error.js';
@@ -10,13 +10,15 @@ import { apiHandler } from './api-handler.js';
 import { dashboardHandler } from './dashboard-handler.js';
 import { displayUrl, formatBanner } from './banner.js';
 import { prepareDemoProject } from './demo-project.js';
-import { attachPortFrontDoor, frontDoorServerOptions } from './port-front-door.js';
+import { attachPortFrontDoor, createPortServer } from './port-front-door.js';
+import { urlScheme, watchServerTls } from './server-tls.js';
 import { healthHandler } from './health.js';
 import { startDelivery, type Delivery } from './delivery.js';
 import { createDispatch } from './http-dispatch.js';
 import { listen } from './listen.js';
 import { createLogger } from './logger.js';
 import { metricsHandler, processMetrics } from './metrics-handler.js';
+import { rateLimitGuard } from './rate-limit-guard.js';
 import { installShutdown } from './shutdown.js';
 import type { StartConfig } from './start-config.js';
 import { flushTracing } from './tracing.js';
@@ -31,11 +33,14 @@ export async function startServer(config: StartConfig, io: Io, version: string):
   let origin: Origin | undefined;
   let delivery: Delivery | undefined;
   const metrics = processMetrics();
-  // The dispatch table, tried in order: health, metrics, the REST API, then the SDK-facing edge.
+  const limiter = new RateLimiter(config.rateLimits, Date.now, metrics);
+  // The dispatch table, tried in order: health, rate limits (of the API and metrics; the edge
+  // admits its own requests with the same limiter), metrics, the REST API, then the edge.
   const dispatch = createDispatch(
     logger,
     [
       { name: 'health', handle: healthHandler(() => readiness(origin, delivery)) },
+      { name: 'rate-limits', handle: rateLimitGuard(limiter) },
       {
         name: 'metrics',
         handle: metricsHandler(() => metrics.metrics(), {
@@ -48,14 +53,17 @@ export async function startServer(config: StartConfig, io: Io, version: string):
     ],
     { starting: true },
   );
-  const server = createServer(frontDoorServerOptions, dispatch.listener);
+  const server = createPortServer(config.tls, dispatch.listener);
   // Streams are capped below the file budget (file-budget.ts): at the cap they get 503, and
   // the API, /readyz and /metrics keep the descriptors they need.
   const frontDoor = attachPortFrontDoor(server, metrics);
 
   const port = await listen(server, config.port, config.host);
-  const url = displayUrl(config.host, port);
+  const url = displayUrl(config.host, port, urlScheme(config.tls));
+  const stopTlsWatch =
+    config.tls === undefined ? () => undefined : watchServerTls(server, config.tls, logger);
   let store: Store | undefined;
+  let stopRetention = (): void => undefined;
   // Signals are handled from the moment the port is bound: a SIGTERM during startup still
   // closes the port and the store instead of killing the process mid-write.
   const uninstall = installShutdown({
@@ -66,6 +74,8 @@ export async function startServer(config: StartConfig, io: Io, version: string):
     timeoutMs: config.shutdownTimeoutMs,
     drain: async () => delivery?.edge.drain(config.drainWindowMs),
     release: async () => {
+      stopTlsWatch();
+      stopRetention();
       await delivery?.stop(0);
       await store?.close();
     },
@@ -73,7 +83,15 @@ export async function startServer(config: StartConfig, io: Io, version: string):
   });
   try {
     store = await openStore(config);
-    delivery = await startDelivery(store, server, logger, version, config.maxStreams, metrics);
+    delivery = await startDelivery(
+      store,
+      server,
+      logger,
+      version,
+      config.maxStreams,
+      metrics,
+      limiter,
+    );
     const { publisher, edge } = delivery;
     const ready = createOrigin({
       store,
@@ -82,6 +100,11 @@ export async function startServer(config: StartConfig, io: Io, version: string):
       metrics,
       onCommit: (environmentIds) => publisher.kick(environmentIds),
       onDirectoryChange: () => publisher.directoryChanged(),
+    });
+    stopRetention = startInsightRetention({
+      store,
+      logger,
+      retention: { bucketsMs: config.insightRetentionDays * 86_400_000 },
     });
     const admin = await resolveAdminToken(store, config);
     const demo = await prepareDemoProject(store, ready);
@@ -104,6 +127,8 @@ export async function startServer(config: StartConfig, io: Io, version: string):
       'vexil is ready',
     );
   } catch (e) {
+    stopTlsWatch();
+    stopRetention();
     uninstall();
     server.closeAllConnections();
     server.close();

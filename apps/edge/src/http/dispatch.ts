@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@vexil/protocol';
+import type { EndpointClass } from '../limits/rate-limit-options.js';
+import type { RateLimiter } from '../limits/rate-limiter.js';
 import { isStreamSocket } from '../stream/stream-connection.js';
 import { answerAndClose, type StreamClaim } from './front-door.js';
 import { EdgeError, readJson, sendError } from './respond.js';
@@ -7,10 +9,10 @@ import { requestUrl, type EdgeRouter, type StreamRequest } from './routes.js';
 
 /**
  * The edge's request handler over its router: returns false (response untouched) for a path
- * that is not the edge's, answers 405 with `Allow` for a wrong method, and turns errors into
- * their status and JSON body (unexpected ones into a logged 500).
+ * that is not the edge's, answers 405 with `Allow` for a wrong method, 429 past a rate limit,
+ * and turns errors into their status and JSON body (unexpected ones into a logged 500).
  */
-export function createDispatch(router: EdgeRouter, logger: Logger) {
+export function createDispatch(router: EdgeRouter, logger: Logger, limiter?: RateLimiter) {
   return function handle(req: IncomingMessage, res: ServerResponse): boolean {
     const url = requestUrl(req.url ?? '/');
     if (url === undefined) {
@@ -29,12 +31,26 @@ export function createDispatch(router: EdgeRouter, logger: Logger) {
       return true;
     }
     const { route, params } = match;
+    // A CORS preflight carries no credential and costs nothing: browsers send one per new URL.
+    const admission =
+      req.method === 'OPTIONS'
+        ? undefined
+        : limiter?.admission(
+            req.socket,
+            req.headers,
+            endpointOf(url.pathname, !('handle' in route)),
+          );
+    if (admission?.refusal !== undefined) {
+      sendError(res, admission.refusal);
+      return true;
+    }
     if ('handle' in route) {
       void run(
         () => route.handle({ req, res, params, url }),
         url,
         logger,
         (e) => {
+          admission?.failed(e);
           if (res.headersSent) res.destroy();
           else sendError(res, asEdgeError(e));
         },
@@ -55,6 +71,7 @@ export function createDispatch(router: EdgeRouter, logger: Logger) {
       url,
       logger,
       (e) => {
+        admission?.failed(e);
         if (isStreamSocket(req.socket)) req.socket.destroy();
         else sendError(res, asEdgeError(e), request.answerHeaders);
       },
@@ -71,6 +88,7 @@ export function createStreamClaim(
   router: EdgeRouter,
   logger: Logger,
   now: () => number,
+  limiter?: RateLimiter,
 ): StreamClaim {
   const noBody = () =>
     Promise.reject(new EdgeError('BAD_REQUEST', 'send the evaluation context with REPORT'));
@@ -85,6 +103,11 @@ export function createStreamClaim(
     )
       return false;
     const { route, params } = match;
+    const admission = limiter?.admission(socket, head.headers, endpointOf(url.pathname, true));
+    if (admission?.refusal !== undefined) {
+      answerAndClose(socket, admission.refusal, now());
+      return true;
+    }
     const request: StreamRequest = {
       method: 'GET',
       url,
@@ -99,6 +122,7 @@ export function createStreamClaim(
       url,
       logger,
       (e) => {
+        admission?.failed(e);
         if (isStreamSocket(socket)) {
           socket.destroy();
           return;
@@ -108,6 +132,24 @@ export function createStreamClaim(
     );
     return true;
   };
+}
+
+/**
+ * What a request is to the rate limits. The relay feed (relay-feed.ts) is edge-to-edge delivery,
+ * limited as the origin's delivery API is: a relay edge that restarts asks for a snapshot of
+ * every environment its clients use at once. Analytics events (events.ts) are apart in the
+ * metric only.
+ */
+function endpointOf(pathname: string, stream: boolean): EndpointClass {
+  if (pathname.startsWith('/vexil/v1/relay')) return 'delivery';
+  if (stream) return 'stream';
+  const events =
+    pathname === '/bulk' ||
+    pathname === '/diagnostic' ||
+    pathname === '/mobile' ||
+    pathname.startsWith('/mobile/') ||
+    pathname.startsWith('/events/');
+  return events ? 'events' : 'sdk';
 }
 
 const asEdgeError = (e: unknown) =>

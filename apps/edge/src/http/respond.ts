@@ -9,6 +9,8 @@ export type EdgeErrorCode =
   | 'UNAUTHORIZED'
   | 'NOT_FOUND'
   | 'BAD_REQUEST'
+  /** A secure-mode environment's client-side request without a valid `h` (section 4.4). */
+  | 'SECURE_MODE_HASH'
   | 'METHOD_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE'
   | 'TIMEOUT'
@@ -16,12 +18,14 @@ export type EdgeErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_READY'
   | 'OVERLOADED'
+  | 'RATE_LIMITED'
   | 'INTERNAL';
 
 const STATUS: Record<EdgeErrorCode, number> = {
   UNAUTHORIZED: 401,
   NOT_FOUND: 404,
   BAD_REQUEST: 400,
+  SECURE_MODE_HASH: 400,
   METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,
   TIMEOUT: 408,
@@ -29,6 +33,7 @@ const STATUS: Record<EdgeErrorCode, number> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   NOT_READY: 503,
   OVERLOADED: 503,
+  RATE_LIMITED: 429,
   INTERNAL: 500,
 };
 
@@ -49,6 +54,17 @@ export class EdgeError extends Error {
   get status(): number {
     return STATUS[this.code];
   }
+}
+
+/**
+ * A request refused for its credential (missing, malformed, unknown or revoked): a failed
+ * authentication, which the rate limits count against the client's address (rate-limiter.ts).
+ */
+export class CredentialError extends EdgeError {}
+
+/** Whether `e` refused a credential: a CredentialError, or any 401. */
+export function isCredentialRefusal(e: unknown): boolean {
+  return e instanceof CredentialError || (e instanceof EdgeError && e.code === 'UNAUTHORIZED');
 }
 
 /** 503 with a Retry-After hint, jittered so that rejected clients do not return in lockstep. */

@@ -52,8 +52,14 @@ export const EDGE_METRICS = {
   },
   connectionsRefused: {
     name: 'vexil_edge_connections_refused_total',
-    help: 'Connections answered and closed before any request was served, by reason: budget (503: the process holds its maximum of connections), head_timeout (408), head_too_large (431).',
+    help: 'Connections answered and closed before any request was served, by reason: budget (503: the process holds its maximum of connections), head_timeout (408), head_too_large (431), handshake_timeout (HTTPS: the TLS handshake did not finish in time; closed).',
     labelNames: ['reason'],
+    aggregator: 'sum',
+  },
+  rateLimited: {
+    name: 'vexil_rate_limited_total',
+    help: 'Requests answered 429 by a rate limit, by limit (auth_failures, api_token, api_address, sdk_address) and endpoint (api, delivery: what edges ask of their upstream, metrics, sdk, events, stream).',
+    labelNames: ['limit', 'endpoint'],
     aggregator: 'sum',
   },
   acceptMode: {

@@ -4,7 +4,7 @@ import {
   type NatsRegionOptions,
   type NatsServerProcess,
 } from '../processes/nats-servers.js';
-import { RoleProcess } from '../processes/role-process.js';
+import { NO_RATE_LIMITS, RoleProcess } from '../processes/role-process.js';
 import { AdminApi } from './admin-api.js';
 import { dropSchema, freshSchemaName, postgresStoreUrl } from './postgres-schema.js';
 
@@ -119,7 +119,13 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       return found.nodes.map((n) => n.url).join(',');
     };
     const bus = busOf(home.name);
-    const common = ['--log-level', logLevel, '--drain-seconds', String(drainSeconds)];
+    const common = [
+      '--log-level',
+      logLevel,
+      '--drain-seconds',
+      String(drainSeconds),
+      ...NO_RATE_LIMITS,
+    ];
     const adminToken = `admin-${schema}-token`;
     const origin = await RoleProcess.start({
       name: 'origin',

@@ -16,6 +16,23 @@ export const VEXIL_MAIN = fileURLToPath(
   new URL('../../../../../apps/cli/dist/src/main.js', import.meta.url),
 );
 
+/**
+ * `vexil` flags that turn every rate limit off (docs/operations.md, "Rate limits"), for
+ * harnesses whose thousands of SDK clients, writers and failed-key probes all come from
+ * 127.0.0.1: one address standing for a fleet of hosts, which the per-address limits would
+ * rightly throttle.
+ */
+export const NO_RATE_LIMITS: readonly string[] = [
+  '--rate-limit-api',
+  'off',
+  '--rate-limit-api-address',
+  'off',
+  '--rate-limit-sdk',
+  'off',
+  '--rate-limit-auth-failures',
+  'off',
+];
+
 const alive = new Set<ChildProcess>();
 reapOnExit(() => {
   for (const child of alive) killGroup(child.pid, 'SIGKILL');
