@@ -17,6 +17,17 @@ export {
 } from './http/front-door.js';
 export { acceptModeMetric, frontDoorMetrics } from './metrics/front-door-metrics.js';
 export { defaultRequestLimits, type RequestLimits } from './http/request-reader.js';
+export { RateLimiter, type Admission, type Peer } from './limits/rate-limiter.js';
+export {
+  defaultRateLimitOptions,
+  parseProxyBlock,
+  type EndpointClass,
+  type ProxyBlock,
+  type Rate,
+  type RateLimitKind,
+  type RateLimitOptions,
+} from './limits/rate-limit-options.js';
+export { TokenBuckets } from './limits/token-buckets.js';
 export type { InsightCount, InsightsSink } from './insights/insights-collector.js';
 export { silentLogger, type Logger } from '@vexil/protocol';
 export {

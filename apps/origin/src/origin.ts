@@ -17,6 +17,7 @@ import { tokenRoutes } from './api/tokens.js';
 import { sha256Hex } from './domain/secrets.js';
 import { ApiError } from './http/api-error.js';
 import { assertRole, createApiHandler, sendJson } from './http/api-handler.js';
+import { assertStorable } from './http/body.js';
 import { openApiDocument } from './http/openapi.js';
 import { Router, type Actor } from './http/router.js';
 import { SchemaRegistry } from './http/validation.js';
@@ -65,12 +66,12 @@ export function createOrigin(options: OriginOptions): Origin {
   const schemas = new SchemaRegistry(components);
   const routes = [
     ...projectRoutes(deps),
-    ...environmentRoutes(deps),
+    ...environmentRoutes(deps, schemas),
     ...flagRoutes(deps, schemas),
     ...filterRoutes(deps),
     ...insightsRoutes(deps),
     ...segmentRoutes(deps, schemas),
-    ...dataRoutes(deps),
+    ...dataRoutes(deps, schemas),
     ...auditRoutes(deps),
     ...tokenRoutes(deps),
     ...deliveryRoutes(deps),
@@ -117,8 +118,11 @@ export function createOrigin(options: OriginOptions): Origin {
         throw new ApiError('NOT_FOUND', `no route ${method} ${path}`);
       assertRole(match.route, actor);
       if (match.route.body !== undefined) {
-        if (body !== undefined) schemas.check(match.route.body.schema, body, '');
-        else if (match.route.body.optional !== true)
+        if (body !== undefined) {
+          // The same checks as a body that came over HTTP (parseJsonBody): one entry rule.
+          assertStorable(body, 'the request body');
+          schemas.check(match.route.body.schema, body, '');
+        } else if (match.route.body.optional !== true)
           throw new ApiError('INVALID_JSON', `${method} ${path} needs a body`);
       }
       const reply = await match.route.handle({

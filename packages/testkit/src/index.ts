@@ -12,6 +12,20 @@ export { generateFlags } from './ld-data/flags.js';
 export { createRandom, type Random } from './ld-data/random.js';
 export { generateSegments } from './ld-data/segments.js';
 export { serviceSkip, services } from './services.js';
+export {
+  generateCertificates,
+  OPENSSL_BINARY,
+  opensslSkip,
+  serialNumber,
+  type CertificatePair,
+  type TestCertificates,
+} from './certificates.js';
+export {
+  PostgresServer,
+  postgresServerSkip,
+  type PostgresServerOptions,
+} from './processes/postgres-server.js';
+export { redisServerSkip, TlsRedisServer, type TlsRedisOptions } from './processes/redis-server.js';
 export { until } from './until.js';
 export { cutOffRequest } from './cut-off-request.js';
 export { accepts, freePort } from './ports.js';
@@ -28,6 +42,7 @@ export {
   type NatsServerOptions,
 } from './processes/nats-servers.js';
 export {
+  NO_RATE_LIMITS,
   RoleProcess,
   testBusNamespace,
   VEXIL_MAIN,
@@ -60,3 +75,24 @@ export {
   type TopologyOptions,
 } from './distributed/topology.js';
 export { sample, samples, type MetricsSource } from './metric-values.js';
+export {
+  deepValue,
+  hostileValue,
+  jsonText,
+  mutated,
+  nestedText,
+  oddJsonText,
+  oddNumber,
+  oddString,
+  oversizeJson,
+  RawJson,
+  type HostileValue,
+} from './hostile.js';
+export {
+  answerProblems,
+  encodePathText,
+  printable,
+  rawRequest,
+  type RawRequest,
+  type RawResponse,
+} from './raw-request.js';

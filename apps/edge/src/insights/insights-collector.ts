@@ -1,4 +1,4 @@
-import type { Logger } from '@vexil/protocol';
+import { MAX_INSIGHT_COUNT, type Logger } from '@vexil/protocol';
 
 /** One flag's evaluations of one variation in one minute (null variation = the SDK default). */
 export interface InsightCount {
@@ -50,8 +50,17 @@ export class InsightsCollector {
     const bucketStart = Math.floor(at / MINUTE) * MINUTE;
     const id = `${environmentId}\0${flagKey}\0${variation ?? -1}\0${bucketStart}`;
     const existing = this.counts.get(id);
-    if (existing !== undefined) existing.count += count;
-    else this.counts.set(id, { environmentId, flagKey, variation, bucketStart, count });
+    // Capped: a larger sum is no real traffic, and the origin refuses a batch that holds one.
+    if (existing !== undefined)
+      existing.count = Math.min(existing.count + count, MAX_INSIGHT_COUNT);
+    else
+      this.counts.set(id, {
+        environmentId,
+        flagKey,
+        variation,
+        bucketStart,
+        count: Math.min(count, MAX_INSIGHT_COUNT),
+      });
     if (this.counts.size >= MAX_BUCKETS) void this.flush();
   }
 

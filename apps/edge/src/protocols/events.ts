@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { gunzipSync } from 'node:zlib';
+import { MAX_INSIGHT_COUNT } from '@vexil/protocol';
 import type { EdgeContext } from '../edge-context.js';
 import { EdgeError, header, readBody } from '../http/respond.js';
 import type { EdgeRequest, EdgeRoute } from '../http/routes.js';
@@ -22,18 +23,16 @@ interface SummaryCounter {
 /** How far an event's time may be from the edge's clock and still be counted. */
 const PAST_MS = 24 * 60 * 60_000;
 const FUTURE_MS = 5 * 60_000;
-/** More evaluations than any SDK summarises in one flush: a larger count is not a real one. */
-const MAX_COUNT = 1_000_000_000;
 
 /**
  * What a counter may add to the insights: events come from anyone holding a public client-side
  * ID, so only what a real SDK could send is counted: a whole count in range, a time near now,
- * a variation index, and a flag the environment has (when the edge holds it).
+ * a variation index the flag has, and a flag the environment has (when the edge holds it).
  */
 interface Counting {
   readonly now: number;
-  /** Whether the environment has this flag (false while the edge does not hold its data). */
-  readonly hasFlag: (key: string) => boolean;
+  /** How many variations the environment's flag has (0: no such flag, or no data held). */
+  readonly variations: (key: string) => number;
 }
 
 function add(
@@ -44,11 +43,22 @@ function add(
 ): void {
   const { flagKey, variation, count } = event;
   const at = typeof event.at === 'number' ? event.at : c.now;
-  if (typeof flagKey !== 'string' || !c.hasFlag(flagKey)) return;
-  if (!Number.isSafeInteger(count) || (count as number) < 1 || (count as number) > MAX_COUNT)
+  const variations = typeof flagKey === 'string' ? c.variations(flagKey) : 0;
+  if (typeof flagKey !== 'string' || variations === 0) return;
+  if (
+    !Number.isSafeInteger(count) ||
+    (count as number) < 1 ||
+    (count as number) > MAX_INSIGHT_COUNT
+  )
     return;
   if (!Number.isFinite(at) || at < c.now - PAST_MS || at > c.now + FUTURE_MS) return;
-  const index = Number.isSafeInteger(variation) && (variation as number) >= 0 ? variation : null;
+  // An index the flag does not have is no evaluation an SDK made; the origin would refuse it.
+  const index =
+    Number.isSafeInteger(variation) &&
+    (variation as number) >= 0 &&
+    (variation as number) < variations
+      ? variation
+      : null;
   if (variation !== undefined && variation !== null && index === null) return;
   collector.add(environmentId, flagKey, index as number | null, at, count as number);
 }
@@ -160,7 +170,7 @@ export function eventsRoutes(ctx: EdgeContext, collector: InsightsCollector): Ed
         const state = await ctx.readyState(environmentId);
         count(collector, environmentId, events, {
           now: ctx.now(),
-          hasFlag: (key) => state.flags.get(key)?.deleted === false,
+          variations: (key) => state.flags.get(key)?.flag?.variations.length ?? 0,
         });
       }
       accept(request.res, browser ? cors(request.req) : {});

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { EdgeContext } from '../edge-context.js';
 import { EdgeError, header } from '../http/respond.js';
+import { requestUrl } from '../http/routes.js';
 import type { EnvironmentState, StateEvent } from '../state/environment-state.js';
 import type { Credential } from '../state/registry.js';
 import { WsStream } from '../stream/ws-stream.js';
@@ -44,6 +45,25 @@ function refuse(
   socket.end(`${statusLine}\r\n${lines.join('\r\n')}\r\n\r\n${body}`);
 }
 
+/** A subprotocol list as ws parses it: tokens separated by commas. */
+const PROTOCOLS = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:[ \t]*,[ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+)*$/;
+
+/**
+ * What ws would refuse in a handshake (RFC 6455 section 4.2.1), checked first: ws answers those
+ * with a plain-text body, and every refusal here is JSON that says what to fix.
+ */
+function handshakeProblem(req: IncomingMessage): string | undefined {
+  const key = header(req, 'sec-websocket-key');
+  if (key === undefined || !/^[+/0-9A-Za-z]{22}==$/.test(key))
+    return 'Sec-WebSocket-Key must be 16 random bytes in base64 (RFC 6455 section 4.1)';
+  const version = header(req, 'sec-websocket-version');
+  if (version !== '13' && version !== '8') return 'send Sec-WebSocket-Version: 13';
+  const protocols = header(req, 'sec-websocket-protocol');
+  if (protocols !== undefined && !PROTOCOLS.test(protocols.trim()))
+    return 'Sec-WebSocket-Protocol must be a comma-separated list of tokens';
+  return undefined;
+}
+
 export function vexilWebSockets(
   ctx: EdgeContext,
 ): (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean {
@@ -72,6 +92,8 @@ export function vexilWebSockets(
   });
 
   async function accept(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) {
+    const problem = handshakeProblem(req);
+    if (problem !== undefined) throw new EdgeError('BAD_REQUEST', problem);
     const credential = await authenticate(ctx, req, url);
     ctx.admitStream();
     const state = await ctx.readyState(credential.environment.id);
@@ -104,14 +126,23 @@ export function vexilWebSockets(
   }
 
   return (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://edge');
-    if (url.pathname !== VEXIL_WS_PATH) return false;
+    // requestUrl, not new URL: a target such as `//[` throws there, and a throw in node:http's
+    // 'upgrade' listener is an uncaught exception that ends the process.
+    const url = requestUrl(req.url ?? '/');
+    if (url === undefined || url.pathname !== VEXIL_WS_PATH) return false;
+    const admission = ctx.limiter?.admission(req.socket, req.headers, 'stream');
+    if (admission?.refusal !== undefined) {
+      const { refusal } = admission;
+      refuse(socket, refusal.status, refusal, refusal.headers);
+      return true;
+    }
     // Until the upgrade completes nothing else listens: a reset peer must not crash the edge.
     const ignore = () => socket.destroy();
     socket.on('error', ignore);
     accept(req, socket, head, url).then(
       () => socket.off('error', ignore),
       (e: unknown) => {
+        admission?.failed(e);
         ctx.metrics?.refused(e);
         if (e instanceof EdgeError) {
           refuse(socket, e.status, e, e.headers);

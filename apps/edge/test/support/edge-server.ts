@@ -12,6 +12,8 @@ import {
   type Edge,
   type EdgeOptions,
   type InsightsSink,
+  type Logger,
+  type RateLimiter,
   type Upstream,
 } from '@vexil/edge';
 import { until as waitUntil } from '@vexil/testkit';
@@ -42,9 +44,15 @@ export async function startEdgeServer(
   extra: {
     insights?: InsightsSink;
     metrics?: Registry;
+    /** The port's rate limits (none: nothing is limited). */
+    limiter?: RateLimiter;
     frontDoor?: boolean;
     /** Instead of the in-process bus and the FakeOrigin (which the edge then does not use). */
     upstream?: Upstream;
+    /** The edge's clock (expiries, lifetimes); Date.now by default. */
+    now?: () => number;
+    /** Where the edge logs (silent by default), e.g. to see its unhandled errors. */
+    logger?: Logger;
   } = {},
 ): Promise<EdgeServer> {
   const bus = createInProcessBus();

@@ -3,13 +3,7 @@ import type { AuditEntry, AuditQuery } from '@vexil/store';
 import { ApiError } from '../http/api-error.js';
 import type { Route } from '../http/router.js';
 import { read, type ApiDeps } from './deps.js';
-import { ref } from './schemas.js';
-
-const integer = (description: string, pattern = '^[0-9]+$') => ({
-  type: 'string',
-  pattern,
-  description,
-});
+import { queryInteger, ref } from './schemas.js';
 
 function withDiff(entry: AuditEntry) {
   const diffable = (v: unknown) => (typeof v === 'object' && v !== null ? v : {});
@@ -30,10 +24,13 @@ export function auditRoutes(deps: ApiDeps): Route[] {
         flag: { type: 'string', description: 'flag key' },
         segment: { type: 'string', description: 'segment key' },
         filter: { type: 'string', description: 'payload filter key' },
-        from: integer('Unix ms, inclusive'),
-        to: integer('Unix ms, exclusive'),
-        before: integer('only entries with a smaller id (paging: pass nextBefore)'),
-        limit: integer('at most this many entries, 1 to 1000 (default 100)', '^[1-9][0-9]*$'),
+        from: queryInteger('Unix ms, inclusive'),
+        to: queryInteger('Unix ms, exclusive'),
+        before: queryInteger('only entries with a smaller id (paging: pass nextBefore)'),
+        limit: queryInteger(
+          'at most this many entries, 1 to 1000 (default 100)',
+          '^[1-9][0-9]{0,14}$',
+        ),
       },
       responses: { 200: { description: 'entries', schema: ref('AuditPage') } },
       handle: async ({ query }) => {

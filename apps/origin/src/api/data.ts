@@ -15,10 +15,11 @@ import type {
   StoreTransaction,
 } from '@vexil/store';
 import { commitFlag, commitSegment, sameItem } from '../domain/commit.js';
-import { defaultTargeting, sdkFlag } from '../domain/flag-model.js';
-import { sdkSegment } from '../domain/segment-model.js';
+import { defaultTargeting, flagRepresentation, sdkFlag } from '../domain/flag-model.js';
+import { sdkSegment, segmentRepresentation } from '../domain/segment-model.js';
 import { validationFailed, type ErrorDetail } from '../http/api-error.js';
 import type { Route } from '../http/router.js';
+import type { SchemaRegistry } from '../http/validation.js';
 import {
   lockEnvironments,
   lockFlags,
@@ -173,6 +174,7 @@ async function importData(
   segments: Segment[],
   meta: { actor: string; now: number },
   changed: Set<string>,
+  schemas: SchemaRegistry,
 ): Promise<ImportOutcome> {
   const allEnvs = await tx.listEnvironments(env.projectKey);
   const before = env.seq;
@@ -193,6 +195,10 @@ async function importData(
     const existing = current.get(flag.key);
     if (existing?.archived === true) archived.push(flag.key);
     const record = importedFlag(existing, flag, env, allEnvs, meta.now);
+    // Stored only as the editing routes can take it back: PATCH holds every flag to this
+    // schema, so a flag that failed it (no variations, a weight over 100%) could not be edited.
+    const envKeys = allEnvs.map((e) => e.key);
+    schemas.check(ref('Flag'), flagRepresentation(record, envKeys), `flags.${flag.key}`);
     if (existing !== undefined && sameFlagIn(existing, record, env.key)) continue;
     const result = await commitFlag(tx, env.projectKey, existing, record, commitMeta(flag.version));
     result.environmentIds.forEach((id) => changed.add(id));
@@ -209,6 +215,7 @@ async function importData(
   for (const segment of segments) {
     const existing = await tx.getSegmentForUpdate(env.projectKey, env.key, segment.key);
     const record = importedSegment(segment, env, existing, meta.now);
+    schemas.check(ref('Segment'), segmentRepresentation(record), `segments.${segment.key}`);
     if (existing !== undefined && sameItem(sdkSegment(existing, 0), sdkSegment(record, 0)))
       continue;
     await commitSegment(tx, env, existing, record, commitMeta(segment.version));
@@ -223,7 +230,7 @@ async function importData(
   return { changes: after - before, archived };
 }
 
-export function dataRoutes(deps: ApiDeps): Route[] {
+export function dataRoutes(deps: ApiDeps, schemas: SchemaRegistry): Route[] {
   const path = '/api/v1/projects/{projectKey}/environments/{environmentKey}/data';
   return [
     {
@@ -308,6 +315,7 @@ export function dataRoutes(deps: ApiDeps): Route[] {
             segments,
             { actor: actor.name, now },
             changed,
+            schemas,
           );
           await tx.appendAudit({
             at: now,

@@ -109,6 +109,18 @@ export async function requireEnvironment(
   return env;
 }
 
+/** `requireEnvironment`, with the environment's row locked until the transaction ends. */
+export async function requireEnvironmentForUpdate(
+  tx: StoreTransaction,
+  projectKey: string,
+  environmentKey: string,
+): Promise<EnvironmentRecord> {
+  return (
+    (await tx.getEnvironmentForUpdate(projectKey, environmentKey)) ??
+    (await requireEnvironment(tx, projectKey, environmentKey))
+  );
+}
+
 /**
  * Locks the project's environments, in key order. A create has no row of its own to lock yet:
  * holding these makes a concurrent create of the same key wait, then see it (PostgreSQL runs

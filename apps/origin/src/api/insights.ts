@@ -1,6 +1,7 @@
 import type { Route } from '../http/router.js';
 import { ApiError, notFound } from '../http/api-error.js';
 import { read, requireEnvironment, type ApiDeps } from './deps.js';
+import { queryInteger } from './schemas.js';
 
 // Flag insights: evaluation counts per variation over time, summed by the edges from SDK
 // analytics events (summary events) and stored per minute.
@@ -18,16 +19,8 @@ export function insightsRoutes(deps: ApiDeps): Route[] {
       role: 'reader',
       query: {
         env: { type: 'string', description: 'environment key (required)' },
-        from: {
-          type: 'string',
-          pattern: '^[0-9]+$',
-          description: 'Unix ms, inclusive (default: 24 hours ago)',
-        },
-        to: {
-          type: 'string',
-          pattern: '^[0-9]+$',
-          description: 'Unix ms, exclusive (default: now)',
-        },
+        from: queryInteger('Unix ms, inclusive (default: 24 hours ago)'),
+        to: queryInteger('Unix ms, exclusive (default: now)'),
         interval: { enum: ['minute', 'hour', 'day'], description: 'bucket size (default: hour)' },
       },
       responses: {

@@ -1,6 +1,6 @@
 import jsonPatch, { type Operation } from 'fast-json-patch';
 import { ApiError } from '../http/api-error.js';
-import { assertShallow } from '../http/body.js';
+import { assertStorable } from '../http/body.js';
 
 /** Applies an RFC 6902 patch to a copy of `document`; a failing `test` is a conflict. */
 export function applyJsonPatch<T>(document: T, operations: readonly Operation[]): T {
@@ -38,7 +38,7 @@ export function applyJsonPatch<T>(document: T, operations: readonly Operation[])
     throw new ApiError('VALIDATION_FAILED', `the patch cannot be applied: ${reason}`);
   }
   // A copy can put a subtree under a deep path: the result is held to the same depth as bodies.
-  assertShallow(patched, 'the patched document');
+  assertStorable(patched, 'the patched document');
   return patched;
 }
 

@@ -18,6 +18,14 @@ const key = (what: string): JsonSchema => ({
   description: `${what}: letters, digits, ".", "_" or "-", starting with a letter or digit`,
 });
 const strings: JsonSchema = { type: 'array', items: { type: 'string' } };
+
+/**
+ * A whole number in a query string (times, ids): at most 15 digits, so that it is exact as a
+ * double and fits the store's BIGINT columns (PostgreSQL refuses a larger one, which was a 500).
+ */
+export function queryInteger(description: string, pattern = '^[0-9]{1,15}$') {
+  return { type: 'string', pattern, description: `${description}; at most 15 digits` };
+}
 const index = (description: string): JsonSchema => ({ type: 'integer', minimum: 0, description });
 const object = (properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema => ({
   type: 'object',
@@ -149,6 +157,9 @@ const segmentProperties: Record<string, JsonSchema> = {
   generation: { type: 'integer' },
 };
 
+const secureModeDescription =
+  "client-side (browser) requests must carry h, the hex HMAC-SHA256 of the context's canonical key keyed by the SDK key (server SDKs: secureModeHash(context)); without it, or with a wrong one, the edge answers 400. Default false";
+
 const readOnly = (properties: Record<string, JsonSchema>): Record<string, JsonSchema> => ({
   ...properties,
   version: { type: 'integer', readOnly: true },
@@ -185,8 +196,19 @@ export const components: Record<string, JsonSchema> = {
     },
   },
   EnvironmentInput: object(
-    { key: key('environment key'), name: { type: 'string', minLength: 1, maxLength: 256 } },
+    {
+      key: key('environment key'),
+      name: { type: 'string', minLength: 1, maxLength: 256 },
+      secureMode: { type: 'boolean', description: secureModeDescription },
+    },
     ['key', 'name'],
+  ),
+  EnvironmentSettings: object(
+    {
+      name: { type: 'string', minLength: 1, maxLength: 256 },
+      secureMode: { type: 'boolean', description: secureModeDescription },
+    },
+    ['name', 'secureMode'],
   ),
   Environment: {
     type: 'object',
@@ -197,6 +219,7 @@ export const components: Record<string, JsonSchema> = {
       sdkKey: { type: 'string' },
       mobileKey: { type: 'string' },
       clientSideId: { type: 'string' },
+      secureMode: { type: 'boolean', description: secureModeDescription },
       expiringSdkKey: ref('ExpiringKey'),
       expiringMobileKey: ref('ExpiringKey'),
       seq: { type: 'integer', description: 'sequence number of the last change' },
@@ -314,7 +337,21 @@ export const components: Record<string, JsonSchema> = {
   SegmentRule: segmentRule,
   SegmentTarget: segmentTarget,
   SegmentInput: object(segmentProperties, ['key']),
-  Segment: object(readOnly(segmentProperties), ['key', 'name']),
+  // Every field a stored segment has: a PATCH that removed one (its salt, its rules) would
+  // store a segment the API could no longer describe or edit as documented.
+  Segment: object(readOnly(segmentProperties), [
+    'key',
+    'name',
+    'description',
+    'tags',
+    'included',
+    'excluded',
+    'includedContexts',
+    'excludedContexts',
+    'rules',
+    'salt',
+    'unbounded',
+  ]),
   SegmentList: { type: 'object', properties: { items: { type: 'array', items: ref('Segment') } } },
   SdkData: {
     type: 'object',

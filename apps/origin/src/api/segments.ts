@@ -13,6 +13,7 @@ import {
   ifMatchVersion,
   read,
   requireEnvironment,
+  requireEnvironmentForUpdate,
   write,
   type ApiDeps,
 } from './deps.js';
@@ -74,9 +75,11 @@ export function segmentRoutes(deps: ApiDeps, schemas: SchemaRegistry): Route[] {
         const input = body as SegmentInput;
         const created = await write(deps, async (tx, changed) => {
           // Locked first, so that a concurrent create of the same key waits and then sees it.
-          const env =
-            (await tx.getEnvironmentForUpdate(params['projectKey']!, params['environmentKey']!)) ??
-            (await requireEnvironment(tx, params['projectKey']!, params['environmentKey']!));
+          const env = await requireEnvironmentForUpdate(
+            tx,
+            params['projectKey']!,
+            params['environmentKey']!,
+          );
           if ((await tx.getSegment(env.projectKey, env.key, input.key)) !== undefined) {
             throw new ApiError(
               'CONFLICT',

@@ -10,7 +10,7 @@ import {
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TokenRole } from '@vexil/store';
 import { ApiError } from './api-error.js';
-import { parseJsonBody, readBody } from './body.js';
+import { assertStorableText, parseJsonBody, readBody } from './body.js';
 import type { Logger } from '@vexil/protocol';
 import type { Actor, Route, Router } from './router.js';
 import type { SchemaRegistry } from './validation.js';
@@ -81,6 +81,8 @@ export function createApiHandler(options: ApiHandlerOptions) {
       span.updateName(`${route.method} ${route.path}`);
       span.setAttribute('http.route', route.path);
       const actor = await authorize(route, req);
+      for (const [name, value] of Object.entries(params))
+        assertStorableText(value, `the path parameter ${name}`);
       const query = readQuery(route, url.searchParams, schemas);
       const body = await readRequestBody(route, req, schemas);
       const reply = await route.handle({ req, params, query, body, actor, requestId });
@@ -142,6 +144,7 @@ function readQuery(
         `unknown query parameter "${name}"${allowed.length > 0 ? `; this route takes ${allowed.join(', ')}` : '; this route takes none'}`,
       );
     }
+    assertStorableText(value, `query.${name}`);
     query[name] = value;
   }
   for (const [name, schema] of Object.entries(known)) {
