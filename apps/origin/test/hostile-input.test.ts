@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startApiServer, type ApiServer } from './support/api-server.js';
+import { startApiServer, type ApiResponse, type ApiServer } from './support/api-server.js';
 import {
   boolFlag,
   expectError,
@@ -8,6 +8,7 @@ import {
   fingerprint,
   seedProject,
 } from './support/fixtures.js';
+import { storeKinds, type FreshStore } from './support/stores.js';
 
 // Inputs an attacker would send, each once found to answer 500 or to store something that could
 // no longer be edited: deep nesting at every entry point, a JSON Patch `move` into its own
@@ -130,6 +131,37 @@ describe('hostile input', () => {
     expectStatus(await api.call('POST', '/api/v1/delivery/insights', count({})), 204);
   });
 
+  test('edge insights of flags, variations or environments that do not exist are not stored', async () => {
+    const env = (await api.store.listEnvironments('p'))[0]!.id;
+    expectStatus(await api.call('POST', '/api/v1/projects/p/flags', boolFlag('counted')), 201);
+    const count = (environmentId: string, flagKey: string, variation: number | null) => ({
+      environmentId,
+      flagKey,
+      variation,
+      bucketStart: 120_000,
+      count: 1,
+    });
+    const res = await api.call('POST', '/api/v1/delivery/insights', {
+      counts: [
+        count(env, 'counted', 0),
+        count(env, 'counted', null),
+        count(env, 'counted', 2),
+        count(env, 'made-up-flag', 0),
+        count('made-up-environment', 'counted', 0),
+      ],
+    });
+    expectStatus(res, 204);
+    const stored = await api.store.listInsights({ environmentId: env, flagKey: 'counted' });
+    assert.deepEqual(
+      stored.map((c) => c.variation),
+      [null, 0],
+    );
+    assert.deepEqual(
+      await api.store.listInsights({ environmentId: env, flagKey: 'made-up-flag' }),
+      [],
+    );
+  });
+
   test('removing a flag from an environment where it is a prerequisite is refused', async () => {
     expectStatus(await api.call('POST', '/api/v1/projects/p/flags', boolFlag('base')), 201);
     const dependent = boolFlag('dependent', {
@@ -144,3 +176,96 @@ describe('hostile input', () => {
     assert.equal(await fingerprint(api), before);
   });
 });
+
+// Found by the property-based suite over every API route (apps/cli/test/hostile-api.test.ts),
+// each kept here as its minimal request, on every store: PostgreSQL refuses text and integers
+// that SQLite takes, and such a refusal used to surface as a 500.
+for (const kind of storeKinds) {
+  describe(`hostile input found by the property suite (${kind.name} store)`, async () => {
+    const skip = await kind.skip();
+    let fresh: FreshStore;
+    let api: ApiServer;
+    before(async () => {
+      if (skip !== undefined) return;
+      fresh = await kind.open();
+      api = await startApiServer(fresh.store);
+      await seedProject(api, 'p', ['prod']);
+      expectStatus(await api.call('POST', '/api/v1/projects/p/flags', boolFlag('f')), 201);
+      expectStatus(
+        await api.call('POST', '/api/v1/projects/p/environments/prod/segments', { key: 's' }),
+        201,
+      );
+      await seedProject(api, 'imp', ['prod']);
+    });
+    after(async () => {
+      if (skip !== undefined) return;
+      await api.close();
+      await fresh.cleanup();
+    });
+
+    test(
+      'NUL or a lone surrogate in a path, a query or a body is a 400 naming where',
+      { skip },
+      async () => {
+        const before = await fingerprint(api);
+        const attempts: [Promise<ApiResponse>, string][] = [
+          [api.call('GET', '/api/v1/projects/a%00b'), 'path parameter projectKey'],
+          [api.call('DELETE', '/api/v1/projects/p/flags/a%00b'), 'path parameter flagKey'],
+          [api.call('GET', '/api/v1/audit?project=%00'), 'query.project'],
+          [api.call('POST', '/api/v1/projects', '{"key":"q","name":"a\\u0000b"}'), 'name'],
+          [api.call('POST', '/api/v1/tokens', '{"name":"\\ud800","role":"reader"}'), 'name'],
+          [
+            api.call('PATCH', '/api/v1/projects/p/flags/f', [
+              { op: 'replace', path: '/description', value: 'x\udc00' },
+            ]),
+            '[0].value',
+          ],
+        ];
+        for (const [res, where] of attempts)
+          expectError(await res, 400, 'VALIDATION_FAILED', where, 'U+0000');
+        assert.equal(await fingerprint(api), before);
+      },
+    );
+
+    test(
+      'a whole number in a query beyond 15 digits is a 400, not a BIGINT overflow',
+      { skip },
+      async () => {
+        for (const path of [
+          '/api/v1/audit?from=99999999999999999999',
+          '/api/v1/audit?before=9223372036854775808',
+          '/api/v1/projects/p/flags/f/insights?env=prod&to=99999999999999999999',
+        ])
+          expectError(await api.call('GET', path), 400, 'VALIDATION_FAILED', 'at most 15 digits');
+        expectStatus(await api.call('GET', '/api/v1/audit?from=999999999999999'), 200);
+      },
+    );
+
+    test('a number beyond the double range is refused, not stored as null', { skip }, async () => {
+      const res = await api.call(
+        'POST',
+        '/api/v1/projects/p/flags',
+        '{"key":"huge","variations":[{"value":1e400},{"value":2}]}',
+      );
+      expectError(res, 400, 'VALIDATION_FAILED', 'variations[0].value', 'double');
+    });
+
+    test('import refuses a flag the editing routes could not take back', { skip }, async () => {
+      const before = await fingerprint(api, 'imp');
+      const empty = { key: 'empty', version: 1, variations: [], fallthrough: { variation: 0 } };
+      const res = await api.call('PUT', '/api/v1/projects/imp/environments/prod/data', {
+        flags: { empty },
+        segments: {},
+      });
+      expectError(res, 400, 'VALIDATION_FAILED', 'flags.empty.variations');
+      assert.equal(await fingerprint(api, 'imp'), before);
+    });
+
+    test('a PATCH cannot remove a field every segment has', { skip }, async () => {
+      const res = await api.call('PATCH', '/api/v1/projects/p/environments/prod/segments/s', [
+        { op: 'remove', path: '/salt' },
+      ]);
+      expectError(res, 400, 'VALIDATION_FAILED', 'salt');
+    });
+  });
+}

@@ -17,6 +17,7 @@ export type {
   FlagVariation,
   InsightCount,
   InsightQuery,
+  InsightRetentionBounds,
   NewAuditEntry,
   NewChange,
   ProjectRecord,

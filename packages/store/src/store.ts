@@ -11,6 +11,7 @@ import type {
   FlagRecord,
   InsightCount,
   InsightQuery,
+  InsightRetentionBounds,
   NewAuditEntry,
   NewChange,
   ProjectRecord,
@@ -137,6 +138,11 @@ export interface StoreTransaction extends StoreReader {
 
   /** Adds counts to their buckets (creating them as needed). */
   addInsights(counts: readonly InsightCount[]): Promise<void>;
+  /**
+   * Insight retention: buckets that start before `deleteBefore` are deleted, and minute buckets
+   * that start before `rollUpBefore` are summed into their hour's bucket.
+   */
+  compactInsights(bounds: InsightRetentionBounds): Promise<void>;
 
   /**
    * Records a change to an environment's SDK data: assigns the environment's next sequence

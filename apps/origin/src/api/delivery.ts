@@ -1,4 +1,5 @@
-import type { InsightCount } from '@vexil/store';
+import { MAX_INSIGHT_COUNT } from '@vexil/protocol';
+import type { InsightCount, StoreReader } from '@vexil/store';
 import { notFound } from '../http/api-error.js';
 import type { Route } from '../http/router.js';
 import { read, write, type ApiDeps } from './deps.js';
@@ -59,7 +60,7 @@ export function deliveryRoutes(deps: ApiDeps): Route[] {
                     maximum: 10_000_000_000_000,
                     multipleOf: 60000,
                   },
-                  count: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
+                  count: { type: 'integer', minimum: 1, maximum: MAX_INSIGHT_COUNT },
                 },
               },
             },
@@ -69,12 +70,37 @@ export function deliveryRoutes(deps: ApiDeps): Route[] {
       responses: { 204: { description: 'recorded' } },
       handle: async ({ body }) => {
         const { counts } = body as { counts: InsightCount[] };
-        const known = new Set((await read(() => deps.store.listEnvironments())).map((e) => e.id));
-        // Counts for environments deleted meanwhile are dropped, not an error: they are statistics.
-        const kept = counts.filter((c) => known.has(c.environmentId));
+        const kept = await read(() => knownCounts(deps.store, counts));
         if (kept.length > 0) await write(deps, (tx) => tx.addInsights(kept));
         return { status: 204 };
       },
     },
   ];
+}
+
+/**
+ * The counts of flags and variations that exist. Edges check this against their own state
+ * already; the origin checks again because an edge token is a credential like any other, and
+ * so an environment's insight rows per minute stay bounded by its flags' variations, whoever
+ * reports. Counts for what was deleted meanwhile are dropped, not an error: they are statistics.
+ */
+async function knownCounts(
+  store: StoreReader,
+  counts: readonly InsightCount[],
+): Promise<InsightCount[]> {
+  const projects = new Map<string, string | undefined>();
+  const variations = new Map<string, number>();
+  const kept: InsightCount[] = [];
+  for (const c of counts) {
+    if (!projects.has(c.environmentId))
+      projects.set(c.environmentId, (await store.getEnvironmentById(c.environmentId))?.projectKey);
+    const projectKey = projects.get(c.environmentId);
+    if (projectKey === undefined) continue;
+    const flagId = `${projectKey}\n${c.flagKey}`;
+    if (!variations.has(flagId))
+      variations.set(flagId, (await store.getFlag(projectKey, c.flagKey))?.variations.length ?? 0);
+    const n = variations.get(flagId)!;
+    if (n > 0 && (c.variation === null || c.variation < n)) kept.push(c);
+  }
+  return kept;
 }

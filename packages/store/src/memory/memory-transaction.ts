@@ -8,6 +8,7 @@ import { jsonCopy } from '../internal/json-copy.js';
 import type { EdgeReport } from '@vexil/protocol';
 import type {
   InsightCount,
+  InsightRetentionBounds,
   ChangeRecord,
   DirectorySubject,
   EnvironmentRecord,
@@ -31,6 +32,8 @@ import {
   type TableName,
   type Tables,
 } from './memory-tables.js';
+
+const HOUR_MS = 3_600_000;
 
 /** Writes into a draft; the store swaps the draft in on commit. Writers are already serialized. */
 export class MemoryTransaction extends MemoryReader implements StoreTransaction {
@@ -179,6 +182,24 @@ export class MemoryTransaction extends MemoryReader implements StoreTransaction 
     for (const c of counts) {
       const id = insightId(c.environmentId, c.flagKey, c.bucketStart, c.variation);
       insights.set(id, { ...c, count: (insights.get(id)?.count ?? 0) + c.count });
+    }
+  }
+
+  async compactInsights({ rollUpBefore, deleteBefore }: InsightRetentionBounds): Promise<void> {
+    const insights = this.write('insights');
+    for (const [id, c] of [...insights]) {
+      if (c.bucketStart < deleteBefore) {
+        insights.delete(id);
+      } else if (c.bucketStart < rollUpBefore && c.bucketStart % HOUR_MS !== 0) {
+        insights.delete(id);
+        const hour = c.bucketStart - (c.bucketStart % HOUR_MS);
+        const into = insightId(c.environmentId, c.flagKey, hour, c.variation);
+        insights.set(into, {
+          ...c,
+          bucketStart: hour,
+          count: (insights.get(into)?.count ?? 0) + c.count,
+        });
+      }
     }
   }
 

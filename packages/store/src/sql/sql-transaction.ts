@@ -2,6 +2,7 @@ import { environmentKeyTaken, notFound, versionConflict } from '../internal/erro
 import type { EdgeReport } from '@vexil/protocol';
 import type {
   InsightCount,
+  InsightRetentionBounds,
   ChangeRecord,
   EnvironmentRecord,
   FilterRecord,
@@ -16,7 +17,7 @@ import type { StoreTransaction } from '../store.js';
 import { insertDirectoryMark, markEnvironments } from './directory-marks-sql.js';
 import { ENVIRONMENT_COLUMNS, environmentParams, segmentFromRow, toJson } from './rows.js';
 import type { SqlExecutor, SqlLocks } from './sql-executor.js';
-import { addInsights } from './insights-sql.js';
+import { addInsights, compactInsights } from './insights-sql.js';
 import { SqlReader } from './sql-reader.js';
 
 /**
@@ -108,11 +109,12 @@ export class SqlTransaction extends SqlReader implements StoreTransaction {
     if (clash.length > 0) throw environmentKeyTaken(projectKey, key);
     const columns = ENVIRONMENT_COLUMNS.replace(', seq', '');
     await this.exec.query(
-      `INSERT INTO environments (${columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      `INSERT INTO environments (${columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (id) DO UPDATE SET project_key = excluded.project_key, key = excluded.key,
          name = excluded.name, sdk_key = excluded.sdk_key, mobile_key = excluded.mobile_key,
          expiring_sdk_key = excluded.expiring_sdk_key,
-         expiring_mobile_key = excluded.expiring_mobile_key, created_at = excluded.created_at`,
+         expiring_mobile_key = excluded.expiring_mobile_key, secure_mode = excluded.secure_mode,
+         created_at = excluded.created_at`,
       environmentParams(environment),
     );
     await insertDirectoryMark(this.exec, { kind: 'environment', id });
@@ -222,6 +224,10 @@ export class SqlTransaction extends SqlReader implements StoreTransaction {
 
   addInsights(counts: readonly InsightCount[]): Promise<void> {
     return addInsights(this.exec, counts);
+  }
+
+  compactInsights(bounds: InsightRetentionBounds): Promise<void> {
+    return compactInsights(this.exec, bounds);
   }
 
   async putEdgeReport(report: EdgeReport): Promise<void> {

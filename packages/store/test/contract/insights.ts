@@ -44,4 +44,42 @@ export function insightsContract(ctx: StoreContext): void {
     await store.transaction((tx) => tx.deleteEnvironment(env.projectKey, env.key));
     assert.deepEqual(await store.listInsights({ environmentId: env.id, flagKey: 'f' }), []);
   });
+
+  test('compactInsights deletes old buckets and sums old minute buckets into their hour', async () => {
+    const { store } = ctx;
+    const env = await seed(store);
+    const HOUR = 3_600_000;
+    const count = (variation: number | null, bucketStart: number, n: number) => ({
+      environmentId: env.id,
+      flagKey: 'f',
+      variation,
+      bucketStart,
+      count: n,
+    });
+    await store.transaction((tx) =>
+      tx.addInsights([
+        count(0, 0, 1), // before deleteBefore: gone
+        count(0, 10 * HOUR, 2), // an hour bucket already: kept
+        count(0, 10 * HOUR + 60_000, 3), // minute buckets of hour 10: summed into it
+        count(0, 10 * HOUR + 59 * 60_000, 4),
+        count(null, 10 * HOUR + 120_000, 5),
+        count(1, 11 * HOUR + 60_000, 6), // alone in hour 11: moved to its start
+        count(0, 20 * HOUR + 60_000, 7), // after rollUpBefore: kept as it is
+      ]),
+    );
+    await store.transaction((tx) =>
+      tx.compactInsights({ deleteBefore: HOUR, rollUpBefore: 20 * HOUR }),
+    );
+    assert.deepEqual(await store.listInsights({ environmentId: env.id, flagKey: 'f' }), [
+      count(null, 10 * HOUR, 5),
+      count(0, 10 * HOUR, 9),
+      count(1, 11 * HOUR, 6),
+      count(0, 20 * HOUR + 60_000, 7),
+    ]);
+    // Compacting again changes nothing.
+    await store.transaction((tx) =>
+      tx.compactInsights({ deleteBefore: HOUR, rollUpBefore: 20 * HOUR }),
+    );
+    assert.equal((await store.listInsights({ environmentId: env.id, flagKey: 'f' })).length, 4);
+  });
 }
