@@ -20,6 +20,17 @@ import { deployVexil, type EdgeStart, type VexilDeployment } from './vexil-targe
 const RESULTS = fileURLToPath(new URL('../../../results/', import.meta.url));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+/**
+ * `--rate-limits`: every stream connect and failed authentication goes through its token
+ * bucket (one address: the generator's 127.0.0.1), at a rate no run reaches.
+ */
+const UNREACHED_RATE_LIMITS = [
+  '--rate-limit-sdk',
+  '10000000/10000000',
+  '--rate-limit-auth-failures',
+  '10000000/10000000',
+];
+
 export const edgeCap = (streams: number) => Math.ceil(streams * 1.1);
 
 async function fanoutSizes(
@@ -90,7 +101,9 @@ async function main(): Promise<void> {
   const edge = {
     ...(options.edgeWorkers === undefined ? {} : { workers: options.edgeWorkers }),
     ...(cpuProfDir === undefined ? {} : { cpuProfDir }),
+    ...(options.rateLimits ? { extraArgs: UNREACHED_RATE_LIMITS } : {}),
   };
+  if (options.rateLimits) log(`edge rate limits on: ${UNREACHED_RATE_LIMITS.join(' ')}`);
   const environments = options.parts.includes('sustained') ? options.sustainedEnvironments : 1;
   const vexil = await deployVexil({
     environments,

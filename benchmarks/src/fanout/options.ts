@@ -20,6 +20,8 @@ export interface FanoutOptions {
   readonly sustainedRate: number;
   readonly sustainedSeconds: number;
   readonly cpuProf: boolean;
+  /** The edge's SDK and failed-authentication limits on, too high to refuse anything. */
+  readonly rateLimits: boolean;
   readonly nats: string | undefined;
   readonly verbose: boolean;
   readonly record: boolean;
@@ -37,6 +39,8 @@ export const USAGE = `npm run bench:fanout -w @vexil/benchmarks -- [options]
   --storm-timeout 120          seconds to wait for every stream to re-sync
   --sustained-streams 20000  --sustained-envs 10  --sustained-rate 50  --sustained-seconds 60
   --cpu-prof                   write node --cpu-prof profiles of the edge to benchmarks/results/
+  --rate-limits                the edge's per-address limits on, set too high to refuse anything,
+                               so that their cost per connect is in the figures (default off)
   --nats nats://host:port      use this NATS (default: a private nats-server, else 127.0.0.1:4222)
   --verbose                    show the servers' warnings
   --record                     write the figures the fleet model reads (packages/capacity/measured/fanout.json)`;
@@ -67,6 +71,7 @@ export function readOptions(argv: readonly string[]): FanoutOptions | undefined 
       'sustained-rate': { type: 'string' },
       'sustained-seconds': { type: 'string' },
       'cpu-prof': { type: 'boolean' },
+      'rate-limits': { type: 'boolean' },
       nats: { type: 'string' },
       verbose: { type: 'boolean' },
       record: { type: 'boolean' },
@@ -103,6 +108,7 @@ export function readOptions(argv: readonly string[]): FanoutOptions | undefined 
     sustainedRate: int(values['sustained-rate'], 50, 1, 500, 'sustained-rate'),
     sustainedSeconds: int(values['sustained-seconds'], 60, 1, 600, 'sustained-seconds'),
     cpuProf: values['cpu-prof'] === true,
+    rateLimits: values['rate-limits'] === true,
     nats: values.nats,
     verbose: values.verbose === true,
     record: values.record === true,
