@@ -113,6 +113,25 @@ describe('rate limits on the edge', () => {
     assert.equal(await l.count({ limit: 'sdk_address', endpoint: 'events' }), 1);
   });
 
+  test('a browser can read a 429: client-side routes carry their CORS headers on it', async () => {
+    const l = await limitedEdge({ ...OFF, sdkAddress: { perSecond: 1, burst: 1 } });
+    const origin = 'Origin: https://app.example';
+    const context = b64({ kind: 'user', key: 'u1' });
+    const evalx = `/sdk/evalx/${l.env.id}/contexts/${context}`;
+    assert.match(await rawGet(l.edge.url, evalx, origin), /^HTTP\/1\.1 200 OK\r\n/);
+    const refused = await rawGet(l.edge.url, evalx, origin);
+    assert.match(refused, /^HTTP\/1\.1 429 /);
+    assert.match(refused, /\r\naccess-control-allow-origin: https:\/\/app\.example\r\n/i);
+    // The client-side stream, refused on the lean path.
+    const stream = await rawGet(l.edge.url, `/eval/${l.env.id}/${context}`, origin);
+    assert.match(stream, /^HTTP\/1\.1 429 /);
+    assert.match(stream, /\r\naccess-control-allow-origin: https:\/\/app\.example\r\n/i);
+    // Server-side routes have no CORS headers to add.
+    const poll = await rawGet(l.edge.url, '/sdk/latest-all', `Authorization: ${l.env.sdkKey}`);
+    assert.match(poll, /^HTTP\/1\.1 429 /);
+    assert.doesNotMatch(poll, /access-control-allow-origin/i);
+  });
+
   test('a stream connect on the lean path past the limit: 429 from the front door, then the stream', async () => {
     const l = await limitedEdge({ ...OFF, sdkAddress: { perSecond: 1, burst: 1 } });
     const auth = `Authorization: ${l.env.sdkKey}`;

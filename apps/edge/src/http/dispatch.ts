@@ -41,7 +41,7 @@ export function createDispatch(router: EdgeRouter, logger: Logger, limiter?: Rat
             endpointOf(url.pathname, !('handle' in route)),
           );
     if (admission?.refusal !== undefined) {
-      sendError(res, admission.refusal);
+      sendError(res, admission.refusal, route.answerHeaders?.(req));
       return true;
     }
     if ('handle' in route) {
@@ -105,7 +105,7 @@ export function createStreamClaim(
     const { route, params } = match;
     const admission = limiter?.admission(socket, head.headers, endpointOf(url.pathname, true));
     if (admission?.refusal !== undefined) {
-      answerAndClose(socket, admission.refusal, now());
+      answerAndClose(socket, admission.refusal, now(), route.answerHeaders?.(head));
       return true;
     }
     const request: StreamRequest = {

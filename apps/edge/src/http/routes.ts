@@ -45,16 +45,22 @@ export function requestUrl(target: string): URL | undefined {
 
 export type EdgeRoute = HttpRoute | StreamRoute;
 
-export interface HttpRoute {
+interface RouteBase {
   readonly method: EdgeMethod;
   /** Template such as `/sdk/evalx/{envId}/contexts/{context}`; literal segments win over parameters. */
   readonly path: string;
+  /**
+   * Headers every answer to the route carries, refusals before its handler runs included (a
+   * rate limit's 429): CORS, without which a browser cannot read the answer.
+   */
+  readonly answerHeaders?: (request: WithHeaders) => Record<string, string>;
+}
+
+export interface HttpRoute extends RouteBase {
   readonly handle: (request: EdgeRequest) => void | Promise<void>;
 }
 
-export interface StreamRoute {
-  readonly method: EdgeMethod;
-  readonly path: string;
+export interface StreamRoute extends RouteBase {
   readonly stream: (request: StreamRequest) => Promise<void>;
 }
 

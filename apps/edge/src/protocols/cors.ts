@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { EdgeMethod, EdgeRoute, HttpRoute, StreamRoute } from '../http/routes.js';
+import type { EdgeMethod, EdgeRoute, HttpRoute, StreamRoute, WithHeaders } from '../http/routes.js';
 import { header } from '../http/respond.js';
 
 // CORS for the client-side-ID routes, which browsers call from any origin (docs/protocol.md
@@ -47,21 +47,24 @@ export function withCors(
   handlers: Partial<Record<Exclude<EdgeMethod, 'OPTIONS'>, CorsHandler>>,
 ): EdgeRoute[] {
   const methods = [...Object.keys(handlers), 'OPTIONS'].join(',');
+  const answerHeaders = (request: WithHeaders) => corsHeaders(header(request, 'origin'), methods);
   const routes: EdgeRoute[] = Object.entries(handlers).map(([method, handler]): EdgeRoute =>
     typeof handler === 'function'
       ? {
           method: method as EdgeMethod,
           path,
+          answerHeaders,
           handle: (request) => {
-            setHeaders(request.res, corsHeaders(header(request.req, 'origin'), methods));
+            setHeaders(request.res, answerHeaders(request.req));
             return handler(request);
           },
         }
       : {
           method: method as EdgeMethod,
           path,
+          answerHeaders,
           stream: (request) => {
-            Object.assign(request.answerHeaders, corsHeaders(header(request, 'origin'), methods));
+            Object.assign(request.answerHeaders, answerHeaders(request));
             return handler.stream(request);
           },
         },
