@@ -1,5 +1,6 @@
 import { MAX_INSIGHT_COUNT } from '@vexil/protocol';
-import type { InsightCount, StoreReader } from '@vexil/store';
+import type { InsightCount } from '@vexil/store';
+import { InsightCheck } from './insight-check.js';
 import { notFound } from '../http/api-error.js';
 import type { Route } from '../http/router.js';
 import { read, write, type ApiDeps } from './deps.js';
@@ -11,6 +12,7 @@ import { read, write, type ApiDeps } from './deps.js';
 const base = '/api/v1/delivery';
 
 export function deliveryRoutes(deps: ApiDeps): Route[] {
+  const insightCheck = new InsightCheck(deps.store, deps.now);
   return [
     {
       method: 'GET',
@@ -70,37 +72,10 @@ export function deliveryRoutes(deps: ApiDeps): Route[] {
       responses: { 204: { description: 'recorded' } },
       handle: async ({ body }) => {
         const { counts } = body as { counts: InsightCount[] };
-        const kept = await read(() => knownCounts(deps.store, counts));
+        const kept = await read(() => insightCheck.known(counts));
         if (kept.length > 0) await write(deps, (tx) => tx.addInsights(kept));
         return { status: 204 };
       },
     },
   ];
-}
-
-/**
- * The counts of flags and variations that exist. Edges check this against their own state
- * already; the origin checks again because an edge token is a credential like any other, and
- * so an environment's insight rows per minute stay bounded by its flags' variations, whoever
- * reports. Counts for what was deleted meanwhile are dropped, not an error: they are statistics.
- */
-async function knownCounts(
-  store: StoreReader,
-  counts: readonly InsightCount[],
-): Promise<InsightCount[]> {
-  const projects = new Map<string, string | undefined>();
-  const variations = new Map<string, number>();
-  const kept: InsightCount[] = [];
-  for (const c of counts) {
-    if (!projects.has(c.environmentId))
-      projects.set(c.environmentId, (await store.getEnvironmentById(c.environmentId))?.projectKey);
-    const projectKey = projects.get(c.environmentId);
-    if (projectKey === undefined) continue;
-    const flagId = `${projectKey}\n${c.flagKey}`;
-    if (!variations.has(flagId))
-      variations.set(flagId, (await store.getFlag(projectKey, c.flagKey))?.variations.length ?? 0);
-    const n = variations.get(flagId)!;
-    if (n > 0 && (c.variation === null || c.variation < n)) kept.push(c);
-  }
-  return kept;
 }
