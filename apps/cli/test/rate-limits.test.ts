@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { after, afterEach, describe, test } from 'node:test';
 import { Registry } from 'prom-client';
-import {
-  attachFrontDoor,
-  defaultRequestLimits,
-  EDGE_METRICS,
-  RateLimiter,
-  type RateLimitOptions,
-} from '@vexil/edge';
-import { createOrigin, ensureAdminToken, silentLogger } from '@vexil/origin';
+import { EDGE_METRICS, RateLimiter, type RateLimitOptions } from '@vexil/edge';
 import { openMemoryStore } from '@vexil/store';
 import { sample, serviceSkip, services, until } from '@vexil/testkit';
-import { apiHandler } from '../src/start/api-handler.js';
-import { startDelivery } from '../src/start/delivery.js';
 import { healthHandler } from '../src/start/health.js';
-import { createDispatch } from '../src/start/http-dispatch.js';
 import { metricsHandler } from '../src/start/metrics-handler.js';
 import { rateLimitGuard } from '../src/start/rate-limit-guard.js';
 import { killServer, startServer, stopServer, tempDir } from './support/cli-process.js';
+import { FULL_STACK_ADMIN, startFullStack } from './support/full-stack.js';
 import { startRole } from './support/role-process.js';
 
 // The rate limits of a port (apps/edge's rate-limiter.ts) as the CLI wires them: the guard in
@@ -29,7 +18,7 @@ import { startRole } from './support/role-process.js';
 // first (real sockets, the real origin and edge), then the wiring of `vexil start` and
 // `vexil origin` as real processes, configured by environment variable and flag.
 
-const ADMIN = 'vxl_rate-limits-admin-token';
+const ADMIN = FULL_STACK_ADMIN;
 const METRICS_TOKEN = 'rate-limits-metrics-token';
 const LIMITED = EDGE_METRICS.rateLimited.name;
 const OFF = { authFailures: 'off', apiToken: 'off', apiAddress: 'off', sdkAddress: 'off' } as const;
@@ -55,51 +44,21 @@ async function limitedStack(options: Partial<RateLimitOptions>): Promise<Stack> 
   let t = 1_000_000;
   const metrics = new Registry();
   const limiter = new RateLimiter(options, () => t, metrics);
-  const store = await openMemoryStore();
-  const server = createServer();
-  const delivery = await startDelivery(
-    store,
-    server,
-    silentLogger,
-    'test',
-    1_000,
-    metrics,
+  const { url, close } = await startFullStack(await openMemoryStore(), {
     limiter,
-  );
-  const origin = createOrigin({
-    store,
-    logger: silentLogger,
-    onCommit: (ids) => delivery.publisher.kick(ids),
-    onDirectoryChange: () => delivery.publisher.directoryChanged(),
+    metrics,
+    handlers: [
+      { name: 'health', handle: healthHandler(() => ({ ready: true, body: {} })) },
+      { name: 'rate-limits', handle: rateLimitGuard(limiter) },
+      {
+        name: 'metrics',
+        handle: metricsHandler(() => metrics.metrics(), {
+          token: METRICS_TOKEN,
+          host: '127.0.0.1',
+        }),
+      },
+    ],
   });
-  await ensureAdminToken(store, ADMIN, 'admin');
-  const dispatch = createDispatch(silentLogger, [
-    { name: 'health', handle: healthHandler(() => ({ ready: true, body: {} })) },
-    { name: 'rate-limits', handle: rateLimitGuard(limiter) },
-    {
-      name: 'metrics',
-      handle: metricsHandler(() => metrics.metrics(), { token: METRICS_TOKEN, host: '127.0.0.1' }),
-    },
-    { name: 'api', handle: apiHandler(() => origin) },
-  ]);
-  dispatch.mount('edge', (req, res) => delivery.edge.handle(req, res));
-  server.on('request', dispatch.listener);
-  const door = attachFrontDoor(server, {
-    limits: defaultRequestLimits,
-    maxConnections: 1_000,
-    now: Date.now,
-  });
-  door.setClaim(delivery.edge.claimStream);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const close = async () => {
-    door.close();
-    server.closeAllConnections();
-    server.close();
-    await delivery.stop(0);
-    await store.close();
-  };
   try {
     // The setup's requests are no part of the test: each finds its buckets full.
     const admin = async (method: string, path: string, body: unknown) => {

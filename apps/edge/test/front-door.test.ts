@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
-import { attachFrontDoor, type FrontDoor } from '@vexil/edge';
+import { attachFrontDoor, type FrontDoor, type FrontDoorOptions } from '@vexil/edge';
 import { defaultRequestLimits } from '../src/http/request-reader.js';
 import { responseHead } from '../src/http/response-head.js';
 import { sseHeaders } from '../src/protocols/sse.js';
@@ -55,6 +55,23 @@ const firstEvent = (text: string) => {
   const head = text.indexOf('\r\n\r\n');
   return head >= 0 && text.indexOf('\n\n', head + 4) >= 0;
 };
+
+/** `server` with a front door, listening on a free loopback port. */
+async function listenBehindDoor(
+  server: Server,
+  options: FrontDoorOptions,
+): Promise<{ door: FrontDoor; port: number }> {
+  const door = attachFrontDoor(server, options);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { door, port: (server.address() as AddressInfo).port };
+}
+
+function closeBehindDoor(server: Server, door: FrontDoor): void {
+  door.close();
+  server.closeAllConnections();
+  server.close();
+}
 
 const withoutDate = (text: string) => text.replace(/\r\nDate: [^\r]+/, '\r\nDate: -');
 
@@ -218,21 +235,14 @@ describe('front door limits', () => {
 
   before(async () => {
     server = createServer((_req, res) => res.end('ok'));
-    door = attachFrontDoor(server, {
+    ({ door, port } = await listenBehindDoor(server, {
       limits: { ...defaultRequestLimits, headTimeoutMs: 5_000 },
       maxConnections: 3,
       now: () => clock,
       onRefused: (reason) => refused.push(reason),
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    port = (server.address() as AddressInfo).port;
+    }));
   });
-  after(() => {
-    door.close();
-    server.closeAllConnections();
-    server.close();
-  });
+  after(() => closeBehindDoor(server, door));
 
   test('a head not complete in time gets 408, then the connection closes', async () => {
     const pending = exchange(port, 'GET /all HTTP/1.1\r\nHost: edge\r\n');
@@ -290,21 +300,14 @@ describe('connection time limits after the head', () => {
       req.on('end', () => res.end('ok'));
     });
     // node:http ignores a request timeout shorter than its head timeout.
-    door = attachFrontDoor(server, {
+    ({ door, port } = await listenBehindDoor(server, {
       limits: { ...defaultRequestLimits, headTimeoutMs: 200 },
       timeouts: { requestMs: 400, keepAliveMs: 200 },
       maxConnections: 10,
       now: Date.now,
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    port = (server.address() as AddressInfo).port;
+    }));
   });
-  after(() => {
-    door.close();
-    server.closeAllConnections();
-    server.close();
-  });
+  after(() => closeBehindDoor(server, door));
 
   test('a body that does not arrive in time gets 408 and the connection is closed', async () => {
     const { text, socket } = await exchange(

@@ -1,9 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
+import { REDIS_SERVER_BINARY } from '@vexil/testkit';
 import { createInProcessBus, type ChangeBus } from '@vexil/bus';
 import {
   busUpstream,
@@ -131,20 +132,12 @@ export async function deleteKeys(redis: Redis, base: string): Promise<void> {
   if (keys.length > 0) await redis.del(...keys);
 }
 
-export { freePort } from '@vexil/testkit';
-
-/** Like testkit's serviceSkip, for tests that run a redis-server of their own. */
-export function redisServerSkip(): string | undefined {
-  if (spawnSync('redis-server', ['--version']).error === undefined) return undefined;
-  const message = 'redis-server is not installed (apt-get install redis-server)';
-  if (process.env['CI'] === 'true') throw new Error(`${message}; under CI=true this is a failure`);
-  return `skipped: ${message}`;
-}
+export { freePort, redisServerSkip } from '@vexil/testkit';
 
 /** A throwaway redis-server that keeps nothing on disk; stop it with `stopRedis`. */
 export async function startRedis(port: number): Promise<ChildProcess> {
   const child = spawn(
-    'redis-server',
+    REDIS_SERVER_BINARY,
     ['--port', String(port), '--save', '', '--appendonly', 'no'],
     {
       stdio: ['ignore', 'pipe', 'inherit'],

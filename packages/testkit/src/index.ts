@@ -25,7 +25,12 @@ export {
   postgresServerSkip,
   type PostgresServerOptions,
 } from './processes/postgres-server.js';
-export { redisServerSkip, TlsRedisServer, type TlsRedisOptions } from './processes/redis-server.js';
+export {
+  REDIS_SERVER_BINARY,
+  redisServerSkip,
+  TlsRedisServer,
+  type TlsRedisOptions,
+} from './processes/redis-server.js';
 export { until } from './until.js';
 export { cutOffRequest } from './cut-off-request.js';
 export { accepts, freePort } from './ports.js';

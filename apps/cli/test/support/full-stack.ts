@@ -1,13 +1,14 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { attachFrontDoor, defaultRequestLimits } from '@vexil/edge';
+import { attachFrontDoor, defaultRequestLimits, type RateLimiter } from '@vexil/edge';
 import { createOrigin, ensureAdminToken } from '@vexil/origin';
 import type { Logger } from '@vexil/protocol';
 import type { Store } from '@vexil/store';
+import type { Registry } from 'prom-client';
 import { apiHandler } from '../../src/start/api-handler.js';
 import { startDelivery } from '../../src/start/delivery.js';
-import { createDispatch } from '../../src/start/http-dispatch.js';
+import { createDispatch, type RequestHandler } from '../../src/start/http-dispatch.js';
 
 // `vexil start`'s roles on one port over a store the test chooses (SQLite or PostgreSQL): the
 // REST API and the edge behind the front door, fed by the outbox publisher and an in-process
@@ -23,7 +24,18 @@ export interface FullStack {
   close(): Promise<void>;
 }
 
-export async function startFullStack(store: Store): Promise<FullStack> {
+export interface FullStackOptions {
+  /** The port's rate limits, shared by the edge and `handlers` (none: nothing is limited). */
+  readonly limiter?: RateLimiter;
+  readonly metrics?: Registry;
+  /** Handlers tried before the API, as start-server.ts puts health, limits and metrics there. */
+  readonly handlers?: readonly { name: string; handle: RequestHandler }[];
+}
+
+export async function startFullStack(
+  store: Store,
+  options: FullStackOptions = {},
+): Promise<FullStack> {
   const errors: FullStack['errors'] = [];
   const logger: Logger = {
     debug: () => undefined,
@@ -32,7 +44,15 @@ export async function startFullStack(store: Store): Promise<FullStack> {
     error: (obj, msg) => void errors.push({ obj, msg }),
   };
   const server = createServer();
-  const delivery = await startDelivery(store, server, logger, 'test', 10_000);
+  const delivery = await startDelivery(
+    store,
+    server,
+    logger,
+    'test',
+    10_000,
+    options.metrics,
+    options.limiter,
+  );
   const origin = createOrigin({
     store,
     logger,
@@ -40,7 +60,10 @@ export async function startFullStack(store: Store): Promise<FullStack> {
     onDirectoryChange: () => delivery.publisher.directoryChanged(),
   });
   await ensureAdminToken(store, FULL_STACK_ADMIN, 'full-stack admin');
-  const dispatch = createDispatch(logger, [{ name: 'api', handle: apiHandler(() => origin) }]);
+  const dispatch = createDispatch(logger, [
+    ...(options.handlers ?? []),
+    { name: 'api', handle: apiHandler(() => origin) },
+  ]);
   dispatch.mount('edge', (req, res) => delivery.edge.handle(req, res));
   server.on('request', dispatch.listener);
   const door = attachFrontDoor(server, {

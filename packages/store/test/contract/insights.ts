@@ -3,17 +3,21 @@ import { test } from 'node:test';
 import type { StoreContext } from './harness.js';
 import { seed } from './helpers.js';
 
+/** A count of flag `f` in the environment, for one variation and bucket. */
+const countOf =
+  (environmentId: string) => (variation: number | null, bucketStart: number, n: number) => ({
+    environmentId,
+    flagKey: 'f',
+    variation,
+    bucketStart,
+    count: n,
+  });
+
 export function insightsContract(ctx: StoreContext): void {
   test('addInsights sums counts per bucket and variation; listInsights filters by time', async () => {
     const { store } = ctx;
     const env = await seed(store);
-    const count = (variation: number | null, bucketStart: number, n: number) => ({
-      environmentId: env.id,
-      flagKey: 'f',
-      variation,
-      bucketStart,
-      count: n,
-    });
+    const count = countOf(env.id);
     await store.transaction((tx) =>
       tx.addInsights([count(0, 60_000, 3), count(1, 60_000, 2), count(null, 60_000, 1)]),
     );
@@ -49,13 +53,7 @@ export function insightsContract(ctx: StoreContext): void {
     const { store } = ctx;
     const env = await seed(store);
     const HOUR = 3_600_000;
-    const count = (variation: number | null, bucketStart: number, n: number) => ({
-      environmentId: env.id,
-      flagKey: 'f',
-      variation,
-      bucketStart,
-      count: n,
-    });
+    const count = countOf(env.id);
     await store.transaction((tx) =>
       tx.addInsights([
         count(0, 0, 1), // before deleteBefore: gone
