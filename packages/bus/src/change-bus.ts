@@ -44,6 +44,12 @@ export interface ChangeBus {
    */
   subscribe(options: SubscribeOptions, onChange: (change: Change) => void): Subscription;
   /**
+   * Calls `onChange` for every environment's changes published from the moment `ready`
+   * resolves, each environment's in seq order (a CDN purger's view of the whole deployment). No
+   * replay; a subscriber that also needs what came before reads it elsewhere.
+   */
+  watchChanges(onChange: (change: Change) => void): Subscription;
+  /**
    * Calls `onRecord` for every directory put and delete from the moment `ready` resolves, in
    * revision order (not the entries already there: look those up when needed).
    */

@@ -22,6 +22,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): ChangeBus
   const topics = new Map<string, Topic>();
   const directory = new Map<string, DirectoryRecord>();
   const directoryListeners = new Set<(record: DirectoryRecord) => void>();
+  const changeWatchers = new Set<(change: Change) => void>();
   let revision = 0;
   let closed = false;
 
@@ -61,6 +62,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): ChangeBus
       t.history.push(change);
       if (t.history.length > retain) t.history.splice(0, t.history.length - retain);
       for (const listener of t.listeners) deliver(listener, change);
+      for (const watcher of changeWatchers) deliver(watcher, change);
     },
     async lastPublishedSeq(environmentId) {
       return topics.get(environmentId)?.last ?? 0;
@@ -95,6 +97,11 @@ export function createInProcessBus(options: InProcessBusOptions = {}): ChangeBus
         },
       };
     },
+    watchChanges(onChange): Subscription {
+      const watcher = (change: Change) => onChange(change);
+      changeWatchers.add(watcher);
+      return { ready: Promise.resolve(), close: () => changeWatchers.delete(watcher) };
+    },
     watchDirectory(onRecord): Subscription {
       const listener = (record: DirectoryRecord) => onRecord(structuredClone(record));
       directoryListeners.add(listener);
@@ -107,6 +114,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): ChangeBus
       closed = true;
       for (const t of topics.values()) t.listeners.clear();
       directoryListeners.clear();
+      changeWatchers.clear();
     },
   };
 }

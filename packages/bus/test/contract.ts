@@ -167,6 +167,38 @@ export function runBusContract(name: string, factory: BusFactory) {
       assert.deepEqual(received, []);
     });
 
+    test("a watch of all changes hears every environment's later changes, each in seq order", async () => {
+      const a = envId();
+      const b = envId();
+      await bus.publish(change(a, 1));
+      const seen: Change[] = [];
+      const watch = bus.watchChanges((c) => {
+        if (c.environmentId === a || c.environmentId === b) seen.push(c);
+      });
+      await watch.ready;
+      await bus.publish(change(a, 2));
+      await bus.publish(change(b, 1));
+      await bus.publish(change(a, 3));
+      await bus.publish(change(a, 3)); // a duplicate: dropped by the bus
+      await until('three changes', () => seen.length >= 3);
+      const after = collect(1);
+      const probe = bus.subscribe({ environmentId: b, afterSeq: 1 }, after.onChange);
+      await bus.publish(change(b, 2));
+      await after.wait();
+      probe.close();
+      await until('the fourth change', () => seen.length >= 4);
+      watch.close();
+      await bus.publish(change(b, 3));
+      const probeAgain = collect(1);
+      const last = bus.subscribe({ environmentId: b, afterSeq: 2 }, probeAgain.onChange);
+      await probeAgain.wait();
+      last.close();
+      assert.deepEqual(
+        seen.map((c) => `${c.environmentId === a ? 'a' : 'b'}${c.seq}`),
+        ['a2', 'b1', 'a3', 'b2'],
+      );
+    });
+
     test('keeps one directory entry per key, with increasing revisions', async () => {
       const id = envId();
       const key = credentialEntryKey(hashOf(id));

@@ -20,6 +20,7 @@ export function countBusErrors(bus: ChangeBus, count: () => void): ChangeBus {
     getDirectoryEntry: (key) => counted(bus.getDirectoryEntry(key)),
     lastPublishedSeq: (environmentId) => counted(bus.lastPublishedSeq(environmentId)),
     subscribe: (options, onChange) => bus.subscribe(options, onChange),
+    watchChanges: (onChange) => bus.watchChanges(onChange),
     watchDirectory: (onRecord) => bus.watchDirectory(onRecord),
     close: () => bus.close(),
   };

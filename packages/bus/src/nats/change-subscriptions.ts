@@ -38,6 +38,8 @@ interface Subscriber {
 
 export interface ChangeSubscriptions {
   subscribe(options: SubscribeOptions, onChange: (change: Change) => void): Subscription;
+  /** Every environment's changes from now on: a consumer of its own on the whole stream. */
+  watchAll(onChange: (change: Change) => void): Subscription;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export function createChangeSubscriptions(
   o: ChangeSubscriptionsOptions,
 ): ChangeSubscriptions {
   const byEnvironment = new Map<string, Set<Subscriber>>();
+  const watchers = new Set<Reader>();
   const prefix = subjects.allChanges.slice(0, -1);
   let tail: { reader: Reader; started: Promise<void> } | undefined;
 
@@ -163,8 +166,28 @@ export function createChangeSubscriptions(
         },
       };
     },
+    watchAll(onChange) {
+      const { reader, started } = startReaderFromEnd(session, {
+        stream: o.stream,
+        subject: subjects.allChanges,
+        heartbeatMs: o.heartbeatMs,
+        logger: o.logger,
+        onMessage(msg) {
+          const change = decode(msg);
+          if (change !== undefined) onChange(change);
+        },
+      });
+      watchers.add(reader);
+      return {
+        ready: started,
+        close() {
+          if (watchers.delete(reader)) void reader.stop();
+        },
+      };
+    },
     async close() {
-      const stopping = [];
+      const stopping = [...watchers].map((reader) => reader.stop());
+      watchers.clear();
       for (const set of byEnvironment.values())
         for (const s of set) {
           s.closed = true;

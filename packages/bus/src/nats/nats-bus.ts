@@ -88,6 +88,7 @@ export function createNatsBus(options: NatsBusOptions): NatsBus {
     watchDirectory: (onRecord) => track(directory.watch(onRecord)),
 
     subscribe: (subscribeOptions, onChange) => changes.subscribe(subscribeOptions, onChange),
+    watchChanges: (onChange) => changes.watchAll(onChange),
 
     async close() {
       const stopping = [...[...watches].map((watch) => watch.stop()), changes.close()];
