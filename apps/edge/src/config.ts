@@ -48,6 +48,15 @@ export interface EdgeOptions {
   readonly metricsFlagLabels: number;
   /** How often the upstream head is read for `vexil_edge_bus_lag_changes`. */
   readonly busLagIntervalMs: number;
+  /**
+   * How long a surrogate cache (docs/cdn.md) keeps a cacheable answer: purges keep it fresh, this
+   * only bounds how long a purge that never arrived can leave it stale.
+   */
+  readonly cdnTtlSeconds: number;
+  /** How long a surrogate cache may serve an answer past its TTL while no edge is reachable. */
+  readonly cdnGraceSeconds: number;
+  /** The header that carries a cacheable answer's purge tags: `xkey`, `Surrogate-Key` (Fastly). */
+  readonly cdnKeyHeader: string;
 }
 
 export const defaultEdgeOptions: EdgeOptions = {
@@ -72,4 +81,7 @@ export const defaultEdgeOptions: EdgeOptions = {
   upstreamKind: 'bus',
   metricsFlagLabels: 200,
   busLagIntervalMs: 5_000,
+  cdnTtlSeconds: 300,
+  cdnGraceSeconds: 3_600,
+  cdnKeyHeader: 'xkey',
 };

@@ -11,6 +11,23 @@ import type { StreamHub } from './stream/stream-hub.js';
 /** Longer keys are refused before hashing: no SDK or mobile key is anywhere near it. */
 const MAX_KEY_LENGTH = 256;
 
+/** A seq or revision a request asks for: digits that stay exact in a double. */
+const MINIMUM = /^\d{1,15}$/;
+
+/**
+ * The state a request asks for at least (docs/cdn.md section 3): `X-Vexil-Min-Seq` of its
+ * environment and `X-Vexil-Min-Revision` of its credential's directory entry, which a CDN sends
+ * when it refetches an answer that was below its purge floor. 0 (no minimum) when absent or
+ * malformed: a bad value must not make a request fail that would succeed without it.
+ */
+export function minimums(req: WithHeaders): { readonly seq: number; readonly revision: number } {
+  const read = (name: string) => {
+    const value = header(req, name);
+    return value !== undefined && MINIMUM.test(value) ? Number(value) : 0;
+  };
+  return { seq: read('x-vexil-min-seq'), revision: read('x-vexil-min-revision') };
+}
+
 /** What every protocol module gets: state, streams, authentication, admission control. */
 export class EdgeContext {
   private inFlight = 0;
@@ -70,31 +87,41 @@ export class EdgeContext {
   /** The SDK key or mobile key in `Authorization` (bare, `api_key <key>` or `Bearer <key>`). */
   authenticate(req: WithHeaders, kind: 'sdk' | 'mobile'): Promise<Credential> {
     const raw = header(req, 'authorization')?.trim() ?? '';
-    return this.authenticateKey(raw.replace(/^(api_key|bearer)\s+/i, ''), kind);
+    return this.authenticateKey(raw.replace(/^(api_key|bearer)\s+/i, ''), kind, req);
   }
 
-  /** An SDK key or mobile key sent some other way (a query parameter, `X-API-Key`). */
-  async authenticateKey(key: string, kind: 'sdk' | 'mobile'): Promise<Credential> {
+  /**
+   * An SDK key or mobile key sent some other way (a query parameter, `X-API-Key`); `req`, when
+   * given, may ask for a newer directory entry than the cached one (`minimums`).
+   */
+  async authenticateKey(
+    key: string,
+    kind: 'sdk' | 'mobile',
+    req?: WithHeaders,
+  ): Promise<Credential> {
     const what = kind === 'sdk' ? 'SDK key' : 'mobile key';
     if (key === '' || key.length > MAX_KEY_LENGTH || /\s/.test(key)) {
       throw new CredentialError('UNAUTHORIZED', `send the ${what} as "Authorization: <key>"`);
     }
-    const credential = await this.resolve(() => this.registry.resolveKey(key, kind));
+    const minRevision = req === undefined ? 0 : minimums(req).revision;
+    const credential = await this.resolve(() => this.registry.resolveKey(key, kind, minRevision));
     if (credential === undefined)
       throw new CredentialError('UNAUTHORIZED', `unknown or revoked ${what}`);
     return credential;
   }
 
-  async clientSideId(id: string): Promise<Credential> {
-    const credential = await this.resolve(() => this.registry.resolveClientSideId(id));
+  /** A client-side ID (in the path); `req` as for `authenticateKey`. */
+  async clientSideId(id: string, req?: WithHeaders): Promise<Credential> {
+    const minRevision = req === undefined ? 0 : minimums(req).revision;
+    const credential = await this.resolve(() => this.registry.resolveClientSideId(id, minRevision));
     if (credential === undefined)
       throw new CredentialError('NOT_FOUND', `unknown client-side ID "${id}"`);
     return credential;
   }
 
-  /** A directory key's record (relay edges look theirs up here). */
-  lookup(key: string): Promise<DirectoryRecord> {
-    return this.resolve(() => this.registry.record(key));
+  /** A directory key's record (relay edges look theirs up here), at least at `minRevision`. */
+  lookup(key: string, minRevision = 0): Promise<DirectoryRecord> {
+    return this.resolve(() => this.registry.record(key, minRevision));
   }
 
   /** Runs a directory resolution; 503 (retry) while the directory is unreachable or flooded. */

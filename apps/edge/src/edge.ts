@@ -92,7 +92,7 @@ export interface Edge {
    */
   follow(listener: (message: FeedMessage) => void): () => void;
   /** A directory key's record, from the edge's cache or its upstream (a worker's lookups). */
-  lookup(key: string): Promise<DirectoryRecord>;
+  lookup(key: string, minRevision?: number): Promise<DirectoryRecord>;
   /** Loads an environment a client asked for (a worker's client). */
   want(environmentId: string): void;
   /** Clients used these environments now (a worker's report): they are not evicted. */
@@ -253,7 +253,7 @@ export function createEdge(deps: EdgeDependencies): Edge {
       return state?.ready === true ? state.snapshot() : undefined;
     },
     environment: (id) => registry.environment(id),
-    lookup: (key) => registry.record(key),
+    lookup: (key, minRevision) => registry.record(key, minRevision),
     want,
     touch(environmentIds) {
       for (const id of environmentIds) registry.touch(id);

@@ -61,7 +61,14 @@ describe('registry', () => {
   test('a credential is looked up once, then served from the cache', async () => {
     const { registry, directory } = await connected({ [credentialEntryKey(sha256('k'))]: sdk() });
     const first = await registry.resolveKey('k', 'sdk');
-    assert.deepEqual(first, { environment, kind: 'sdk', id: sha256('k') });
+    const directoryKey = credentialEntryKey(sha256('k'));
+    assert.deepEqual(first, {
+      environment,
+      kind: 'sdk',
+      id: sha256('k'),
+      directoryKey,
+      revision: 1,
+    });
     assert.deepEqual(await registry.resolveKey('k', 'sdk'), first);
     assert.equal(await registry.resolveKey('k', 'mobile'), undefined, 'the kind must match');
     assert.equal(directory.state.lookups, 1);
@@ -101,6 +108,37 @@ describe('registry', () => {
     directory.release();
     assert.equal(await resolving, undefined, 'the delete is newer than the answer');
     assert.equal(await registry.resolveKey('k', 'sdk'), undefined);
+  });
+
+  test('a minimum revision above the cached one is looked up afresh, once for callers at once', async () => {
+    const key = credentialEntryKey(sha256('k'));
+    const { registry, directory } = await connected({ [key]: sdk() });
+    assert.equal((await registry.resolveKey('k', 'sdk'))?.revision, 1);
+    directory.put(key, sdk({ expiresAt: 50 })); // revision 2, which the watch has not brought
+    assert.equal((await registry.resolveKey('k', 'sdk', 1))?.revision, 1, 'as new as asked');
+    assert.equal(directory.state.lookups, 1);
+    directory.state.hold = true;
+    const asking = [registry.resolveKey('k', 'sdk', 2), registry.resolveKey('k', 'sdk', 2)];
+    directory.release();
+    for (const credential of await Promise.all(asking)) {
+      assert.equal(credential?.revision, 2);
+      assert.equal(credential?.expiresAt, 50);
+    }
+    assert.equal(directory.state.lookups, 2, 'one lookup for both');
+    assert.equal((await registry.resolveKey('k', 'sdk', 2))?.revision, 2, 'and it is cached');
+    assert.equal(directory.state.lookups, 2);
+  });
+
+  test('a fresh lookup never replaces a newer entry the watch brought meanwhile', async () => {
+    const key = environmentEntryKey('env1');
+    const entry: DirectoryEntry = { type: 'environment', environment, credentials: [] };
+    const { registry, directory } = await connected({ [key]: entry });
+    await registry.resolveClientSideId('env1');
+    directory.state.hold = true;
+    const resolving = registry.resolveClientSideId('env1', 5);
+    registry.apply(directory.put(key)); // deleted: revision 2, heard before the lookup answers
+    directory.release();
+    assert.equal(await resolving, undefined);
   });
 
   test('updates of keys it never looked up are not kept', async () => {
@@ -168,7 +206,7 @@ describe('registry', () => {
     assert.deepEqual(registry.apply(directory.put(key, entry(keys))), ['env1'], 'turned on');
     assert.deepEqual((await registry.resolveClientSideId('env1'))?.secureModeKeys, [
       { key: 'sdk-new', hash: sha256('sdk-new') },
-      { key: 'sdk-old', hash: sha256('sdk-old') },
+      { key: 'sdk-old', hash: sha256('sdk-old'), expiresAt: 10 },
     ]);
     assert.deepEqual(registry.apply(directory.put(key, entry(keys))), [], 'already on');
     now = 15;

@@ -30,7 +30,12 @@ export type FeedRequest =
   /** Sync an environment a client of the worker asked for. */
   | { readonly type: 'want'; readonly environmentId: string }
   /** Look a directory key up; answered by a `record` with the same id. */
-  | { readonly type: 'lookup'; readonly id: number; readonly key: string }
+  | {
+      readonly type: 'lookup';
+      readonly id: number;
+      readonly key: string;
+      readonly minRevision: number;
+    }
   /**
    * Every few seconds: the worker's open streams, for the node's report, and the environments its
    * clients used since the last report, which the primary then does not evict.

@@ -67,7 +67,7 @@ export function ipcUpstream(channel: IpcChannel, logger: Logger): Upstream {
       channel.on('message', onMessage);
       send({ type: 'sync' });
     },
-    lookup(key) {
+    lookup(key, minRevision) {
       const id = nextId++;
       return new Promise<DirectoryRecord>((resolve, reject) => {
         const timer = setTimeout(() => {
@@ -79,7 +79,7 @@ export function ipcUpstream(channel: IpcChannel, logger: Logger): Upstream {
           resolve: (record) => (done(), resolve(record)),
           reject: (err) => (done(), reject(err)),
         });
-        send({ type: 'lookup', id, key });
+        send({ type: 'lookup', id, key, minRevision });
       });
     },
     want(environmentId) {

@@ -41,7 +41,7 @@ export function feedWorker(
         break;
       }
       case 'lookup':
-        edge.lookup(request.key).then(
+        edge.lookup(request.key, request.minRevision).then(
           (record) => worker.send({ type: 'record', id: request.id, record }),
           (err: unknown) => worker.send({ type: 'record', id: request.id, error: String(err) }),
         );

@@ -1,9 +1,10 @@
 import type { Context } from '@vexil/protocol';
-import type { EdgeContext } from '../edge-context.js';
+import { minimums, type EdgeContext } from '../edge-context.js';
 import { sendJson } from '../http/respond.js';
 import type { EdgeRequest, EdgeRoute, StreamRequest, StreamRoute } from '../http/routes.js';
 import type { Credential } from '../state/registry.js';
 import { sendInitialPayload } from '../stream/initial-payload.js';
+import { cdnHeaders } from './cdn-headers.js';
 import { evaluateAll, evaluatedMapText, type Audience } from './client-payload.js';
 import { contextFromBody, contextFromJson, contextFromPath } from './client-context.js';
 import { ClientStreams } from './client-streams.js';
@@ -23,6 +24,7 @@ import { sseEvent, sseHeaders } from './sse.js';
 // `users`/`user` are the old names of `contexts`/`context`. In an environment in secure mode,
 // the browsers' routes that name a context need its hash `h` (secure-mode.ts); `/ping` names
 // none (LaunchDarkly's SDK sends no `h` there: it only says "poll again"), nor do the goals.
+// `evalx` and the goals are cacheable (docs/cdn.md).
 
 const PING_FORMAT = 'client-ping';
 // Relay's ping data: one space, since an event with empty data is not dispatched.
@@ -36,6 +38,14 @@ type StreamContext = (request: StreamRequest) => Context | Promise<Context>;
 /** What both kinds of request have: the route's parameters. */
 type WithParams = { readonly params: Readonly<Record<string, string>> };
 
+/**
+ * When the key that signed a secure-mode request's `h` stops verifying it (a rotated-out key's
+ * expiry), if it does: `signer` is what `verifySecureMode` returned.
+ */
+function signedUntil(credential: Credential, signer: string): number | undefined {
+  return credential.secureModeKeys?.find((k) => k.hash === signer)?.expiresAt;
+}
+
 export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
   const streams = new ClientStreams(ctx);
   ctx.onStateEvent((state, event) => {
@@ -43,7 +53,8 @@ export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
     ctx.hub.existingGroup(state.id, PING_FORMAT)?.broadcast(PING);
   });
 
-  const byEnvironmentId = ({ params }: WithParams) => ctx.clientSideId(params['envId']!);
+  const byEnvironmentId: Authenticate = ({ params, req }) =>
+    ctx.clientSideId(params['envId']!, req);
   const byMobileKey: Authenticate = ({ req }) => ctx.authenticate(req, 'mobile');
   const bySdkKey: Authenticate = ({ req }) => ctx.authenticate(req, 'sdk');
   const inPath = ({ params }: WithParams) => contextFromPath(params['context']!);
@@ -59,6 +70,8 @@ export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
     audience === 'environment-id'
       ? verifySecureMode(credential, context, url.searchParams.get('h'))
       : credential.id;
+  const streamByEnvironmentId: StreamAuthenticate = (request) =>
+    ctx.clientSideId(request.params['envId']!, request);
   const streamByMobileKey: StreamAuthenticate = (request) => ctx.authenticate(request, 'mobile');
   const streamInBody: StreamContext = async (request) =>
     contextFromJson(await request.readJson(ctx.options.maxContextBodyBytes));
@@ -68,8 +81,8 @@ export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
     async (request: EdgeRequest) => {
       const credential = await authenticate(request);
       const context = await readContext(request);
-      secured(credential, context, audience, request);
-      const state = await ctx.readyState(credential.environment.id);
+      const signer = secured(credential, context, audience, request);
+      const state = await ctx.readyState(credential.environment.id, minimums(request.req).seq);
       const cores = evaluateAll(
         state,
         context,
@@ -79,6 +92,11 @@ export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
       );
       sendJson(request.res, 200, evaluatedMapText(cores, state.seq), {
         'cache-control': 'no-cache, no-store',
+        ...cdnHeaders(ctx, {
+          credential,
+          seq: state.seq,
+          expiresAt: signedUntil(credential, signer),
+        }),
       });
     };
 
@@ -147,17 +165,20 @@ export function clientSideRoutes(ctx: EdgeContext): EdgeRoute[] {
       REPORT: evalx(byEnvironmentId, 'environment-id', inBody),
     }),
     ...withCors('/eval/{envId}/{context}', {
-      GET: evalStream(byEnvironmentId, 'environment-id', inPath),
+      GET: evalStream(streamByEnvironmentId, 'environment-id', inPath),
     }),
     ...withCors('/eval/{envId}', {
-      REPORT: evalStream(byEnvironmentId, 'environment-id', streamInBody),
+      REPORT: evalStream(streamByEnvironmentId, 'environment-id', streamInBody),
     }),
-    ...withCors('/ping/{envId}', { GET: pingStream(byEnvironmentId) }),
+    ...withCors('/ping/{envId}', { GET: pingStream(streamByEnvironmentId) }),
     // The browser SDK loads click and page-view goals at start; Vexil has none.
     ...withCors('/sdk/goals/{envId}', {
-      GET: async ({ params, res }) => {
-        await ctx.clientSideId(params['envId']!);
-        sendJson(res, 200, '[]', { 'cache-control': 'no-cache' });
+      GET: async ({ params, req, res }) => {
+        const credential = await ctx.clientSideId(params['envId']!, req);
+        sendJson(res, 200, '[]', {
+          'cache-control': 'no-cache',
+          ...cdnHeaders(ctx, { credential }),
+        });
       },
     }),
     // Mobile SDKs: mobile key, flags available to mobile keys.

@@ -1,4 +1,4 @@
-import type { EdgeContext } from '../edge-context.js';
+import { minimums, type EdgeContext } from '../edge-context.js';
 import { sendBody } from '../http/respond.js';
 import type { EdgeRequest, EdgeRoute, StreamRequest } from '../http/routes.js';
 import type { EnvironmentState, StateEvent } from '../state/environment-state.js';
@@ -11,6 +11,7 @@ import {
   streamTransfer,
   type Transfer,
 } from './fdv2-payloads.js';
+import { cdnHeaders } from './cdn-headers.js';
 import { fanOutByView, inView, requestedView, type FlagView } from './payload-filter.js';
 import { sseHeaders } from './sse.js';
 
@@ -75,7 +76,7 @@ export function fdv2Routes(ctx: EdgeContext): EdgeRoute[] {
 
   async function poll({ req, res, url }: EdgeRequest): Promise<void> {
     const credential = await ctx.authenticate(req, 'sdk');
-    const state = await ctx.readyState(credential.environment.id);
+    const state = await ctx.readyState(credential.environment.id, minimums(req).seq);
     const view = requestedView(state, url, credential.environment.projectKey);
     const transfer = planTransfer(state, url.searchParams.get('basis'), view);
     const release = admit(ctx, transfer);
@@ -85,6 +86,7 @@ export function fdv2Routes(ctx: EdgeContext): EdgeRoute[] {
       'cache-control': 'no-cache',
       vary: 'Authorization',
       'x-ld-envid': state.id,
+      ...cdnHeaders(ctx, { credential, seq: state.seq, view }),
     });
   }
 

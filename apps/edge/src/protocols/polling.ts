@@ -1,17 +1,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { EdgeContext } from '../edge-context.js';
+import { minimums, type EdgeContext } from '../edge-context.js';
 import { EdgeError, header, sendBody } from '../http/respond.js';
 import type { EdgeRequest, EdgeRoute } from '../http/routes.js';
 import type { EnvironmentState } from '../state/environment-state.js';
+import { cdnHeaders } from './cdn-headers.js';
 import { inView, requestedView, type FlagView } from './payload-filter.js';
 import { allDataText, dataEtag, flagsMapText, segmentsMapText } from './sdk-payloads.js';
 
 // LaunchDarkly server-side polling (docs/protocol.md section 4.3): the full data set, or one
 // collection, or one item, with an ETag; `If-None-Match` with the current ETag gets 304.
-// `?filter=` serves one payload filter's flags.
+// `?filter=` serves one payload filter's flags. Both answers are cacheable (docs/cdn.md).
 
-function reply(req: IncomingMessage, res: ServerResponse, etag: string, body: string): void {
-  const headers = { etag, 'cache-control': 'no-cache', vary: 'Authorization' };
+function reply(
+  req: IncomingMessage,
+  res: ServerResponse,
+  etag: string,
+  body: string,
+  cache: Record<string, string>,
+): void {
+  const headers = { etag, 'cache-control': 'no-cache', vary: 'Authorization', ...cache };
   if (header(req, 'if-none-match') === etag) {
     res.writeHead(304, headers);
     res.end();
@@ -29,10 +36,11 @@ type Serve = (
 export function pollingRoutes(ctx: EdgeContext): EdgeRoute[] {
   const polled = (serve: Serve) => async (request: EdgeRequest) => {
     const credential = await ctx.authenticate(request.req, 'sdk');
-    const state = await ctx.readyState(credential.environment.id);
+    const state = await ctx.readyState(credential.environment.id, minimums(request.req).seq);
     const view = requestedView(state, request.url, credential.environment.projectKey);
     const { etag, body } = serve(state, request, view);
-    reply(request.req, request.res, etag, body);
+    const cache = cdnHeaders(ctx, { credential, seq: state.seq, view });
+    reply(request.req, request.res, etag, body, cache);
   };
   const item =
     (kind: 'flags' | 'segments'): Serve =>

@@ -1,4 +1,4 @@
-import type { EdgeContext } from '../edge-context.js';
+import { minimums, type EdgeContext } from '../edge-context.js';
 import { EdgeError } from '../http/respond.js';
 import { isDirectoryKey } from '@vexil/protocol';
 import { sendJson } from '../http/respond.js';
@@ -96,7 +96,7 @@ export function relayFeedRoutes(ctx: EdgeContext): EdgeRoute[] {
     const key = params['key']!;
     if (!isDirectoryKey(key))
       throw new EdgeError('BAD_REQUEST', `"${key}" is not a directory key (c.<sha256> or e.<id>)`);
-    sendJson(res, 200, await ctx.lookup(key));
+    sendJson(res, 200, await ctx.lookup(key, minimums(req).revision));
   };
 
   const snapshot = async ({ req, res, params }: EdgeRequest) => {

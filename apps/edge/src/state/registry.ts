@@ -20,6 +20,12 @@ export interface Credential {
   readonly kind: CredentialKind;
   /** What identifies this credential in revocations: the key hash, or the environment id. */
   readonly id: string;
+  /** The directory key that authorized it: `c.<hash>`, or `e.<id>` for a client-side ID. */
+  readonly directoryKey: string;
+  /** That directory entry's revision as this edge had it (docs/cdn.md section 4's floors). */
+  readonly revision: number;
+  /** A rotated-out key's end of grace (Unix ms), after which it no longer resolves. */
+  readonly expiresAt?: number;
   /**
    * A client-side ID of an environment in secure mode: the keys that verify the `h` of its
    * requests, expired ones left out (docs/protocol.md section 4.4).
@@ -31,10 +37,15 @@ export interface Credential {
 export interface VerificationKey {
   readonly key: string;
   readonly hash: string;
+  /** A rotated-out key's end of grace (Unix ms). */
+  readonly expiresAt?: number;
 }
 
-/** Looks a directory key up at the upstream (the bus, a primary process, another edge). */
-export type DirectoryLookup = (key: string) => Promise<DirectoryRecord>;
+/**
+ * Looks a directory key up at the upstream (the bus, a primary process, another edge); an
+ * upstream that caches is to read afresh what it holds below `minRevision`.
+ */
+export type DirectoryLookup = (key: string, minRevision: number) => Promise<DirectoryRecord>;
 
 /** Too many lookups are in flight (a flood of unknown credentials): refuse, don't queue. */
 export class LookupsExhausted extends Error {}
@@ -131,7 +142,7 @@ export class Registry {
     // A few at a time: a relay edge that reconnects may hold many, and it shares its upstream.
     const recheck = async () => {
       for (let key = before.pop(); key !== undefined; key = before.pop()) {
-        const record = await lookup(key).catch(() => undefined);
+        const record = await lookup(key, 0).catch(() => undefined);
         if (record !== undefined) revoked.push(...this.apply(record));
       }
     };
@@ -153,10 +164,18 @@ export class Registry {
     return newer && securedNow(cached?.entry, record.entry) ? [record.key.slice(2)] : [];
   }
 
-  /** Resolves an SDK key or mobile key, honouring expiry of rotated keys. */
-  async resolveKey(key: string, kind: 'sdk' | 'mobile'): Promise<Credential | undefined> {
+  /**
+   * Resolves an SDK key or mobile key, honouring expiry of rotated keys. `minRevision`: see
+   * `record`.
+   */
+  async resolveKey(
+    key: string,
+    kind: 'sdk' | 'mobile',
+    minRevision = 0,
+  ): Promise<Credential | undefined> {
     const hash = this.hash(key);
-    const entry = (await this.record(credentialEntryKey(hash))).entry;
+    const directoryKey = credentialEntryKey(hash);
+    const { entry, revision } = await this.record(directoryKey, minRevision);
     if (entry?.type !== 'credential' || entry.kind !== kind || entry.environment === undefined)
       return undefined;
     if (entry.expiresAt !== undefined) {
@@ -164,15 +183,24 @@ export class Registry {
       this.expireAt(hash, entry.expiresAt);
     }
     this.descriptors.set(entry.environment.id, entry.environment);
-    return { environment: entry.environment, kind, id: hash };
+    const credential = { environment: entry.environment, kind, id: hash, directoryKey, revision };
+    const { expiresAt } = entry;
+    return expiresAt === undefined ? credential : { ...credential, expiresAt };
   }
 
-  async resolveClientSideId(id: string): Promise<Credential | undefined> {
+  async resolveClientSideId(id: string, minRevision = 0): Promise<Credential | undefined> {
     if (!CLIENT_SIDE_ID.test(id)) return undefined;
-    const entry = (await this.record(environmentEntryKey(id))).entry;
+    const directoryKey = environmentEntryKey(id);
+    const { entry, revision } = await this.record(directoryKey, minRevision);
     if (entry?.type !== 'environment') return undefined;
     this.descriptors.set(id, entry.environment);
-    const credential = { environment: entry.environment, kind: 'client-side-id' as const, id };
+    const credential = {
+      environment: entry.environment,
+      kind: 'client-side-id' as const,
+      id,
+      directoryKey,
+      revision,
+    };
     if (entry.secureModeKeys === undefined) return credential;
     const now = this.options.now();
     const keys: VerificationKey[] = [];
@@ -181,7 +209,7 @@ export class Registry {
       const hash = this.hash(key);
       // Streams verified with a rotated-out key close when it expires, as its SDK streams do.
       if (expiresAt !== undefined) this.expireAt(hash, expiresAt);
-      keys.push({ key, hash });
+      keys.push(expiresAt === undefined ? { key, hash } : { key, hash, expiresAt });
     }
     return { ...credential, secureModeKeys: keys };
   }
@@ -193,10 +221,14 @@ export class Registry {
     return entry?.type === 'credential' && entry.kind === 'edge' ? hash : undefined;
   }
 
-  /** A key's record, from the cache or (once per key at a time) from the upstream. */
-  record(key: string): Promise<DirectoryRecord> {
+  /**
+   * A key's record, from the cache or (once per key at a time) from the upstream. A caller that
+   * knows of a revision newer than the cached one (`minRevision`: a CDN's purge floor, docs/cdn.md
+   * section 4) has it looked up afresh: the watch has not brought that revision here yet.
+   */
+  record(key: string, minRevision = 0): Promise<DirectoryRecord> {
     const cached = this.cached(key);
-    if (cached !== undefined) return Promise.resolve(cached);
+    if (cached !== undefined && cached.revision >= minRevision) return Promise.resolve(cached);
     const lookup = this.lookup;
     if (lookup === undefined) return Promise.reject(new Error('the directory is not ready'));
     let pending = this.inFlight.get(key);
@@ -204,7 +236,7 @@ export class Registry {
     if (this.inFlight.size >= this.maxLookups)
       return Promise.reject(new LookupsExhausted('too many credential lookups in flight'));
     const told = this.options.onLookup;
-    pending = lookup(key)
+    pending = lookup(key, minRevision)
       .then((record) => {
         told?.(record.entry === undefined ? 'not_found' : 'found');
         // A watch update may have overtaken the answer: the higher revision wins.

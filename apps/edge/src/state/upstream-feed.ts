@@ -43,7 +43,7 @@ export class UpstreamFeed implements UpstreamSink {
 
   directoryLive(): void {
     void this.registry
-      .connect((key) => this.upstream.lookup(key))
+      .connect((key, minRevision) => this.upstream.lookup(key, minRevision))
       .then(async (revoked) => {
         this.revoke(revoked);
         for (const id of this.pinned) {

@@ -44,9 +44,9 @@ export function relayUpstream(options: RelayUpstreamOptions): Upstream {
     }
   };
 
-  const get = (path: string) =>
+  const get = (path: string, headers: Record<string, string> = {}) =>
     fetch(new URL(path, options.url), {
-      headers: { authorization: `Bearer ${options.token}` },
+      headers: { authorization: `Bearer ${options.token}`, ...headers },
       signal: AbortSignal.timeout(options.requestTimeoutMs ?? 10_000),
     });
 
@@ -160,8 +160,11 @@ export function relayUpstream(options: RelayUpstreamOptions): Upstream {
       s.connected(false);
       void connect();
     },
-    async lookup(key) {
-      const res = await get(`/vexil/v1/relay/directory/${encodeURIComponent(key)}`);
+    async lookup(key, minRevision) {
+      const res = await get(
+        `/vexil/v1/relay/directory/${encodeURIComponent(key)}`,
+        minRevision > 0 ? { 'x-vexil-min-revision': String(minRevision) } : {},
+      );
       if (!res.ok) throw new Error(`the upstream answered ${res.status} ${await res.text()}`);
       return (await res.json()) as DirectoryRecord;
     },

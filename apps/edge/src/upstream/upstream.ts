@@ -4,8 +4,11 @@ import type { ApplyResult } from '../state/environment-state.js';
 /** Where the edge's data comes from: a bus plus a snapshot source, or another Vexil node. */
 export interface Upstream {
   start(sink: UpstreamSink): Promise<void>;
-  /** Looks a directory key up (a credential or client-side ID not in the edge's cache). */
-  lookup(key: string): Promise<DirectoryRecord>;
+  /**
+   * Looks a directory key up (a credential or client-side ID not in the edge's cache, or older
+   * than `minRevision`, which an upstream that caches passes on: docs/cdn.md section 4).
+   */
+  lookup(key: string, minRevision: number): Promise<DirectoryRecord>;
   /** Start (or keep) syncing an environment: snapshot, then every change after it. */
   want(environmentId: string): void;
   /** Stop syncing an environment (evicted, or deleted). */
