@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defaultRateLimitOptions } from '@vexil/edge';
+import { defaultEdgeOptions, defaultRateLimitOptions } from '@vexil/edge';
 import { CliError } from '../src/cli-error.js';
 import { apiProcessStreamCap } from '../src/start/file-budget.js';
 import { loadStartConfig, type StartFlags } from '../src/start/start-config.js';
@@ -27,6 +27,14 @@ test('defaults: 127.0.0.1:8080, ./.vexil, info; frozen', () => {
     drainWindowMs: 3_000,
     maxStreams: apiProcessStreamCap(),
     rateLimits: defaultRateLimitOptions,
+    cdn: {
+      purgeTargets: [],
+      edge: {
+        cdnTtlSeconds: defaultEdgeOptions.cdnTtlSeconds,
+        cdnGraceSeconds: defaultEdgeOptions.cdnGraceSeconds,
+        cdnKeyHeader: defaultEdgeOptions.cdnKeyHeader,
+      },
+    },
     metricsToken: undefined,
     insightRetentionDays: 90,
   });

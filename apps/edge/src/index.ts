@@ -65,3 +65,4 @@ export {
   type WorkerPort,
 } from './metrics/cluster-metrics.js';
 export { probeMetrics } from './probe/probe-metrics.js';
+export { startCdnPurger, type CdnPurger, type CdnPurgerOptions } from './cdn/purger.js';

@@ -42,10 +42,10 @@ export async function runEdgePrimary(
   announce: (url: string, pids: number[], accept: AcceptMode) => void,
 ): Promise<void> {
   const logger: Logger = createLogger(config.logLevel);
-  const source = edgeSource(config, logger);
-  const { insights: _workersReportInsights, ...deps } = source.deps;
   // The primary's own metrics (process, upstream, bus lag) join its workers' on every scrape.
   const metrics = processMetrics();
+  const source = edgeSource(config, logger, metrics);
+  const { insights: _workersReportInsights, ...deps } = source.deps;
   const nodeMetrics = new ClusterMetrics(metrics);
   const edge = createEdge({ ...deps, logger, metrics, options: config.edge });
   source.attach(edge);

@@ -2,6 +2,7 @@ import { defaultRedisPrefixTemplate } from '@vexil/edge/redis-prefix';
 import { HELP_OPTION, type Command } from '../commands/command.js';
 import { ACCEPT_HELP } from './accept-mode.js';
 import { EDGE_OPTIONS } from './edge-config.js';
+import { CDN_HELP } from '../start/cdn-config.js';
 import { RATE_LIMIT_HELP } from '../start/rate-limit-config.js';
 import { SERVER_TLS_HELP } from '../start/server-tls.js';
 import { BUS_CONNECTION_HELP } from './bus-connection.js';
@@ -51,6 +52,8 @@ Options:
   --log-level, --drain-seconds  as for vexil origin
   ${METRICS_TOKEN_HELP}
 ${RATE_LIMIT_HELP}
+${CDN_HELP}
+  --cdn-purge needs --bus: the purger hears every change on it.
 `,
   options: {
     ...HELP_OPTION,

@@ -8,6 +8,7 @@ import {
 import { usageError } from '../cli-error.js';
 import { openFileLimit } from '../start/file-budget.js';
 import { RATE_LIMIT_FLAGS } from '../start/rate-limit-config.js';
+import { CDN_FLAGS, cdnConfig } from '../start/cdn-config.js';
 import { acceptOption, type AcceptMode } from './accept-mode.js';
 import { BUS_CONNECTION_OPTIONS, busConnection, type BusConnection } from './bus-connection.js';
 import type { CommandContext } from '../commands/command.js';
@@ -59,6 +60,7 @@ export const EDGE_OPTIONS = [
   'log-level',
   'drain-seconds',
   ...RATE_LIMIT_FLAGS,
+  ...CDN_FLAGS,
 ] as const;
 
 export type EdgeUpstreamConfig =
@@ -85,6 +87,8 @@ export interface EdgeConfig extends ServeConfig {
    */
   readonly streamsPerWorker: number;
   readonly edge: Partial<EdgeOptions>;
+  /** The caches this node purges (--cdn-purge; bus upstream only). */
+  readonly cdnPurgeTargets: readonly string[];
   /** The synthetic propagation probe, when configured. */
   readonly probe?: ProbeConfig;
 }
@@ -220,6 +224,9 @@ export function loadEdgeConfig(ctx: CommandContext): EdgeConfig {
         : { kind: 'relay', url: upstreamUrl!, origin };
   }
   const redis = redisConfig(src);
+  const cdn = cdnConfig((flag, variable) => src.raw(flag, variable));
+  if (cdn.purgeTargets.length > 0 && upstream.kind !== 'bus')
+    throw usageError('--cdn-purge needs --bus: the purger hears every change on the bus');
   // Workers: one per core by default, more when the file limit cannot hold --max-streams.
   const budget = Math.max(1, openFileLimit() - FILE_RESERVE);
   const maxStreams = positiveInt(src.raw('max-streams', 'VEXIL_MAX_STREAMS'), 'the stream cap');
@@ -240,7 +247,9 @@ export function loadEdgeConfig(ctx: CommandContext): EdgeConfig {
     accept: acceptOption(src.raw('accept', 'VEXIL_ACCEPT')) ?? clusterPolicy(ctx.env),
     streamsPerWorker,
     ...(probe === undefined ? {} : { probe }),
+    cdnPurgeTargets: cdn.purgeTargets,
     edge: {
+      ...cdn.edge,
       edgeId: src.raw('id', 'VEXIL_EDGE_ID')?.value ?? defaultNodeId('edge'),
       region: src.raw('region', 'VEXIL_REGION')?.value ?? 'default',
       upstreamKind: upstream.kind,

@@ -91,7 +91,7 @@ async function serveEdge(
   limiter: RateLimiter,
 ): Promise<RunningRole> {
   const single = accept === 'single';
-  const source = single ? edgeSource(config, logger) : undefined;
+  const source = single ? edgeSource(config, logger, metrics) : undefined;
   let primaryProblem: string | undefined;
   if (!single) onUpstreamProblem((problem) => (primaryProblem = problem));
   const edge: Edge = createEdge({

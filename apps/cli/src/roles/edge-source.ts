@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { createNatsBus, type NatsBus } from '@vexil/bus/nats';
 import {
   busUpstream,
@@ -13,6 +14,7 @@ import {
   type EdgeDependencies,
   type RedisPersistence,
 } from '@vexil/edge';
+import { startConfiguredPurger } from '../start/cdn-config.js';
 import { REPORT_INTERVAL_MS } from '../start/reporting.js';
 import type { EdgeConfig } from './edge-config.js';
 import { natsConnectionOptions } from './nats-options.js';
@@ -31,7 +33,7 @@ export interface EdgeSource {
   close(): Promise<void>;
 }
 
-export function edgeSource(config: EdgeConfig, logger: Logger): EdgeSource {
+export function edgeSource(config: EdgeConfig, logger: Logger, metrics: Registry): EdgeSource {
   let bus: NatsBus | undefined;
   let edge: Edge | undefined;
   const upstream =
@@ -50,6 +52,10 @@ export function edgeSource(config: EdgeConfig, logger: Logger): EdgeSource {
           snapshots: httpSnapshotSource({ url: config.upstream.origin, token: config.token }),
           logger,
         });
+  const purger =
+    bus === undefined
+      ? undefined
+      : startConfiguredPurger(config.cdnPurgeTargets, bus, logger, metrics);
   const persistence: RedisPersistence | undefined =
     config.redis === undefined
       ? undefined
@@ -70,6 +76,7 @@ export function edgeSource(config: EdgeConfig, logger: Logger): EdgeSource {
     },
     problem: () => bus?.problem,
     async close() {
+      await purger?.close();
       await persistence?.close();
       await bus?.close();
     },

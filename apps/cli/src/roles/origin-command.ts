@@ -1,4 +1,5 @@
 import { HELP_OPTION, type Command } from '../commands/command.js';
+import { CDN_FLAGS, CDN_HELP } from '../start/cdn-config.js';
 import { RATE_LIMIT_FLAGS, RATE_LIMIT_HELP } from '../start/rate-limit-config.js';
 import { SERVER_TLS_HELP, SERVER_TLS_OPTIONS } from '../start/server-tls.js';
 import { BUS_CONNECTION_HELP, BUS_CONNECTION_OPTIONS } from './bus-connection.js';
@@ -30,6 +31,7 @@ export const originCommand: Command = {
   ${METRICS_TOKEN_HELP}
   ${INSIGHTS_RETENTION_HELP}
 ${RATE_LIMIT_HELP}
+${CDN_HELP}
 
 Several origins may run against one store and one NATS: all serve the API, publication stays
 ordered and once per sequence number.
@@ -51,7 +53,9 @@ ordered and once per sequence number.
     host: { type: 'string' },
     'log-level': { type: 'string' },
     'drain-seconds': { type: 'string' },
-    ...Object.fromEntries(RATE_LIMIT_FLAGS.map((f) => [f, { type: 'string' as const }])),
+    ...Object.fromEntries(
+      [...RATE_LIMIT_FLAGS, ...CDN_FLAGS].map((f) => [f, { type: 'string' as const }]),
+    ),
   },
   async run(ctx) {
     const { runOrigin } = await import('./origin-run.js');

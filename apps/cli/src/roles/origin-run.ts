@@ -24,6 +24,7 @@ import { SERVER_TLS_OPTIONS } from '../start/server-tls.js';
 import { serveRole, type RunningRole } from './serve-role.js';
 import { setupTracing } from '../start/tracing.js';
 import { RATE_LIMIT_FLAGS } from '../start/rate-limit-config.js';
+import { CDN_FLAGS, cdnConfig, startConfiguredPurger } from '../start/cdn-config.js';
 
 // What `vexil origin` runs (origin-command.ts loads it when the command runs).
 
@@ -44,6 +45,7 @@ export async function runOrigin(ctx: CommandContext): Promise<void> {
         'log-level',
         'drain-seconds',
         ...RATE_LIMIT_FLAGS,
+        ...CDN_FLAGS,
       ].map((k) => [k, ctx.args.string(k)]),
     ),
     ctx.env,
@@ -66,6 +68,7 @@ export async function runOrigin(ctx: CommandContext): Promise<void> {
         src.raw('nats-replicas', 'VEXIL_NATS_REPLICAS'),
         'the number of JetStream replicas',
       ) ?? 1,
+    cdn: cdnConfig((flag, variable) => src.raw(flag, variable)),
     insightRetentionDays: checkRetentionDays(ctx.env['VEXIL_INSIGHTS_RETENTION_DAYS']),
     adminToken: checkToken(
       ctx.env['VEXIL_ADMIN_TOKEN'],
@@ -124,9 +127,11 @@ export async function runOrigin(ctx: CommandContext): Promise<void> {
           upstreamKind: 'bus',
           version: ctx.version,
           maxStreams: apiProcessStreamCap(),
+          ...config.cdn.edge,
         },
       });
       await edge.start();
+      const purger = startConfiguredPurger(config.cdn.purgeTargets, bus, logger, metrics);
       const stopReporting = reportIntoStore(edge, store, logger);
       const stopRetention = startInsightRetention({
         store,
@@ -158,6 +163,7 @@ export async function runOrigin(ctx: CommandContext): Promise<void> {
           stopReporting();
           stopRetention();
           await edge.close();
+          await purger?.close();
           await publisher.close();
           await bus.close();
           await store.close();

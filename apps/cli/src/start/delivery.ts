@@ -5,6 +5,7 @@ import { busUpstream, createEdge, type Edge, type RateLimiter } from '@vexil/edg
 import { startPublisher, type ChangePublisher, type Logger } from '@vexil/origin';
 import type { Store } from '@vexil/store';
 import type { Registry } from 'prom-client';
+import { startConfiguredPurger, type CdnConfig } from './cdn-config.js';
 import { reportIntoStore } from './reporting.js';
 
 /**
@@ -27,10 +28,15 @@ export async function startDelivery(
   logger: Logger,
   version: string,
   maxStreams: number,
-  metrics?: Registry,
-  /** The port's rate limits (none: nothing is limited). */
-  limiter?: RateLimiter,
+  extras: {
+    readonly metrics?: Registry;
+    /** The port's rate limits (none: nothing is limited). */
+    readonly limiter?: RateLimiter;
+    /** Cache headers, and the caches to purge (none: defaults, no purges). */
+    readonly cdn?: CdnConfig;
+  } = {},
 ): Promise<Delivery> {
+  const { metrics, limiter, cdn } = extras;
   const bus = createInProcessBus();
   const publisher = startPublisher({
     store,
@@ -42,11 +48,19 @@ export async function startDelivery(
     upstream: busUpstream({ bus, snapshots: { snapshot: (id) => store.getSnapshot(id) }, logger }),
     insights: { record: (counts) => store.transaction((tx) => tx.addInsights(counts)) },
     logger,
-    options: { edgeId: `start-${hostname()}`, upstreamKind: 'embedded', version, maxStreams },
+    options: {
+      edgeId: `start-${hostname()}`,
+      upstreamKind: 'embedded',
+      version,
+      maxStreams,
+      ...cdn?.edge,
+    },
     ...(metrics === undefined ? {} : { metrics }),
     ...(limiter === undefined ? {} : { limiter }),
   });
   await edge.start();
+  const purger =
+    cdn === undefined ? undefined : startConfiguredPurger(cdn.purgeTargets, bus, logger, metrics);
   const stopReporting = reportIntoStore(edge, store, logger);
   server.on('upgrade', (req, socket, head) => {
     if (!edge.handleUpgrade(req, socket, head)) socket.destroy();
@@ -59,6 +73,7 @@ export async function startDelivery(
       stopReporting();
       await edge.drain(windowMs);
       await edge.close();
+      await purger?.close();
       await publisher.close();
       await bus.close();
     },

@@ -1,5 +1,6 @@
 import type { Command } from '../commands/command.js';
 import { HELP_OPTION } from '../commands/command.js';
+import { CDN_FLAGS, CDN_HELP } from './cdn-config.js';
 import { RATE_LIMIT_FLAGS, RATE_LIMIT_HELP } from './rate-limit-config.js';
 import { SERVER_TLS_HELP } from './server-tls.js';
 import {
@@ -28,6 +29,7 @@ export const startCommand: Command = {
   ${METRICS_TOKEN_HELP}
   ${INSIGHTS_RETENTION_HELP}
 ${RATE_LIMIT_HELP}
+${CDN_HELP}
 
 On an empty data directory it creates the demo project "default" (environments production and
 test). It prints the URL, the admin token and the demo SDK keys, then logs JSON lines.
@@ -42,7 +44,9 @@ SIGTERM or Ctrl-C stops it gracefully.
     'max-streams': { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
-    ...Object.fromEntries(RATE_LIMIT_FLAGS.map((f) => [f, { type: 'string' as const }])),
+    ...Object.fromEntries(
+      [...RATE_LIMIT_FLAGS, ...CDN_FLAGS].map((f) => [f, { type: 'string' as const }]),
+    ),
   },
   async run(ctx) {
     // Loaded when the command runs, so that help and the admin commands do not load the server.
@@ -61,6 +65,7 @@ SIGTERM or Ctrl-C stops it gracefully.
         tlsCert: ctx.args.string('tls-cert'),
         tlsKey: ctx.args.string('tls-key'),
         rateLimits: Object.fromEntries(RATE_LIMIT_FLAGS.map((f) => [f, ctx.args.string(f)])),
+        cdn: Object.fromEntries(CDN_FLAGS.map((f) => [f, ctx.args.string(f)])),
       },
       ctx.env,
       ctx.cwd,

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { RateLimitOptions } from '@vexil/edge/rate-limits';
 import { usageError } from '../cli-error.js';
+import { cdnConfig, type CdnConfig, type CdnFlag } from './cdn-config.js';
 import { apiProcessStreamCap } from './file-budget.js';
 import { rateLimitConfig, type RateLimitFlag } from './rate-limit-config.js';
 import { serverTls, type ServerTls } from './server-tls.js';
@@ -33,6 +34,8 @@ export interface StartConfig {
   readonly maxStreams: number;
   /** The port's rate limits (rate-limit-config.ts). */
   readonly rateLimits: RateLimitOptions;
+  /** The CDN tier: cache headers and purges (cdn-config.ts). */
+  readonly cdn: CdnConfig;
   /** VEXIL_METRICS_TOKEN: the bearer token /metrics asks for (metrics-handler.ts). */
   readonly metricsToken: string | undefined;
   /** VEXIL_INSIGHTS_RETENTION_DAYS: how long flag insights are kept (default 90). */
@@ -56,6 +59,8 @@ export interface StartFlags {
   readonly maxStreams: string | undefined;
   /** --rate-limit-* and --trust-proxy, by flag name. */
   readonly rateLimits?: Readonly<Partial<Record<RateLimitFlag, string>>>;
+  /** --cdn-*, by flag name. */
+  readonly cdn?: Readonly<Partial<Record<CdnFlag, string>>>;
   readonly tlsCert?: string | undefined;
   readonly tlsKey?: string | undefined;
 }
@@ -108,6 +113,7 @@ export function loadStartConfig(
     rateLimits: rateLimitConfig((flag, variable) =>
       pick(flags.rateLimits?.[flag], `--${flag}`, variable),
     ),
+    cdn: cdnConfig((flag, variable) => pick(flags.cdn?.[flag], `--${flag}`, variable)),
   });
 }
 

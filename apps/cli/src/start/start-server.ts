@@ -83,15 +83,11 @@ export async function startServer(config: StartConfig, io: Io, version: string):
   });
   try {
     store = await openStore(config);
-    delivery = await startDelivery(
-      store,
-      server,
-      logger,
-      version,
-      config.maxStreams,
+    delivery = await startDelivery(store, server, logger, version, config.maxStreams, {
       metrics,
       limiter,
-    );
+      cdn: config.cdn,
+    });
     const { publisher, edge } = delivery;
     const ready = createOrigin({
       store,

@@ -44,15 +44,10 @@ export async function startFullStack(
     error: (obj, msg) => void errors.push({ obj, msg }),
   };
   const server = createServer();
-  const delivery = await startDelivery(
-    store,
-    server,
-    logger,
-    'test',
-    10_000,
-    options.metrics,
-    options.limiter,
-  );
+  const delivery = await startDelivery(store, server, logger, 'test', 10_000, {
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    ...(options.limiter === undefined ? {} : { limiter: options.limiter }),
+  });
   const origin = createOrigin({
     store,
     logger,

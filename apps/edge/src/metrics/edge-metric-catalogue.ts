@@ -168,6 +168,25 @@ export const EDGE_METRICS = {
     labelNames: ['reason'],
     aggregator: 'sum',
   },
+  cdnPurgeLag: {
+    name: 'vexil_cdn_purge_lag_seconds',
+    help: "CDN purges of environment changes: from the change's commit to the cache's acknowledgement of its purge, by target (docs/cdn.md).",
+    labelNames: ['target'],
+    aggregator: 'max',
+    buckets: PROPAGATION_BUCKETS,
+  },
+  cdnPurges: {
+    name: 'vexil_cdn_purges_total',
+    help: 'CDN purge requests sent, by target and result: ok, failed (retried with backoff).',
+    labelNames: ['target', 'result'],
+    aggregator: 'sum',
+  },
+  cdnPurgesPending: {
+    name: 'vexil_cdn_purges_pending',
+    help: 'CDN purges waiting or in flight, by target: grows while a cache is unreachable.',
+    labelNames: ['target'],
+    aggregator: 'sum',
+  },
 } as const satisfies Record<string, MetricSpec<string> | HistogramSpec>;
 
 /** The flag label of evaluations beyond the limit of distinct flag keys. */
