@@ -12,7 +12,8 @@
 // offline. Where no such package exists for the platform, a system Node 24 is linked instead.
 //
 //   node scripts/bootstrap.mjs          dependencies and the runtime (npm start, npm run build)
-//   node scripts/bootstrap.mjs --test   also what only tests use: Chromium, promtool (npm test)
+//   node scripts/bootstrap.mjs --test   also what only tests use: Chromium, promtool, varnishd
+//                                       (npm test)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -113,12 +114,25 @@ if (process.argv.includes('--test')) {
   // The browser tests drive Debian's Chromium (Playwright's own browser download cannot run on
   // these machines); the deploy tests check the Prometheus rules with promtool, which Debian
   // ships in its `prometheus` package (nothing starts the server). Installed once with apt-get;
-  // without them those tests skip, and fail under CI=true.
+  // without them those tests skip, and fail under CI=true. The CDN tests run Debian's varnishd
+  // with vmod xkey and vmod var (varnish-modules) on loopback ports of their own; the service the
+  // package would start (varnishd on port 6081 of every address) is kept stopped and disabled.
   aptInstall('/usr/bin/chromium', ['chromium'], 'the browser tests');
   aptInstall('/usr/bin/promtool', ['--no-install-recommends', 'prometheus'], 'the rule checks');
+  aptInstall(
+    '/usr/sbin/varnishd',
+    ['--no-install-recommends', 'varnish', 'varnish-modules'],
+    'the CDN tests',
+    ['varnish.service', 'varnishncsa.service'],
+  );
 }
 
-function aptInstall(binary, args, what) {
+/**
+ * `apt-get install`s `args` unless `binary` exists. `services`: systemd units the packages start
+ * and enable, which the tests do not want running (they start their own processes): stopped and
+ * disabled again where systemd runs (in a container, policy-rc.d usually denies the start).
+ */
+function aptInstall(binary, args, what, services = []) {
   if (existsSync(binary)) return;
   const apt = (...a) =>
     execFileSync('apt-get', a, {
@@ -136,5 +150,8 @@ function aptInstall(binary, args, what) {
     }
   } catch (e) {
     console.warn(`bootstrap: could not install ${binary} (${e.message}); ${what} will not run`);
+  }
+  if (services.length > 0 && existsSync('/run/systemd/system')) {
+    spawnSync('systemctl', ['disable', '--now', ...services], { stdio: 'inherit' });
   }
 }

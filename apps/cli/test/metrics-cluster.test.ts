@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { EDGE_METRICS as E } from '@vexil/edge';
 import { ORIGIN_METRICS as O } from '@vexil/origin';
-import { serviceSkip, services, until } from '@vexil/testkit';
-import { metric, scrape } from './support/prometheus-text.js';
+import { metric, scrape, services, serviceSkip, until } from '@vexil/testkit';
 import { startRole, type RoleProcess } from './support/role-process.js';
 import { startTestOrigin, type TestOrigin } from './support/test-origin.js';
 import { openStream, type SseStream } from './support/sse-stream.js';
@@ -84,6 +83,12 @@ describe('/metrics of vexil edge --workers', () => {
       'both workers hold streams',
     );
 
+    // Workers serve from the primary's snapshots before its bus is live: wait for that, since
+    // what is checked here is how the node's figures add up, not how fast it connects.
+    await until(
+      'the primary on the bus',
+      async () => metric(await scrape(edge!.url), E.upstreamConnected.name) === 1,
+    );
     const before = await scrape(edge!.url);
     assert.equal(metric(before, E.streams.name, { protocol: 'fdv1' }), streams.length);
     assert.equal(metric(before, E.connects.name, { protocol: 'fdv1' }), streams.length);

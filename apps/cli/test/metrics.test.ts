@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { EDGE_METRICS as E } from '@vexil/edge';
 import { ORIGIN_METRICS as O } from '@vexil/origin';
-import { until } from '@vexil/testkit';
+import { metric, type Sample, scrape, until } from '@vexil/testkit';
 import {
   fetchJson,
   killServer,
@@ -16,7 +16,6 @@ import {
   type ServerProcess,
 } from './support/cli-process.js';
 import { metricsHandler } from '../src/start/metrics-handler.js';
-import { metric, scrape, type Sample } from './support/prometheus-text.js';
 import { openStream, type SseStream } from './support/sse-stream.js';
 
 // /metrics of `vexil start` around a live change: an SDK stream moves the stream gauge, a flag

@@ -80,6 +80,7 @@ export {
   type TopologyOptions,
 } from './distributed/topology.js';
 export { sample, samples, type MetricsSource } from './metric-values.js';
+export { metric, parseMetrics, scrape, type Sample } from './prometheus-text.js';
 export {
   deepValue,
   hostileValue,
@@ -101,3 +102,11 @@ export {
   type RawRequest,
   type RawResponse,
 } from './raw-request.js';
+export {
+  backendsVcl,
+  startVarnish,
+  VARNISHD_BINARY,
+  varnishSkip,
+  type VarnishOptions,
+  type VarnishProcess,
+} from './processes/varnish.js';
