@@ -3,7 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { init } from '@launchdarkly/node-server-sdk';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkip, launchBrowser, startPageServer, type PageServer } from './support/browser.js';
+import {
+  browserSkip,
+  launchBrowser,
+  startPageServer,
+  type PageServer,
+} from '@vexil/testkit/browser';
 import { synced } from './support/client-helpers.js';
 import { startEdgeServer, until, type EdgeServer } from './support/edge-server.js';
 import { ldFlag, type TestEnvironment } from './support/fake-origin.js';

@@ -37,6 +37,10 @@ export interface TopologyOptions {
    * first region too (`edge-<region>-<n>`, started with `--region <region>`).
    */
   readonly regions?: readonly NatsRegionOptions[];
+  /** More flags for the origin (e.g. `--cdn-purge`). */
+  readonly originArgs?: readonly string[];
+  /** More flags for every edge (e.g. `--cdn-ttl`). */
+  readonly edgeArgs?: readonly string[];
 }
 
 export interface Topology {
@@ -138,6 +142,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
         '--nats-replicas',
         String(home.nodes.length),
         ...common,
+        ...(options.originArgs ?? []),
       ],
       env: { VEXIL_ADMIN_TOKEN: adminToken },
     });
@@ -170,6 +175,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       String(heartbeatSeconds),
       ...(edgeWorkers === undefined ? [] : ['--workers', String(edgeWorkers)]),
       ...common,
+      ...(options.edgeArgs ?? []),
     ];
     const startEdge = async (id: string, extraArgs: readonly string[] = [], region = home.name) => {
       const where = regions === undefined ? [] : ['--region', region];
