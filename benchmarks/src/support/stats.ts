@@ -12,7 +12,7 @@ export function summary(values: readonly number[]) {
     p50: percentile(values, 50),
     p90: percentile(values, 90),
     p99: percentile(values, 99),
-    max: Math.max(...values),
+    max: values.reduce((a, b) => Math.max(a, b), -Infinity),
   };
 }
 
