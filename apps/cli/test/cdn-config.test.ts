@@ -4,18 +4,13 @@ import { defaultEdgeOptions } from '@vexil/edge';
 import { CliError } from '../src/cli-error.js';
 import { source } from '../src/roles/role-config.js';
 import { cdnConfig } from '../src/start/cdn-config.js';
-import { loadStartConfig, type StartFlags } from '../src/start/start-config.js';
+import { loadStartConfig } from '../src/start/start-config.js';
+import { NO_START_FLAGS } from './support/start-flags.js';
 
 // --cdn-* (cdn-config.ts, docs/cdn.md): flags win over environment variables; a bad value is a
 // usage error naming where it came from.
 
-const none: StartFlags = {
-  port: undefined,
-  host: undefined,
-  data: undefined,
-  logLevel: undefined,
-  maxStreams: undefined,
-};
+const none = NO_START_FLAGS;
 
 const fromFlags = (flags: Record<string, string>, env: Record<string, string> = {}) =>
   cdnConfig((flag, variable) => source(flags, env).raw(flag, variable));

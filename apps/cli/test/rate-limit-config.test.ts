@@ -3,18 +3,13 @@ import { test } from 'node:test';
 import { defaultRateLimitOptions } from '@vexil/edge';
 import { CliError } from '../src/cli-error.js';
 import { serveConfig, source } from '../src/roles/role-config.js';
-import { loadStartConfig, type StartFlags } from '../src/start/start-config.js';
+import { loadStartConfig } from '../src/start/start-config.js';
+import { NO_START_FLAGS } from './support/start-flags.js';
 
 // --rate-limit-* and --trust-proxy (rate-limit-config.ts): the same options on every role;
 // flags win over environment variables; a bad value is a usage error naming where it came from.
 
-const none: StartFlags = {
-  port: undefined,
-  host: undefined,
-  data: undefined,
-  logLevel: undefined,
-  maxStreams: undefined,
-};
+const none = NO_START_FLAGS;
 
 const usage = (message: RegExp) => (e: unknown) =>
   e instanceof CliError && e.code === 'USAGE' && message.test(e.message);

@@ -4,14 +4,9 @@ import { defaultEdgeOptions, defaultRateLimitOptions } from '@vexil/edge';
 import { CliError } from '../src/cli-error.js';
 import { apiProcessStreamCap } from '../src/start/file-budget.js';
 import { loadStartConfig, type StartFlags } from '../src/start/start-config.js';
+import { NO_START_FLAGS } from './support/start-flags.js';
 
-const none: StartFlags = {
-  port: undefined,
-  host: undefined,
-  data: undefined,
-  logLevel: undefined,
-  maxStreams: undefined,
-};
+const none = NO_START_FLAGS;
 
 test('defaults: 127.0.0.1:8080, ./.vexil, info; frozen', () => {
   const config = loadStartConfig(none, {}, '/srv/app');
