@@ -6,7 +6,8 @@ import { startEdgeServer, until, type EdgeServer } from './support/edge-server.j
 
 // No version goes backwards for an SDK that reconnects to an edge that is behind: FDv1 events
 // carry the environment seq as their SSE id, SDKs send it back as Last-Event-ID, and an edge
-// behind that seq waits to catch up or answers 503 rather than serve an older `put`.
+// behind that seq waits to catch up or answers 503 rather than serve an older `put`. The same
+// holds for FDv2's `basis` and the Vexil stream's `since`.
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -78,5 +79,36 @@ describe('resuming on an edge that is behind', () => {
     const text = new TextDecoder().decode(value);
     assert.match(text, new RegExp(`^id: ${seq + 1}\\nevent: put\\n`));
     await reader.cancel();
+  });
+
+  test("FDv2's basis and the Vexil stream's since ahead of the edge: 503, not older data", async () => {
+    const seq = edge.edge.status().environments[0]!.seq;
+    const ahead = [
+      `/sdk/poll?basis=${encodeURIComponent(`${env.id}:${seq + 5}`)}`,
+      `/sdk/stream?basis=${encodeURIComponent(`${env.id}:${seq + 5}`)}`,
+      `/vexil/v1/stream?since=${seq + 5}`,
+    ];
+    for (const path of ahead) {
+      const res = await fetch(`${edge.url}${path}`, { headers: { authorization: env.sdkKey } });
+      assert.equal(res.status, 503, path);
+      assert.match(((await res.json()) as { message: string }).message, /behind the seq/, path);
+    }
+    // Another environment's basis says nothing about this one: served at once.
+    const other = await fetch(`${edge.url}/sdk/poll?basis=other-env:${seq + 5}`, {
+      headers: { authorization: env.sdkKey },
+    });
+    assert.equal(other.status, 200);
+  });
+
+  test('an FDv2 poll slightly ahead is answered once the edge catches up', async () => {
+    const seq = edge.edge.status().environments[0]!.seq;
+    const pending = fetch(`${edge.url}/sdk/poll?basis=${env.id}:${seq + 1}`, {
+      headers: { authorization: env.sdkKey },
+    });
+    await edge.origin.put(env, 'flag', ldFlag('h'));
+    const res = await pending;
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { events: { event: string; data: unknown }[] };
+    assert.ok(body.events.length > 0);
   });
 });

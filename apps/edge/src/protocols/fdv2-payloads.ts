@@ -38,6 +38,15 @@ export function parseSelector(text: string): { environmentId: string; seq: numbe
 }
 
 /**
+ * The seq a `basis` says the client already has of `environmentId` (0 for none, or another
+ * environment's): an edge behind it waits to catch up rather than move the client backwards.
+ */
+export function basisSeq(basis: string | null, environmentId: string): number {
+  const selector = basis === null ? undefined : parseSelector(basis);
+  return selector?.environmentId === environmentId ? selector.seq : 0;
+}
+
+/**
  * Up to date -> `none`; a basis the history still reaches -> `xfer-changes` with the latest
  * value of each item changed since (of the payload filter's flags, with one); no basis ->
  * `xfer-full`; anything else (malformed, another environment, older than the history, ahead of

@@ -4,6 +4,7 @@ import type { EdgeRequest, EdgeRoute, StreamRequest } from '../http/routes.js';
 import type { EnvironmentState, StateEvent } from '../state/environment-state.js';
 import { sendInitialPayload } from '../stream/initial-payload.js';
 import {
+  basisSeq,
   changeMessage,
   GOODBYE,
   planTransfer,
@@ -59,9 +60,11 @@ export function fdv2Routes(ctx: EdgeContext): EdgeRoute[] {
   async function stream(request: StreamRequest): Promise<void> {
     const credential = await ctx.authenticate(request, 'sdk');
     ctx.admitStream();
-    const state = await ctx.readyState(credential.environment.id);
+    const basis = request.url.searchParams.get('basis');
+    const id = credential.environment.id;
+    const state = await ctx.readyState(id, basisSeq(basis, id));
     const view = requestedView(state, request.url, credential.environment.projectKey);
-    const transfer = planTransfer(state, request.url.searchParams.get('basis'), view);
+    const transfer = planTransfer(state, basis, view);
     const release = admit(ctx, transfer);
     const connection = ctx.hub.open(request, {
       environmentId: state.id,
@@ -76,9 +79,11 @@ export function fdv2Routes(ctx: EdgeContext): EdgeRoute[] {
 
   async function poll({ req, res, url }: EdgeRequest): Promise<void> {
     const credential = await ctx.authenticate(req, 'sdk');
-    const state = await ctx.readyState(credential.environment.id, minimums(req).seq);
+    const basis = url.searchParams.get('basis');
+    const id = credential.environment.id;
+    const state = await ctx.readyState(id, Math.max(basisSeq(basis, id), minimums(req).seq));
     const view = requestedView(state, url, credential.environment.projectKey);
-    const transfer = planTransfer(state, url.searchParams.get('basis'), view);
+    const transfer = planTransfer(state, basis, view);
     const release = admit(ctx, transfer);
     res.once('close', release);
     sendBody(res, 200, pollTransfer(state, transfer, view), {

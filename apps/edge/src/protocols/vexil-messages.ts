@@ -68,10 +68,15 @@ export function changeMessage(change: Change, transport: Transport, itemText?: s
  * Where a client resumes from: the changes after `since` when the history still holds them
  * (possibly none), or undefined when it needs a full `put`.
  */
+/** The seq a `since` says the client has (0 for none): an edge behind it waits to catch up. */
+export function sinceSeq(since: string | null): number {
+  return since !== null && /^\d{1,15}$/.test(since.trim()) ? Number(since.trim()) : 0;
+}
+
 export function resumeFrom(
   state: EnvironmentState,
   since: string | null,
 ): readonly Change[] | undefined {
   if (since === null || !/^\d{1,15}$/.test(since.trim())) return undefined;
-  return state.changesSince(Number(since.trim()));
+  return state.changesSince(sinceSeq(since));
 }

@@ -6,7 +6,7 @@ import type { EdgeRoute, StreamRequest } from '../http/routes.js';
 import type { EnvironmentState, StateEvent } from '../state/environment-state.js';
 import { sendInitialPayload } from '../stream/initial-payload.js';
 import { sseHeaders } from './sse.js';
-import { changeMessage, putMessage, resumeFrom } from './vexil-messages.js';
+import { changeMessage, putMessage, resumeFrom, sinceSeq } from './vexil-messages.js';
 import { vexilWebSockets } from './vexil-ws.js';
 
 // The Vexil stream over SSE (docs/protocol.md section 6), for Vexil SDKs and chained edges:
@@ -32,9 +32,9 @@ export function vexilStreamRoutes(ctx: EdgeContext): EdgeRoute[] {
   async function stream(request: StreamRequest): Promise<void> {
     const credential = await ctx.authenticate(request, 'sdk');
     ctx.admitStream();
-    const state = await ctx.readyState(credential.environment.id);
     // An EventSource reconnects to its original URL plus Last-Event-ID: the header is newer.
     const since = header(request, 'last-event-id') ?? request.url.searchParams.get('since');
+    const state = await ctx.readyState(credential.environment.id, sinceSeq(since));
     const missed = resumeFrom(state, since);
     const release = missed === undefined ? ctx.acquirePayloadSlot() : () => {};
     const connection = ctx.hub.open(request, {

@@ -7,7 +7,7 @@ import { requestUrl } from '../http/routes.js';
 import type { EnvironmentState, StateEvent } from '../state/environment-state.js';
 import type { Credential } from '../state/registry.js';
 import { WsStream } from '../stream/ws-stream.js';
-import { changeMessage, putMessage, resumeFrom } from './vexil-messages.js';
+import { changeMessage, putMessage, resumeFrom, sinceSeq } from './vexil-messages.js';
 
 // The Vexil stream over WebSocket (docs/protocol.md section 6): `/vexil/v1/ws`, the same `put`
 // and `change` messages as the SSE stream, as JSON text frames. Streams are registered with the
@@ -96,8 +96,9 @@ export function vexilWebSockets(
     if (problem !== undefined) throw new EdgeError('BAD_REQUEST', problem);
     const credential = await authenticate(ctx, req, url);
     ctx.admitStream();
-    const state = await ctx.readyState(credential.environment.id);
-    const missed = resumeFrom(state, url.searchParams.get('since'));
+    const since = url.searchParams.get('since');
+    const state = await ctx.readyState(credential.environment.id, sinceSeq(since));
+    const missed = resumeFrom(state, since);
     const release = missed === undefined ? ctx.acquirePayloadSlot() : () => {};
     socket.once('close', release);
     server.handleUpgrade(req, socket, head, (ws) => {
