@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { defaultEdgeOptions } from '@vexil/edge';
 import { CliError } from '../src/cli-error.js';
 import { source } from '../src/roles/role-config.js';
-import { cdnConfig } from '../src/start/cdn-config.js';
+import { cdnConfig } from '../src/server/cdn-config.js';
 import { loadStartConfig } from '../src/start/start-config.js';
 import { NO_START_FLAGS } from './support/start-flags.js';
 

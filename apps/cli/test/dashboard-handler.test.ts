@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { silentLogger } from '@vexil/origin';
-import { dashboardHandler } from '../src/start/dashboard-handler.js';
-import { createDispatch } from '../src/start/http-dispatch.js';
+import { dashboardHandler } from '../src/server/dashboard-handler.js';
+import { createDispatch } from '../src/server/http-dispatch.js';
 
 // The dashboard handler on a real socket over a build directory made by the test: pages get
 // index.html, hashed assets are cached for a year, other paths pass to the next handler, and

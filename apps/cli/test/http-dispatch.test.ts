@@ -4,10 +4,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { silentLogger } from '@vexil/origin';
-import { apiHandler } from '../src/start/api-handler.js';
-import { healthHandler } from '../src/start/health.js';
-import { createDispatch, type Dispatch } from '../src/start/http-dispatch.js';
-import { sendJson } from '../src/start/send-json.js';
+import { apiHandler } from '../src/server/api-handler.js';
+import { healthHandler } from '../src/server/health.js';
+import { createDispatch, type Dispatch } from '../src/server/http-dispatch.js';
+import { sendJson } from '../src/server/send-json.js';
 
 // The dispatch table on a real socket: handlers in mount order, the first claim wins.
 

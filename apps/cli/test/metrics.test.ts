@@ -15,7 +15,7 @@ import {
   tempDir,
   type ServerProcess,
 } from './support/cli-process.js';
-import { metricsHandler } from '../src/start/metrics-handler.js';
+import { metricsHandler } from '../src/server/metrics-handler.js';
 import { openStream, type SseStream } from './support/sse-stream.js';
 
 // /metrics of `vexil start` around a live change: an SDK stream moves the stream gauge, a flag

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { until } from '@vexil/testkit';
 import {
   json,
   killServer,
@@ -33,24 +34,26 @@ describe('vexil network', () => {
       });
       assert.equal(poll.status, 200);
     }
-    let view:
-      | {
-          edges: {
-            id: string;
-            status: string;
-            upstream: string;
-            environments: { key: string; seq: number; lag: number }[];
-          }[];
-        }
-      | undefined;
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      const result = await runCli(['network', '--json'], server!.clientEnv);
-      assert.equal(result.code, 0, result.stderr);
-      view = json(result);
-      if (view!.edges.length > 0 && view!.edges[0]!.environments.length === 2) break;
-      await new Promise((r) => setTimeout(r, 100));
+    interface NetworkView {
+      edges: {
+        id: string;
+        status: string;
+        upstream: string;
+        environments: { key: string; seq: number; lag: number }[];
+      }[];
     }
+    let view: NetworkView | undefined;
+    await until(
+      'the built-in edge to report both environments',
+      async () => {
+        const result = await runCli(['network', '--json'], server!.clientEnv);
+        assert.equal(result.code, 0, result.stderr);
+        view = json(result);
+        return view!.edges.length > 0 && view!.edges[0]!.environments.length === 2;
+      },
+      10_000,
+      100,
+    );
     const edge = view!.edges[0]!;
     assert.match(edge.id, /^start-/);
     assert.equal(edge.upstream, 'embedded');

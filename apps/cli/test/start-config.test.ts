@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultEdgeOptions, defaultRateLimitOptions } from '@vexil/edge';
 import { CliError } from '../src/cli-error.js';
-import { apiProcessStreamCap } from '../src/start/file-budget.js';
+import { apiProcessStreamCap } from '../src/server/file-budget.js';
 import { loadStartConfig, type StartFlags } from '../src/start/start-config.js';
 import { NO_START_FLAGS } from './support/start-flags.js';
 

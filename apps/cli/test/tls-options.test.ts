@@ -11,7 +11,7 @@ import { edgeCommand } from '../src/roles/edge-command.js';
 import { loadEdgeConfig } from '../src/roles/edge-config.js';
 import { storeLocation } from '../src/roles/open-store.js';
 import { source } from '../src/roles/role-config.js';
-import { serverTls } from '../src/start/server-tls.js';
+import { serverTls } from '../src/server/server-tls.js';
 
 // The options that secure each hop, as read at start: credentials out of NATS URLs, one way to
 // authenticate, libpq's sslmode values, rediss:// for Redis TLS options, and every file named by

@@ -138,22 +138,75 @@ describe('events and insights', () => {
   });
 
   test('bad requests get clear 4xx answers', async () => {
-    const cases: [Promise<Response>, number][] = [
-      [post('/bulk', [], { authorization: 'sdk-nope' }), 401],
-      [post('/bulk', '{not json'), 400],
-      [post('/bulk', { kind: 'summary' }), 400],
-      [post('/bulk', ''), 400],
-      [post('/bulk', 'x'.repeat(5 * 1024 * 1024)), 413],
-      [post('/bulk', gzipSync('nope').subarray(0, 5), { 'content-encoding': 'gzip' }), 400],
+    // Each answer: its status, and a JSON body whose code names the error and whose message
+    // says what to fix.
+    const cases: [string, Promise<Response>, number, string, RegExp][] = [
       [
+        'an unknown SDK key',
+        post('/bulk', [], { authorization: 'sdk-nope' }),
+        401,
+        'UNAUTHORIZED',
+        /unknown or revoked SDK key/,
+      ],
+      [
+        'a body that is not JSON',
+        post('/bulk', '{not json'),
+        400,
+        'BAD_REQUEST',
+        /not valid JSON; send a JSON array of events/,
+      ],
+      [
+        'JSON that is not an array',
+        post('/bulk', { kind: 'summary' }),
+        400,
+        'BAD_REQUEST',
+        /send analytics events as a JSON array/,
+      ],
+      [
+        'an empty body',
+        post('/bulk', ''),
+        400,
+        'BAD_REQUEST',
+        /body is empty; send a JSON array of events/,
+      ],
+      [
+        'a body over the limit',
+        post('/bulk', 'x'.repeat(5 * 1024 * 1024)),
+        413,
+        'PAYLOAD_TOO_LARGE',
+        /larger than the \d+-byte limit/,
+      ],
+      [
+        'a corrupt gzip body',
+        post('/bulk', gzipSync('nope').subarray(0, 5), { 'content-encoding': 'gzip' }),
+        400,
+        'BAD_REQUEST',
+        /gzip body is corrupt/,
+      ],
+      [
+        'an unknown client-side ID',
         fetch(`${edge.url}/events/bulk/000000000000000000000000`, { method: 'POST', body: '[]' }),
         404,
+        'NOT_FOUND',
+        /unknown client-side ID "000000000000000000000000"/,
       ],
-      [fetch(`${edge.url}/bulk`), 405],
+      [
+        'a GET',
+        fetch(`${edge.url}/bulk`),
+        405,
+        'METHOD_NOT_ALLOWED',
+        /GET is not allowed here; use POST/,
+      ],
     ];
-    for (const [response, status] of cases) {
+    for (const [what, response, status, code, message] of cases) {
       const res = await response;
-      assert.equal(res.status, status, await res.text());
+      const text = await res.text();
+      assert.equal(res.status, status, `${what}: ${text}`);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/json/, what);
+      const body = JSON.parse(text) as { code?: unknown; message?: unknown };
+      assert.equal(body.code, code, `${what}: ${text}`);
+      assert.equal(typeof body.message, 'string', `${what}: ${text}`);
+      assert.match(body.message as string, message, what);
     }
   });
 

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { usageError } from '../cli-error.js';
-import type { Raw } from '../start/start-config.js';
+import type { Raw } from '../server/config-checks.js';
 
 // How the workers of a multi-process edge accept connections on their shared port:
 //
@@ -19,9 +19,11 @@ import type { Raw } from '../start/start-config.js';
 
 export type AcceptMode = 'reuseport' | 'shared' | 'round-robin' | 'single';
 
-export const ACCEPT_HELP = `--accept, VEXIL_ACCEPT         how workers share the port: reuseport (a socket each), shared
+export const ACCEPT_HELP = `--accept, VEXIL_ACCEPT        how workers share the port: reuseport (a socket each), shared
                                 (one socket), round-robin (the primary hands over), or auto
-                                (default: reuseport where the platform has it, else shared)`;
+                                (default): round-robin or shared when Node's
+                                NODE_CLUSTER_SCHED_POLICY is rr or none, else reuseport where
+                                the platform has it, else shared`;
 
 /** `--accept`: undefined for auto. */
 export function acceptOption(raw: Raw | undefined): Exclude<AcceptMode, 'single'> | undefined {

@@ -1,8 +1,8 @@
 import type { NatsCredentials } from '@vexil/bus/nats';
 import { usageError } from '../cli-error.js';
-import type { Raw } from '../start/start-config.js';
+import type { Raw } from '../server/config-checks.js';
 import { url, type Source } from './role-config.js';
-import { readCertificateKeyPair, readCertificates, readOptionFile } from '../start/tls-files.js';
+import { readCertificateKeyPair, readCertificates, readOptionFile } from '../server/tls-files.js';
 
 // How `vexil origin` and `vexil edge` reach NATS: the servers, TLS (a private CA, a client
 // certificate) and one way to authenticate (user and password, a token, an nkey, a .creds

@@ -7,14 +7,14 @@ import {
   type StreamCount,
 } from '@vexil/edge';
 import type { Logger } from 'pino';
-import { createLogger } from '../start/logger.js';
-import { processMetrics } from '../start/metrics-handler.js';
+import { createLogger } from '../server/logger.js';
+import { processMetrics } from '../server/metrics-handler.js';
 import type { EdgeConfig } from './edge-config.js';
 import { startEdgeProbe } from './edge-probe.js';
 import { edgeSource, reportToOrigin } from './edge-source.js';
-import { flushTracing } from '../start/tracing.js';
+import { flushTracing } from '../server/tracing.js';
 import { reusePortNumber, reusePortWorks, type AcceptMode } from './accept-mode.js';
-import { urlScheme } from '../start/server-tls.js';
+import { urlScheme } from '../server/server-tls.js';
 
 // The primary of a multi-process edge (`vexil edge --workers N`). It holds the node's one
 // upstream (one NATS subscription and one snapshot per environment), and feeds every worker

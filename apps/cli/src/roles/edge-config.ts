@@ -6,9 +6,9 @@ import {
   RedisPrefixError,
 } from '@vexil/edge/redis-prefix';
 import { usageError } from '../cli-error.js';
-import { openFileLimit } from '../start/file-budget.js';
-import { RATE_LIMIT_FLAGS } from '../start/rate-limit-config.js';
-import { CDN_FLAGS, cdnConfig } from '../start/cdn-config.js';
+import { openFileLimit } from '../server/file-budget.js';
+import { RATE_LIMIT_FLAGS } from '../server/rate-limit-config.js';
+import { CDN_FLAGS, cdnConfig } from '../server/cdn-config.js';
 import { acceptOption, type AcceptMode } from './accept-mode.js';
 import { BUS_CONNECTION_OPTIONS, busConnection, type BusConnection } from './bus-connection.js';
 import type { CommandContext } from '../commands/command.js';
@@ -25,8 +25,8 @@ import {
   type ServeConfig,
   type Source,
 } from './role-config.js';
-import { SERVER_TLS_OPTIONS } from '../start/server-tls.js';
-import { readCertificateKeyPair, readCertificates } from '../start/tls-files.js';
+import { SERVER_TLS_OPTIONS } from '../server/server-tls.js';
+import { readCertificateKeyPair, readCertificates } from '../server/tls-files.js';
 
 // `vexil edge` configuration, read and validated once.
 

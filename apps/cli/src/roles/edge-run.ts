@@ -11,8 +11,8 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { CommandContext } from '../commands/command.js';
-import { REPORT_INTERVAL_MS } from '../start/reporting.js';
-import { setupTracing } from '../start/tracing.js';
+import { REPORT_INTERVAL_MS } from '../server/reporting.js';
+import { setupTracing } from '../server/tracing.js';
 import type { AcceptMode } from './accept-mode.js';
 import { loadEdgeConfig, type EdgeConfig } from './edge-config.js';
 import {
@@ -25,7 +25,7 @@ import {
 } from './edge-cluster.js';
 import { startEdgeProbe } from './edge-probe.js';
 import { checkBusCredentials } from './nats-options.js';
-import { urlScheme } from '../start/server-tls.js';
+import { urlScheme } from '../server/server-tls.js';
 import { edgeSource, reportToOrigin, workerInsights } from './edge-source.js';
 import { serveRole, type RunningRole } from './serve-role.js';
 

@@ -14,8 +14,8 @@ import {
   type EdgeDependencies,
   type RedisPersistence,
 } from '@vexil/edge';
-import { startConfiguredPurger } from '../start/cdn-config.js';
-import { REPORT_INTERVAL_MS } from '../start/reporting.js';
+import { startConfiguredPurger } from '../server/cdn-config.js';
+import { REPORT_INTERVAL_MS } from '../server/reporting.js';
 import type { EdgeConfig } from './edge-config.js';
 import { natsConnectionOptions } from './nats-options.js';
 

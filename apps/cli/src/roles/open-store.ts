@@ -4,8 +4,8 @@ import type { Store } from '@vexil/store';
 import { openPostgresStore, type PostgresTls } from '@vexil/store/postgres';
 import { openSqliteStore } from '@vexil/store/sqlite';
 import { CliError, oneLine, usageError } from '../cli-error.js';
-import type { Raw } from '../start/start-config.js';
-import { readCertificateKeyPair, readCertificates } from '../start/tls-files.js';
+import type { Raw } from '../server/config-checks.js';
+import { readCertificateKeyPair, readCertificates } from '../server/tls-files.js';
 
 export type StoreLocation =
   | { kind: 'postgres'; url: string; schema?: string; tls?: PostgresTls }

@@ -1,10 +1,10 @@
 import { HELP_OPTION, type Command } from '../commands/command.js';
-import { CDN_FLAGS, CDN_HELP } from '../start/cdn-config.js';
-import { RATE_LIMIT_FLAGS, RATE_LIMIT_HELP } from '../start/rate-limit-config.js';
-import { SERVER_TLS_HELP, SERVER_TLS_OPTIONS } from '../start/server-tls.js';
+import { CDN_FLAGS, CDN_HELP } from '../server/cdn-config.js';
+import { RATE_LIMIT_FLAGS, RATE_LIMIT_HELP } from '../server/rate-limit-config.js';
+import { SERVER_TLS_HELP, SERVER_TLS_OPTIONS } from '../server/server-tls.js';
 import { BUS_CONNECTION_HELP, BUS_CONNECTION_OPTIONS } from './bus-connection.js';
 import { BUS_NAMESPACE_HELP } from './role-config.js';
-import { INSIGHTS_RETENTION_HELP, METRICS_TOKEN_HELP } from '../start/start-config.js';
+import { INSIGHTS_RETENTION_HELP, METRICS_TOKEN_HELP } from '../server/config-checks.js';
 
 // `vexil origin`: the control plane of a distributed deployment. The REST API on PostgreSQL (or
 // SQLite), the outbox publisher to NATS JetStream, and an edge fed from the bus, so that relay

@@ -1,8 +1,8 @@
-import { apiProcessStreamCap } from '../start/file-budget.js';
+import { apiProcessStreamCap } from '../server/file-budget.js';
 import type { Server } from 'node:http';
 import { createNatsBus } from '@vexil/bus/nats';
 import { busUpstream, createEdge, type RateLimiter } from '@vexil/edge';
-import { reportIntoStore } from '../start/reporting.js';
+import { reportIntoStore } from '../server/reporting.js';
 import {
   createOrigin,
   ensureAdminToken,
@@ -13,18 +13,18 @@ import {
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { CommandContext } from '../commands/command.js';
-import { checkRetentionDays, checkToken } from '../start/start-config.js';
-import { apiHandler } from '../start/api-handler.js';
-import { dashboardHandler } from '../start/dashboard-handler.js';
+import { checkRetentionDays, checkToken } from '../server/config-checks.js';
+import { apiHandler } from '../server/api-handler.js';
+import { dashboardHandler } from '../server/dashboard-handler.js';
 import { BUS_CONNECTION_OPTIONS, busConnection } from './bus-connection.js';
 import { checkBusCredentials, natsConnectionOptions } from './nats-options.js';
 import { openStore, storeLocation } from './open-store.js';
 import { busNames, defaultNodeId, positiveInt, serveConfig, source } from './role-config.js';
-import { SERVER_TLS_OPTIONS } from '../start/server-tls.js';
+import { SERVER_TLS_OPTIONS } from '../server/server-tls.js';
 import { serveRole, type RunningRole } from './serve-role.js';
-import { setupTracing } from '../start/tracing.js';
-import { RATE_LIMIT_FLAGS } from '../start/rate-limit-config.js';
-import { CDN_FLAGS, cdnConfig, startConfiguredPurger } from '../start/cdn-config.js';
+import { setupTracing } from '../server/tracing.js';
+import { RATE_LIMIT_FLAGS } from '../server/rate-limit-config.js';
+import { CDN_FLAGS, cdnConfig, startConfiguredPurger } from '../server/cdn-config.js';
 
 // What `vexil origin` runs (origin-command.ts loads it when the command runs).
 

@@ -8,9 +8,9 @@ import {
   checkToken,
   type LogLevel,
   type Raw,
-} from '../start/start-config.js';
-import { rateLimitConfig } from '../start/rate-limit-config.js';
-import { serverTls, type ServerTls } from '../start/server-tls.js';
+} from '../server/config-checks.js';
+import { rateLimitConfig } from '../server/rate-limit-config.js';
+import { serverTls, type ServerTls } from '../server/server-tls.js';
 
 // Configuration of `vexil origin` and `vexil edge`, read once: flags win over environment
 // variables, which win over defaults; a bad value is a usage error naming where it came from.
@@ -46,9 +46,9 @@ export interface ServeConfig {
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
   readonly drainWindowMs: number;
-  /** The port's rate limits (rate-limit-config.ts). */
+  /** The port's rate limits (server/rate-limit-config.ts). */
   readonly rateLimits: RateLimitOptions;
-  /** VEXIL_METRICS_TOKEN: the bearer token /metrics asks for (metrics-handler.ts). */
+  /** VEXIL_METRICS_TOKEN: the bearer token /metrics asks for (server/metrics-handler.ts). */
   readonly metricsToken: string | undefined;
   /** HTTPS on the port (--tls-cert, --tls-key); plain HTTP without. */
   readonly tls?: ServerTls;

@@ -3,17 +3,17 @@ import { RateLimiter, type StreamClaim } from '@vexil/edge';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { attachPortFrontDoor, createPortServer } from '../start/port-front-door.js';
-import { urlScheme, watchServerTls } from '../start/server-tls.js';
-import { healthHandler } from '../start/health.js';
-import { createDispatch, type RequestHandler } from '../start/http-dispatch.js';
-import { listen } from '../start/listen.js';
-import { createLogger } from '../start/logger.js';
-import { metricsHandler, processMetrics } from '../start/metrics-handler.js';
-import { rateLimitGuard } from '../start/rate-limit-guard.js';
-import { installShutdown } from '../start/shutdown.js';
+import { attachPortFrontDoor, createPortServer } from '../server/port-front-door.js';
+import { urlScheme, watchServerTls } from '../server/server-tls.js';
+import { healthHandler } from '../server/health.js';
+import { createDispatch, type RequestHandler } from '../server/http-dispatch.js';
+import { listen } from '../server/listen.js';
+import { createLogger } from '../server/logger.js';
+import { metricsHandler, processMetrics } from '../server/metrics-handler.js';
+import { rateLimitGuard } from '../server/rate-limit-guard.js';
+import { installShutdown } from '../server/shutdown.js';
 import type { ServeConfig } from './role-config.js';
-import { flushTracing } from '../start/tracing.js';
+import { flushTracing } from '../server/tracing.js';
 
 /** What a role (`vexil origin`, `vexil edge`) runs once its port is bound. */
 export interface RunningRole {

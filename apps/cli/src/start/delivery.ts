@@ -5,8 +5,8 @@ import { busUpstream, createEdge, type Edge, type RateLimiter } from '@vexil/edg
 import { startPublisher, type ChangePublisher, type Logger } from '@vexil/origin';
 import type { Store } from '@vexil/store';
 import type { Registry } from 'prom-client';
-import { startConfiguredPurger, type CdnConfig } from './cdn-config.js';
-import { reportIntoStore } from './reporting.js';
+import { startConfiguredPurger, type CdnConfig } from '../server/cdn-config.js';
+import { reportIntoStore } from '../server/reporting.js';
 
 /**
  * The delivery side of `vexil start`: an in-process bus fed by the origin's outbox publisher,

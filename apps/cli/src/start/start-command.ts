@@ -1,15 +1,14 @@
 import type { Command } from '../commands/command.js';
 import { HELP_OPTION } from '../commands/command.js';
-import { CDN_FLAGS, CDN_HELP } from './cdn-config.js';
-import { RATE_LIMIT_FLAGS, RATE_LIMIT_HELP } from './rate-limit-config.js';
-import { SERVER_TLS_HELP } from './server-tls.js';
+import { CDN_FLAGS, CDN_HELP } from '../server/cdn-config.js';
+import { RATE_LIMIT_FLAGS, RATE_LIMIT_HELP } from '../server/rate-limit-config.js';
+import { SERVER_TLS_HELP } from '../server/server-tls.js';
 import {
   INSIGHTS_RETENTION_HELP,
   LOG_LEVELS,
-  loadStartConfig,
   METRICS_TOKEN_HELP,
-  START_DEFAULTS,
-} from './start-config.js';
+} from '../server/config-checks.js';
+import { loadStartConfig, START_DEFAULTS } from './start-config.js';
 
 export const startCommand: Command = {
   name: 'start',
@@ -52,7 +51,7 @@ SIGTERM or Ctrl-C stops it gracefully.
     // Loaded when the command runs, so that help and the admin commands do not load the server.
     const [{ startServer }, { setupTracing }] = await Promise.all([
       import('./start-server.js'),
-      import('./tracing.js'),
+      import('../server/tracing.js'),
     ]);
     await setupTracing('start', ctx.env);
     const config = loadStartConfig(

@@ -1,17 +1,23 @@
 import { join, resolve } from 'node:path';
 import type { RateLimitOptions } from '@vexil/edge/rate-limits';
 import { usageError } from '../cli-error.js';
-import { cdnConfig, type CdnConfig, type CdnFlag } from './cdn-config.js';
-import { apiProcessStreamCap } from './file-budget.js';
-import { rateLimitConfig, type RateLimitFlag } from './rate-limit-config.js';
-import { serverTls, type ServerTls } from './server-tls.js';
+import { cdnConfig, type CdnConfig, type CdnFlag } from '../server/cdn-config.js';
+import { apiProcessStreamCap } from '../server/file-budget.js';
+import { rateLimitConfig, type RateLimitFlag } from '../server/rate-limit-config.js';
+import {
+  checkHost,
+  checkLogLevel,
+  checkPort,
+  checkRetentionDays,
+  checkToken,
+  type LogLevel,
+  type Raw,
+} from '../server/config-checks.js';
+import { serverTls, type ServerTls } from '../server/server-tls.js';
 
 // `vexil start` reads its configuration here and nowhere else: command-line flags win over
 // environment variables, which win over the defaults. Values are validated once; a bad one is
 // a usage error naming the flag or variable it came from.
-
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface StartConfig {
   /** HTTPS on the port (--tls-cert, --tls-key); plain HTTP without. */
@@ -30,13 +36,13 @@ export interface StartConfig {
   readonly shutdownTimeoutMs: number;
   /** SDK streams are closed spread over this window at shutdown, so clients reconnect gradually. */
   readonly drainWindowMs: number;
-  /** SDK streams held at once; beyond it 503 + Retry-After (file-budget.ts). */
+  /** SDK streams held at once; beyond it 503 + Retry-After (server/file-budget.ts). */
   readonly maxStreams: number;
-  /** The port's rate limits (rate-limit-config.ts). */
+  /** The port's rate limits (server/rate-limit-config.ts). */
   readonly rateLimits: RateLimitOptions;
-  /** The CDN tier: cache headers and purges (cdn-config.ts). */
+  /** The CDN tier: cache headers and purges (server/cdn-config.ts). */
   readonly cdn: CdnConfig;
-  /** VEXIL_METRICS_TOKEN: the bearer token /metrics asks for (metrics-handler.ts). */
+  /** VEXIL_METRICS_TOKEN: the bearer token /metrics asks for (server/metrics-handler.ts). */
   readonly metricsToken: string | undefined;
   /** VEXIL_INSIGHTS_RETENTION_DAYS: how long flag insights are kept (default 90). */
   readonly insightRetentionDays: number;
@@ -64,14 +70,6 @@ export interface StartFlags {
   readonly tlsCert?: string | undefined;
   readonly tlsKey?: string | undefined;
 }
-
-const MIN_TOKEN_LENGTH = 16;
-
-export const METRICS_TOKEN_HELP = `VEXIL_METRICS_TOKEN           bearer token /metrics asks for (16+ characters); without it
-                                /metrics answers only on a loopback --host`;
-
-export const INSIGHTS_RETENTION_HELP = `VEXIL_INSIGHTS_RETENTION_DAYS days of flag insights kept (default 90; minute buckets
-                                become hourly after 2 days)`;
 
 export function loadStartConfig(
   flags: StartFlags,
@@ -117,66 +115,12 @@ export function loadStartConfig(
   });
 }
 
-export interface Raw {
-  readonly value: string;
-  readonly source: string;
-}
-
-export function checkPort(raw: Raw | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const port = /^\d{1,5}$/.test(raw.value) ? Number(raw.value) : NaN;
-  if (!(port >= 0 && port <= 65535)) {
-    throw usageError(
-      `${raw.source} must be a port number from 0 to 65535, 0 for any free port (got "${raw.value}")`,
-    );
-  }
-  return port;
-}
-
-export function checkHost(raw: Raw | undefined): string | undefined {
-  if (raw === undefined) return undefined;
-  const host = raw.value.replace(/^\[(.*)\]$/, '$1');
-  if (!/^[A-Za-z0-9._:%-]+$/.test(host)) {
-    throw usageError(
-      `${raw.source} must be a host name or IP address such as 127.0.0.1 or 0.0.0.0 (got "${raw.value}")`,
-    );
-  }
-  return host;
-}
-
 function checkDataDir(raw: Raw | undefined): string | undefined {
   if (raw === undefined) return undefined;
   if (raw.value === '' || raw.value.includes('\0')) {
     throw usageError(`${raw.source} must be a directory path (got "${raw.value}")`);
   }
   return raw.value;
-}
-
-/** A secret from the environment: long enough not to be guessed, and sendable as a bearer token. */
-export function checkToken(
-  token: string | undefined,
-  variable: string,
-  unsetMeans: string,
-): string | undefined {
-  if (token === undefined || token === '') return undefined;
-  if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
-    throw usageError(
-      `${variable} must be at least ${MIN_TOKEN_LENGTH} characters without spaces; unset it ${unsetMeans}`,
-    );
-  }
-  return token;
-}
-
-/** Days of flag insights kept: at least the 2 days kept at minute resolution. */
-export function checkRetentionDays(value: string | undefined): number {
-  if (value === undefined || value === '') return 90;
-  const days = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
-  if (!(days >= 2 && days <= 3650)) {
-    throw usageError(
-      `VEXIL_INSIGHTS_RETENTION_DAYS must be a whole number of days from 2 to 3650 (got "${value}")`,
-    );
-  }
-  return days;
 }
 
 /** A stream cap at most the file budget's (`cap`): more could not be held. */
@@ -189,13 +133,4 @@ function checkStreamCap(raw: Raw | undefined, cap: number): number | undefined {
     );
   }
   return n;
-}
-
-export function checkLogLevel(raw: Raw | undefined): LogLevel | undefined {
-  if (raw === undefined) return undefined;
-  const level = LOG_LEVELS.find((l) => l === raw.value);
-  if (level === undefined) {
-    throw usageError(`${raw.source} must be one of ${LOG_LEVELS.join(', ')} (got "${raw.value}")`);
-  }
-  return level;
 }

@@ -6,22 +6,22 @@ import { openSqliteStore } from '@vexil/store/sqlite';
 import { CliError, oneLine } from '../cli-error.js';
 import type { Io } from '../io.js';
 import { resolveAdminToken } from './admin-token.js';
-import { apiHandler } from './api-handler.js';
-import { dashboardHandler } from './dashboard-handler.js';
+import { apiHandler } from '../server/api-handler.js';
+import { dashboardHandler } from '../server/dashboard-handler.js';
 import { displayUrl, formatBanner } from './banner.js';
 import { prepareDemoProject } from './demo-project.js';
-import { attachPortFrontDoor, createPortServer } from './port-front-door.js';
-import { urlScheme, watchServerTls } from './server-tls.js';
-import { healthHandler } from './health.js';
+import { attachPortFrontDoor, createPortServer } from '../server/port-front-door.js';
+import { urlScheme, watchServerTls } from '../server/server-tls.js';
+import { healthHandler } from '../server/health.js';
 import { startDelivery, type Delivery } from './delivery.js';
-import { createDispatch } from './http-dispatch.js';
-import { listen } from './listen.js';
-import { createLogger } from './logger.js';
-import { metricsHandler, processMetrics } from './metrics-handler.js';
-import { rateLimitGuard } from './rate-limit-guard.js';
-import { installShutdown } from './shutdown.js';
+import { createDispatch } from '../server/http-dispatch.js';
+import { listen } from '../server/listen.js';
+import { createLogger } from '../server/logger.js';
+import { metricsHandler, processMetrics } from '../server/metrics-handler.js';
+import { rateLimitGuard } from '../server/rate-limit-guard.js';
+import { installShutdown } from '../server/shutdown.js';
 import type { StartConfig } from './start-config.js';
-import { flushTracing } from './tracing.js';
+import { flushTracing } from '../server/tracing.js';
 
 /**
  * `vexil start`: every role in one process on one port. The port is bound first, so a port
@@ -54,7 +54,7 @@ export async function startServer(config: StartConfig, io: Io, version: string):
     { starting: true },
   );
   const server = createPortServer(config.tls, dispatch.listener);
-  // Streams are capped below the file budget (file-budget.ts): at the cap they get 503, and
+  // Streams are capped below the file budget (server/file-budget.ts): at the cap they get 503, and
   // the API, /readyz and /metrics keep the descriptors they need.
   const frontDoor = attachPortFrontDoor(server, metrics);
 

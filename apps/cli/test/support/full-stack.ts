@@ -6,9 +6,9 @@ import { createOrigin, ensureAdminToken } from '@vexil/origin';
 import type { Logger } from '@vexil/protocol';
 import type { Store } from '@vexil/store';
 import type { Registry } from 'prom-client';
-import { apiHandler } from '../../src/start/api-handler.js';
+import { apiHandler } from '../../src/server/api-handler.js';
 import { startDelivery } from '../../src/start/delivery.js';
-import { createDispatch, type RequestHandler } from '../../src/start/http-dispatch.js';
+import { createDispatch, type RequestHandler } from '../../src/server/http-dispatch.js';
 
 // `vexil start`'s roles on one port over a store the test chooses (SQLite or PostgreSQL): the
 // REST API and the edge behind the front door, fed by the outbox publisher and an in-process

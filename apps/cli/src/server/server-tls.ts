@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { dirname } from 'node:path';
 import type { Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
-import type { Raw } from './start-config.js';
+import type { Raw } from './config-checks.js';
 import { pairMismatch, readCertificateKeyPair, type CertificateKeyPair } from './tls-files.js';
 
 // HTTPS on a role's port (`--tls-cert`, `--tls-key`): the same server, front door and handlers

@@ -3,7 +3,7 @@ import { defaultEdgeOptions, startCdnPurger, type CdnPurger, type EdgeOptions } 
 import type { Logger } from '@vexil/protocol';
 import type { Registry } from 'prom-client';
 import { usageError } from '../cli-error.js';
-import type { Raw } from './start-config.js';
+import type { Raw } from './config-checks.js';
 
 // The CDN tier's settings of every role that runs an edge (`vexil start`, `vexil origin`,
 // `vexil edge`), read from flags or environment variables (docs/cdn.md).
@@ -30,7 +30,8 @@ export const CDN_HELP = `CDN tier (docs/cdn.md):
                                 (default ${d.cdnGraceSeconds})
   --cdn-key-header              header naming the purge tags: xkey (Varnish) or Surrogate-Key
                                 (Fastly) (default ${d.cdnKeyHeader})
-  Each has an environment variable: VEXIL_CDN_PURGE, ..., VEXIL_CDN_KEY_HEADER.`;
+  Their environment variables: VEXIL_CDN_PURGE, VEXIL_CDN_TTL, VEXIL_CDN_GRACE,
+  VEXIL_CDN_KEY_HEADER.`;
 
 export interface CdnConfig {
   /** The caches this process purges (none: it purges nothing). */

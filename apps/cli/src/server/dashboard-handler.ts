@@ -12,7 +12,7 @@ import { pathOf } from './send-json.js';
 // client-side router) and the files of the build. Files are looked up in a list made from the
 // build directory, never by joining the URL to a path, so no URL can reach outside it.
 
-/** apps/dashboard/dist/web, from this file's place in apps/cli/dist/src/start. */
+/** apps/dashboard/dist/web, from this file's place in apps/cli/dist/src/server. */
 export const DASHBOARD_DIR = fileURLToPath(
   new URL('../../../../dashboard/dist/web/', import.meta.url),
 );

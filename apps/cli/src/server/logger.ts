@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import type { LogLevel } from './start-config.js';
+import type { LogLevel } from './config-checks.js';
 
 /**
  * Structured JSON logs on stdout, one object per line, for a log collector to parse. Nothing

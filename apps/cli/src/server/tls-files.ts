@@ -2,7 +2,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { usageError } from '../cli-error.js';
-import type { Raw } from './start-config.js';
+import type { Raw } from './config-checks.js';
 
 // Certificates, keys and credentials named by options are read once, at start, and checked
 // there: a file that is missing, unreadable or not what its option says is a usage error naming

@@ -5,7 +5,7 @@ import { CliError } from '../cli-error.js';
 /**
  * Starts listening; resolves with the bound port (the chosen one when `port` is 0). With
  * `reusePort`, the socket is the process's own in a group of SO_REUSEPORT sockets on the port
- * (each edge worker's; accept-mode.ts), even in a cluster worker.
+ * (each edge worker's; roles/accept-mode.ts), even in a cluster worker.
  */
 export function listen(
   server: Server,

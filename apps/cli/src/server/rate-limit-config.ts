@@ -6,7 +6,7 @@ import {
   type RateLimitOptions,
 } from '@vexil/edge/rate-limits';
 import { usageError } from '../cli-error.js';
-import type { Raw } from './start-config.js';
+import type { Raw } from './config-checks.js';
 
 // The rate limits of every role's port (`vexil start`, `vexil origin`, `vexil edge`), read
 // from flags or environment variables (docs/operations.md, "Rate limits").
@@ -35,7 +35,8 @@ export const RATE_LIMIT_HELP = `Rate limits (<requests per second>/<burst>, or o
   --rate-limit-sdk              SDK, OFREP and event requests and stream connects (default ${show(d.sdkAddress)})
   --trust-proxy                 proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For
                                 names the client (default none: the peer's address counts)
-  Each has an environment variable: VEXIL_RATE_LIMIT_API, ..., VEXIL_TRUST_PROXY.`;
+  Their environment variables: VEXIL_RATE_LIMIT_AUTH_FAILURES, VEXIL_RATE_LIMIT_API,
+  VEXIL_RATE_LIMIT_API_ADDRESS, VEXIL_RATE_LIMIT_SDK, VEXIL_TRUST_PROXY.`;
 
 /** The rate limits from `raw` (a flag's value, else its variable's); defaults for the rest. */
 export function rateLimitConfig(
