@@ -30,6 +30,7 @@ import { InsightsCollector, type InsightsSink } from './insights/insights-collec
 import type { RateLimiter } from './limits/rate-limiter.js';
 import { edgeReport } from './report/edge-report.js';
 import { UpstreamFeed } from './state/upstream-feed.js';
+import { realScheduler, type RandomSource, type Scheduler } from './stream/scheduler.js';
 import { StreamHub, type StreamCount } from './stream/stream-hub.js';
 import type { Upstream } from './upstream/upstream.js';
 
@@ -47,6 +48,13 @@ export interface EdgeDependencies {
   readonly observers?: readonly StateObserver[];
   readonly logger?: Logger;
   readonly now?: () => number;
+  /**
+   * The shared clock's and the stream hub's timers (Node's by default): with `now`, lets tests
+   * drive heartbeats, lifetimes and drains without waiting.
+   */
+  readonly scheduler?: Scheduler;
+  /** Stream lifetime jitter and drain order; Math.random by default. */
+  readonly random?: RandomSource;
   readonly options?: Partial<EdgeOptions>;
   /** Where the edge's Prometheus metrics go (one edge per registry); without it none are kept. */
   readonly metrics?: MetricsRegistry;
@@ -120,6 +128,7 @@ export function createEdge(deps: EdgeDependencies): Edge {
   const options: EdgeOptions = { ...defaultEdgeOptions, ...deps.options };
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? Date.now;
+  const scheduler = deps.scheduler ?? realScheduler;
   const { upstream } = deps;
   const metrics =
     deps.metrics === undefined
@@ -142,6 +151,8 @@ export function createEdge(deps: EdgeDependencies): Edge {
     maxLifetimeMs: options.maxStreamLifetimeMs,
     lifetimeJitter: options.lifetimeJitter,
     now,
+    scheduler,
+    random: deps.random ?? Math.random,
     meter: metrics?.streams,
   });
   /**
@@ -191,7 +202,7 @@ export function createEdge(deps: EdgeDependencies): Edge {
   const startedAt = now();
   /** Streams held by other processes of the node (workers), by environment and protocol. */
   let externalStreams: readonly StreamCount[] = [];
-  let clock: NodeJS.Timeout | undefined;
+  let stopClock: (() => void) | undefined;
   let evictedAt = now();
 
   /**
@@ -260,13 +271,12 @@ export function createEdge(deps: EdgeDependencies): Edge {
     },
     usedSince: (since) => registry.usedSince(since),
     async start() {
-      clock = setInterval(() => {
+      stopClock = scheduler.every(1000, () => {
         hub.tick();
         const expired = registry.expiredCredentials();
         if (expired.length > 0) hub.revoke(expired);
         evictIdle();
-      }, 1000);
-      clock.unref();
+      });
       collector.start();
       metrics?.start();
       await upstream.start(feed);
@@ -276,7 +286,7 @@ export function createEdge(deps: EdgeDependencies): Edge {
       await hub.drain(windowMs);
     },
     async close() {
-      clearInterval(clock);
+      stopClock?.();
       metrics?.stop();
       ctx.draining = true;
       hub.closeWhere(() => true, 'shutdown');

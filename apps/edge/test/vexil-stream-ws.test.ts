@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { WebSocket, type RawData } from 'ws';
 import { ldFlag, type TestEnvironment } from './support/fake-origin.js';
 import { startEdgeServer, until, type EdgeServer } from './support/edge-server.js';
+import { ManualClock } from './support/manual-clock.js';
 
 // The Vexil stream over WebSocket (docs/protocol.md section 6): the same put and change
 // messages as JSON text frames, resume with ?since=, hub-driven pings, 1001 on drain and
@@ -174,15 +175,21 @@ describe('Vexil WebSocket lifecycle', () => {
   let edge: EdgeServer;
   let env: TestEnvironment;
   const wsUrl = () => `${edge.url.replace('http', 'ws')}/vexil/v1/ws?key=${env.sdkKey}`;
+  // Pings and lifetimes run on this clock: seconds of stream life pass in no time.
+  const clock = new ManualClock();
 
   before(async () => {
-    edge = await startEdgeServer({
-      heartbeatMs: 1_000,
-      maxStreamLifetimeMs: 2_500,
-      lifetimeJitter: 0,
-      maxBufferBytes: 64 * 1024,
-      historySize: 2,
-    });
+    edge = await startEdgeServer(
+      {
+        heartbeatMs: 1_000,
+        maxStreamLifetimeMs: 2_500,
+        lifetimeJitter: 0,
+        maxBufferBytes: 64 * 1024,
+        historySize: 2,
+      },
+      0,
+      { now: clock.now, scheduler: clock },
+    );
     env = await edge.origin.addEnvironment('production');
     await edge.origin.put(env, 'flag', ldFlag('a'));
     await until(() => edge.edge.status().ready, 5_000, 'edge ready');
@@ -191,7 +198,11 @@ describe('Vexil WebSocket lifecycle', () => {
 
   test('pings from the shared timer, then 1001 at the end of its lifetime', async () => {
     const client = await connect(wsUrl());
+    await client.waitFor(1);
+    clock.advance(1_000);
     await until(() => client.pings > 0, 5_000, 'a ping');
+    assert.equal(edge.edge.status().streams, 1, 'open until its lifetime');
+    clock.advance(1_500);
     await until(() => client.closed !== undefined, 5_000, 'the lifetime close');
     assert.equal(client.closed, 1001);
   });

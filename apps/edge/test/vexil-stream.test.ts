@@ -118,10 +118,11 @@ describe('Vexil stream over SSE', () => {
     assert.equal(Number(event!.id), change.seq);
   });
 
+  // A since ahead of the edge waits for it, then 503 (resume-consistency.test.ts).
   test('resuming past the history (historySize 4) gets a full put', async () => {
     const since = env.seq;
     for (let i = 0; i < 5; i++) await edge.origin.put(env, 'flag', ldFlag(`bulk-${i}`));
-    for (const query of [`?since=${since}`, '?since=not-a-seq', `?since=${env.seq + 5}`]) {
+    for (const query of [`?since=${since}`, '?since=not-a-seq']) {
       const sse = await open(query);
       const [event] = await sse.waitFor(1);
       assert.equal(event!.event, 'put', query);

@@ -1,5 +1,6 @@
 import type { Change, DirectoryRecord } from '@vexil/protocol';
 import type { ChangeBus, SubscribeOptions, Subscription } from './change-bus.js';
+import { BusError } from './errors.js';
 
 export interface InProcessBusOptions {
   /** Changes retained per environment for replay (default 10,000). */
@@ -35,8 +36,12 @@ export function createInProcessBus(options: InProcessBusOptions = {}): ChangeBus
     return t;
   };
 
+  /** Writes after close are refused as the NATS bus refuses them, so callers handle one error. */
+  const ensureOpen = () => {
+    if (closed) throw new BusError('CLOSED', 'the in-process bus is closed');
+  };
+
   const writeDirectory = (record: DirectoryRecord) => {
-    if (closed) throw new Error('the bus is closed');
     directory.set(record.key, record);
     for (const listener of directoryListeners) deliver(listener, record);
   };
@@ -55,7 +60,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): ChangeBus
       return !closed;
     },
     async publish(change) {
-      if (closed) throw new Error('the bus is closed');
+      ensureOpen();
       const t = topic(change.environmentId);
       if (change.seq <= t.last) return;
       t.last = change.seq;
@@ -68,9 +73,11 @@ export function createInProcessBus(options: InProcessBusOptions = {}): ChangeBus
       return topics.get(environmentId)?.last ?? 0;
     },
     async putDirectoryEntry(key, entry) {
+      ensureOpen();
       writeDirectory({ key, entry: structuredClone(entry), revision: ++revision });
     },
     async deleteDirectoryEntry(key) {
+      ensureOpen();
       if (directory.get(key)?.entry !== undefined) writeDirectory({ key, revision: ++revision });
     },
     async getDirectoryEntry(key) {

@@ -8,7 +8,7 @@ import {
   type DirectoryEntry,
   type DirectoryRecord,
 } from '@vexil/protocol';
-import type { ChangeBus } from '@vexil/bus';
+import { BusError, type ChangeBus } from '@vexil/bus';
 import { until } from '@vexil/testkit';
 
 // One contract for every ChangeBus implementation (in-process, NATS JetStream).
@@ -18,6 +18,9 @@ export interface BusFactory {
   open(options: { retain: number }): Promise<ChangeBus>;
   cleanup?(): Promise<void>;
 }
+
+/** Matches the one BusError class, whichever implementation threw it, with code CLOSED. */
+const closedError = (err: unknown) => err instanceof BusError && err.code === 'CLOSED';
 
 let counter = 0;
 const envId = () => `env${Date.now().toString(36)}${(counter++).toString(36)}`;
@@ -197,6 +200,24 @@ export function runBusContract(name: string, factory: BusFactory) {
         seen.map((c) => `${c.environmentId === a ? 'a' : 'b'}${c.seq}`),
         ['a2', 'b1', 'a3', 'b2'],
       );
+    });
+
+    test('publish after close rejects with BusError CLOSED', async () => {
+      const closed = await factory.open({ retain: 50 });
+      await closed.close();
+      await assert.rejects(closed.publish(change(envId(), 1)), closedError);
+    });
+
+    test('a directory write after close rejects with BusError CLOSED', async () => {
+      const closed = await factory.open({ retain: 50 });
+      const key = credentialEntryKey(hashOf(envId()));
+      await closed.putDirectoryEntry(key, { type: 'credential', kind: 'edge' });
+      await closed.close();
+      await assert.rejects(
+        closed.putDirectoryEntry(key, { type: 'credential', kind: 'sdk' }),
+        closedError,
+      );
+      await assert.rejects(closed.deleteDirectoryEntry(key), closedError);
     });
 
     test('keeps one directory entry per key, with increasing revisions', async () => {

@@ -5,6 +5,8 @@ import { StreamConnection, type CloseReason } from './stream-connection.js';
 import { StreamGroup } from './stream-group.js';
 import type { StreamMember } from './stream-member.js';
 import type { StreamMeter } from './stream-meter.js';
+import type { RandomSource, Scheduler } from './scheduler.js';
+import { shuffle } from './shuffle.js';
 
 export interface StreamHubOptions {
   /** Unsent bytes per connection before it is cut as a slow consumer. */
@@ -15,6 +17,10 @@ export interface StreamHubOptions {
   readonly maxLifetimeMs: number;
   readonly lifetimeJitter: number;
   readonly now: () => number;
+  /** The drain's pauses between batches. */
+  readonly scheduler: Scheduler;
+  /** Lifetime jitter and the drain's order. */
+  readonly random: RandomSource;
   /** Metrics; absent, nothing is counted. */
   readonly meter?: StreamMeter | undefined;
 }
@@ -50,6 +56,14 @@ export interface AdoptStream {
 }
 
 const SECOND = 1000;
+
+/**
+ * A stream's lifetime: `maxMs` shortened by up to `jitter` of it, in [maxMs * (1 - jitter), maxMs],
+ * so that streams opened together (after a deploy, a network blip) do not all expire together.
+ */
+export function jitteredLifetime(maxMs: number, jitter: number, random: RandomSource): number {
+  return maxMs * (1 - random() * jitter);
+}
 
 const groupKey = (environmentId: string, format: string, variant: string) =>
   variant === '' ? `${environmentId}|${format}` : `${environmentId}|${format}|${variant}`;
@@ -131,16 +145,18 @@ export class StreamHub {
     if (holders === undefined) this.byCredential.set(spec.credentialId, (holders = new Set()));
     holders.add(member);
     if (spec.farewell !== undefined) this.farewells.set(member, spec.farewell);
-    if (this.options.maxLifetimeMs > 0) {
-      const lifetime =
-        this.options.maxLifetimeMs * (1 - Math.random() * this.options.lifetimeJitter);
-      member.deadline = this.options.now() + lifetime;
-      const slot = Math.floor(member.deadline / SECOND);
-      let bucket = this.wheel.get(slot);
-      if (bucket === undefined) this.wheel.set(slot, (bucket = new Set()));
-      bucket.add(member);
-    }
+    if (this.options.maxLifetimeMs > 0) this.expireLater(member);
     return member;
+  }
+
+  /** Gives the stream its deadline and puts it on the lifetime wheel, which `tick` turns. */
+  private expireLater(member: StreamMember): void {
+    const { maxLifetimeMs, lifetimeJitter, random, now } = this.options;
+    member.deadline = now() + jitteredLifetime(maxLifetimeMs, lifetimeJitter, random);
+    const slot = Math.floor(member.deadline / SECOND);
+    let bucket = this.wheel.get(slot);
+    if (bucket === undefined) this.wheel.set(slot, (bucket = new Set()));
+    bucket.add(member);
   }
 
   /**
@@ -236,7 +252,8 @@ export class StreamHub {
    * same instant (graceful drain on shutdown). Resolves when all are closed.
    */
   async drain(windowMs: number): Promise<void> {
-    const connections = [...this.all].sort(() => Math.random() - 0.5);
+    // Shuffled: in the order they opened, the same clients would always wait longest to go.
+    const connections = shuffle([...this.all], this.options.random);
     if (connections.length === 0) return;
     const batches = Math.max(1, Math.min(connections.length, Math.ceil(windowMs / 50)));
     const perBatch = Math.ceil(connections.length / batches);
@@ -244,7 +261,7 @@ export class StreamHub {
     for (let i = 0; i < connections.length; i += perBatch) {
       for (const connection of connections.slice(i, i + perBatch)) this.close(connection, 'drain');
       if (i + perBatch < connections.length)
-        await new Promise((resolve) => setTimeout(resolve, pause));
+        await new Promise<void>((resolve) => this.options.scheduler.after(pause, resolve));
     }
   }
 

@@ -18,6 +18,7 @@ import {
 } from '@vexil/edge';
 import { until as waitUntil } from '@vexil/testkit';
 import type { Registry } from 'prom-client';
+import type { RandomSource, Scheduler } from '../../src/stream/scheduler.js';
 import { FakeOrigin } from './fake-origin.js';
 
 export interface EdgeServer {
@@ -51,6 +52,10 @@ export async function startEdgeServer(
     upstream?: Upstream;
     /** The edge's clock (expiries, lifetimes); Date.now by default. */
     now?: () => number;
+    /** The edge's timers (heartbeats, lifetimes, drain pauses); Node's by default. */
+    scheduler?: Scheduler;
+    /** Lifetime jitter and drain order; Math.random by default. */
+    random?: RandomSource;
     /** Where the edge logs (silent by default), e.g. to see its unhandled errors. */
     logger?: Logger;
   } = {},

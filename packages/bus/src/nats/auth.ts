@@ -5,7 +5,7 @@ import {
   nkeys,
   type ConnectionOptions,
 } from '@nats-io/transport-node';
-import { BusError } from './errors.js';
+import { BusError } from '../errors.js';
 
 // How the bus proves who it is to NATS, and how it tells an operator why NATS would not have
 // it. Secrets arrive as text (the caller reads the files once, at start) and are checked here

@@ -1,7 +1,7 @@
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
 import type { Change } from '@vexil/protocol';
 import { decodeChange, encodeJson } from './codec.js';
-import { BusError } from './errors.js';
+import { BusError } from '../errors.js';
 import { guarded as guardedOn } from './guarded.js';
 import type { Session } from './session.js';
 import { changeMessageId, type Subjects } from './subjects.js';

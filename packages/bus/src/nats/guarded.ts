@@ -1,5 +1,5 @@
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
-import { BusError } from './errors.js';
+import { BusError } from '../errors.js';
 import type { Session } from './session.js';
 
 function isStreamMissing(err: unknown): boolean {

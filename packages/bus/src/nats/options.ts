@@ -1,6 +1,6 @@
 import type { TlsOptions } from '@nats-io/transport-node';
 import { connectionAuth, type NatsCredentials } from './auth.js';
-import { BusError } from './errors.js';
+import { BusError } from '../errors.js';
 import { silentLogger, type Logger } from '@vexil/protocol';
 
 export interface NatsBusOptions {

@@ -3,7 +3,7 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import { describeConnectFailure } from './auth.js';
 import { backoffDelay, pause } from './backoff.js';
-import { BusError } from './errors.js';
+import { BusError } from '../errors.js';
 import type { ResolvedOptions } from './options.js';
 
 // The connection and the streams behind it. The first connection is retried here rather than

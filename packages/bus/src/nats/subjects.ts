@@ -1,5 +1,5 @@
 import { isDirectoryKey } from '@vexil/protocol';
-import { BusError } from './errors.js';
+import { BusError } from '../errors.js';
 
 // One subject per environment, so the stream keeps a replay window per environment
 // (max_msgs_per_subject) and a consumer can filter on exactly one environment.

@@ -1,8 +1,12 @@
-/** Stable codes for the NATS bus's failures; callers branch on these, never on the message. */
+/**
+ * Stable codes for every ChangeBus implementation's failures; callers branch on these, never on
+ * the message. One class for both buses, so an origin or CLI handles a failure the same way
+ * whichever bus it was given.
+ */
 export type BusErrorCode =
   /** NATS is unreachable or its streams are not set up yet: nothing was done, try again later. */
   | 'UNAVAILABLE'
-  /** The bus was closed. */
+  /** The bus was closed: publishing and directory writes are refused. */
   | 'CLOSED'
   /** `createNatsBus` options are invalid (the message says which and how to fix it). */
   | 'INVALID_OPTIONS'
