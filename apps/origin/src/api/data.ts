@@ -18,7 +18,7 @@ import { commitFlag, commitSegment, sameItem } from '../domain/commit.js';
 import { defaultTargeting, flagRepresentation, sdkFlag } from '../domain/flag-model.js';
 import { sdkSegment, segmentRepresentation } from '../domain/segment-model.js';
 import { validationFailed, type ErrorDetail } from '../http/api-error.js';
-import type { Route } from '../http/router.js';
+import { defineRoute, type Reply, type Route, type RouteContext } from '../http/router.js';
 import type { SchemaRegistry } from '../http/validation.js';
 import {
   lockEnvironments,
@@ -230,43 +230,24 @@ async function importData(
   return { changes: after - before, archived };
 }
 
+const DATA = '/api/v1/projects/{projectKey}/environments/{environmentKey}/data';
+
 export function dataRoutes(deps: ApiDeps, schemas: SchemaRegistry): Route[] {
-  const path = '/api/v1/projects/{projectKey}/environments/{environmentKey}/data';
   return [
-    {
+    defineRoute({
       method: 'GET',
-      path,
+      path: DATA,
       summary: "Export the environment's flags and segments in LaunchDarkly's SDK data format",
       tag: 'data',
       role: 'reader',
       responses: {
         200: { description: '{"flags": {...}, "segments": {...}}', schema: ref('SdkData') },
       },
-      handle: async ({ params }) => {
-        const snapshot = await read(async () => {
-          const env = await requireEnvironment(
-            deps.store,
-            params['projectKey']!,
-            params['environmentKey']!,
-          );
-          return deps.store.getSnapshot(env.id);
-        });
-        const flags: JsonObject = {};
-        const segments: JsonObject = {};
-        for (const entry of snapshot?.items ?? []) {
-          // Payload filters are project settings, not SDK data.
-          if (entry.kind === 'filter' || (entry.item as { deleted?: boolean }).deleted) continue;
-          (entry.kind === 'flag' ? flags : segments)[entry.key] = entry.item;
-        }
-        return {
-          body: { flags, segments },
-          headers: { 'x-vexil-seq': String(snapshot?.seq ?? 0) },
-        };
-      },
-    },
-    {
+      handle: (ctx) => exportData(deps, ctx),
+    }),
+    defineRoute({
       method: 'PUT',
-      path,
+      path: DATA,
       summary: "Replace the environment's flags and segments with LaunchDarkly SDK data (import)",
       tag: 'data',
       role: 'writer',
@@ -278,77 +259,112 @@ export function dataRoutes(deps: ApiDeps, schemas: SchemaRegistry): Route[] {
         },
         400: { description: 'structurally invalid data', schema: ref('Error') },
       },
-      handle: async ({ params, body, actor }) => {
-        assertImportKeys(body);
-        const parsed = parseSdkData(body);
-        if (!parsed.ok)
-          throw validationFailed([
-            {
-              path: parsed.error.path,
-              message: parsed.error.message.replace(`${parsed.error.path}: `, ''),
-            },
-          ]);
-        const flags = Object.values(parsed.value.flags).filter((f) => f.deleted !== true);
-        const segments = Object.values(parsed.value.segments).filter((s) => s.deleted !== true);
-        const warnings: ErrorDetail[] = [
-          ...flags.flatMap((f) =>
-            checkFlag(f).map((i) => ({ path: `flags.${f.key}.${i.path}`, message: i.message })),
-          ),
-          ...segments.flatMap((s) =>
-            checkSegment(s).map((i) => ({
-              path: `segments.${s.key}.${i.path}`,
-              message: i.message,
-            })),
-          ),
-        ];
-        const outcome = await write(deps, async (tx, changed) => {
-          const env = await requireEnvironment(
-            tx,
-            params['projectKey']!,
-            params['environmentKey']!,
-          );
-          const now = deps.now();
-          const result = await importData(
-            tx,
-            env,
-            flags,
-            segments,
-            { actor: actor.name, now },
-            changed,
-            schemas,
-          );
-          await tx.appendAudit({
-            at: now,
-            actor: actor.name,
-            action: 'data.import',
-            projectKey: env.projectKey,
-            environmentKey: env.key,
-            resourceKind: 'data',
-            resourceKey: env.key,
-            before: null,
-            after: {
-              flags: flags.map((f) => f.key),
-              segments: segments.map((s) => s.key),
-              warnings: warnings.length,
-            },
-          });
-          return result;
-        });
-        for (const key of outcome.archived) {
-          warnings.push({
-            path: `flags.${key}`,
-            message: `flag "${key}" is archived in this project: its targeting was imported, but it is not served until you restore it (PATCH /archived to false)`,
-          });
-        }
-        return {
-          body: {
-            flags: flags.length,
-            segments: segments.length,
-            changes: outcome.changes,
-            warnings,
-          },
-        };
+      handle: (ctx) => putData(deps, schemas, ctx),
+    }),
+  ];
+}
+
+async function exportData(
+  deps: ApiDeps,
+  { params: { projectKey, environmentKey } }: RouteContext<typeof DATA>,
+): Promise<Reply> {
+  const snapshot = await read(async () => {
+    const env = await requireEnvironment(deps.store, projectKey, environmentKey);
+    return deps.store.getSnapshot(env.id);
+  });
+  const flags: JsonObject = {};
+  const segments: JsonObject = {};
+  for (const entry of snapshot?.items ?? []) {
+    // Payload filters are project settings, not SDK data.
+    if (entry.kind === 'filter' || (entry.item as { deleted?: boolean }).deleted) continue;
+    (entry.kind === 'flag' ? flags : segments)[entry.key] = entry.item;
+  }
+  return {
+    body: { flags, segments },
+    headers: { 'x-vexil-seq': String(snapshot?.seq ?? 0) },
+  };
+}
+
+async function putData(
+  deps: ApiDeps,
+  schemas: SchemaRegistry,
+  { params: { projectKey, environmentKey }, body, actor }: RouteContext<typeof DATA>,
+): Promise<Reply> {
+  const { flags, segments } = parsedImport(body);
+  const warnings = importWarnings(flags, segments);
+  const outcome = await write(deps, async (tx, changed) => {
+    const env = await requireEnvironment(tx, projectKey, environmentKey);
+    const now = deps.now();
+    const result = await importData(
+      tx,
+      env,
+      flags,
+      segments,
+      { actor: actor.name, now },
+      changed,
+      schemas,
+    );
+    await tx.appendAudit({
+      at: now,
+      actor: actor.name,
+      action: 'data.import',
+      projectKey: env.projectKey,
+      environmentKey: env.key,
+      resourceKind: 'data',
+      resourceKey: env.key,
+      before: null,
+      after: {
+        flags: flags.map((f) => f.key),
+        segments: segments.map((s) => s.key),
+        warnings: warnings.length,
       },
+    });
+    return result;
+  });
+  for (const key of outcome.archived) {
+    warnings.push({
+      path: `flags.${key}`,
+      message: `flag "${key}" is archived in this project: its targeting was imported, but it is not served until you restore it (PATCH /archived to false)`,
+    });
+  }
+  return {
+    body: {
+      flags: flags.length,
+      segments: segments.length,
+      changes: outcome.changes,
+      warnings,
     },
+  };
+}
+
+/** The flags and segments of an import body, deleted ones left out; 400 if it is not SDK data. */
+function parsedImport(body: unknown): { flags: Flag[]; segments: Segment[] } {
+  assertImportKeys(body);
+  const parsed = parseSdkData(body);
+  if (!parsed.ok)
+    throw validationFailed([
+      {
+        path: parsed.error.path,
+        message: parsed.error.message.replace(`${parsed.error.path}: `, ''),
+      },
+    ]);
+  return {
+    flags: Object.values(parsed.value.flags).filter((f) => f.deleted !== true),
+    segments: Object.values(parsed.value.segments).filter((s) => s.deleted !== true),
+  };
+}
+
+/** What an SDK would find wrong with the imported items: they import, and evaluate as broken. */
+function importWarnings(flags: readonly Flag[], segments: readonly Segment[]): ErrorDetail[] {
+  return [
+    ...flags.flatMap((f) =>
+      checkFlag(f).map((i) => ({ path: `flags.${f.key}.${i.path}`, message: i.message })),
+    ),
+    ...segments.flatMap((s) =>
+      checkSegment(s).map((i) => ({
+        path: `segments.${s.key}.${i.path}`,
+        message: i.message,
+      })),
+    ),
   ];
 }

@@ -2,7 +2,7 @@ import { MAX_INSIGHT_COUNT } from '@vexil/protocol';
 import type { InsightCount } from '@vexil/store';
 import { InsightCheck } from './insight-check.js';
 import { notFound } from '../http/api-error.js';
-import type { Route } from '../http/router.js';
+import { defineRoute, type Reply, type Route, type RouteContext } from '../http/router.js';
 import { read, write, type ApiDeps } from './deps.js';
 
 // What edges need from the origin besides the bus (docs/protocol.md section 5): snapshots to
@@ -10,13 +10,15 @@ import { read, write, type ApiDeps } from './deps.js';
 // Edge tokens (role `edge`) may call these and nothing else.
 
 const base = '/api/v1/delivery';
+const SNAPSHOT = `${base}/environments/{environmentId}/snapshot` as const;
+const INSIGHTS = `${base}/insights` as const;
 
 export function deliveryRoutes(deps: ApiDeps): Route[] {
   const insightCheck = new InsightCheck(deps.store, deps.now);
   return [
-    {
+    defineRoute({
       method: 'GET',
-      path: `${base}/environments/{environmentId}/snapshot`,
+      path: SNAPSHOT,
       summary:
         "An environment's SDK data and the sequence number it is consistent with (for edges)",
       tag: 'delivery',
@@ -25,15 +27,11 @@ export function deliveryRoutes(deps: ApiDeps): Route[] {
         200: { description: '{environmentId, seq, items}' },
         404: { description: 'no such environment' },
       },
-      handle: async ({ params }) => {
-        const snapshot = await read(() => deps.store.getSnapshot(params['environmentId']!));
-        if (snapshot === undefined) throw notFound(`environment "${params['environmentId']!}"`);
-        return { body: snapshot };
-      },
-    },
-    {
+      handle: (ctx) => getSnapshot(deps, ctx),
+    }),
+    defineRoute({
       method: 'POST',
-      path: `${base}/insights`,
+      path: INSIGHTS,
       summary: 'Add flag evaluation counts summed by an edge from SDK analytics events',
       tag: 'delivery',
       role: 'edge',
@@ -70,12 +68,27 @@ export function deliveryRoutes(deps: ApiDeps): Route[] {
         },
       },
       responses: { 204: { description: 'recorded' } },
-      handle: async ({ body }) => {
-        const { counts } = body as { counts: InsightCount[] };
-        const kept = await read(() => insightCheck.known(counts));
-        if (kept.length > 0) await write(deps, (tx) => tx.addInsights(kept));
-        return { status: 204 };
-      },
-    },
+      handle: (ctx) => addInsights(deps, insightCheck, ctx),
+    }),
   ];
+}
+
+async function getSnapshot(
+  deps: ApiDeps,
+  { params: { environmentId } }: RouteContext<typeof SNAPSHOT>,
+): Promise<Reply> {
+  const snapshot = await read(() => deps.store.getSnapshot(environmentId));
+  if (snapshot === undefined) throw notFound(`environment "${environmentId}"`);
+  return { body: snapshot };
+}
+
+async function addInsights(
+  deps: ApiDeps,
+  insightCheck: InsightCheck,
+  { body }: RouteContext<typeof INSIGHTS>,
+): Promise<Reply> {
+  const { counts } = body as { counts: InsightCount[] };
+  const kept = await read(() => insightCheck.known(counts));
+  if (kept.length > 0) await write(deps, (tx) => tx.addInsights(kept));
+  return { status: 204 };
 }

@@ -153,7 +153,32 @@ export function ifMatchVersion(req: IncomingMessage): number | undefined {
   return Number(m[1]);
 }
 
-export function checkVersion(what: string, current: number, expected: number | undefined): void {
+/** How errors name a versioned record: `flag "beta"`, looked for in `project "web"`. */
+export interface RecordName {
+  /** Names the record in the 404 and the 409, e.g. `flag "beta"`. */
+  readonly what: string;
+  /** Where the 404 says it was looked for, e.g. `project "web"`. */
+  readonly in?: string;
+}
+
+/**
+ * The first step of a conditional write: the record as `load` reads it inside the transaction
+ * (locked, with a getXForUpdate), 404 if it is missing, 409 if `expected` (the If-Match version)
+ * is another version than the stored one.
+ */
+export async function loadForWrite<T extends { readonly version: number }>(
+  load: Promise<T | undefined>,
+  name: RecordName,
+  expected: number | undefined,
+): Promise<T> {
+  const record = await load;
+  if (record === undefined)
+    throw notFound(name.in === undefined ? name.what : `${name.what} in ${name.in}`);
+  checkVersion(name.what, record.version, expected);
+  return record;
+}
+
+function checkVersion(what: string, current: number, expected: number | undefined): void {
   if (expected !== undefined && expected !== current) {
     throw new ApiError(
       'VERSION_MISMATCH',

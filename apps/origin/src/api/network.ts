@@ -1,5 +1,6 @@
 import type { EdgeReport } from '@vexil/protocol';
-import type { Route } from '../http/router.js';
+import type { EnvironmentRecord } from '@vexil/store';
+import { defineRoute, type Reply, type Route, type RouteContext } from '../http/router.js';
 import { read, write, type ApiDeps } from './deps.js';
 
 // The live view of the delivery network (`GET /api/v1/network`, `vexil network`): every edge
@@ -62,24 +63,21 @@ const reportSchema = {
   },
 };
 
+const EDGE_REPORT = '/api/v1/delivery/edges/{edgeId}/report';
+
 export function networkRoutes(deps: ApiDeps): Route[] {
   return [
-    {
+    defineRoute({
       method: 'POST',
-      path: '/api/v1/delivery/edges/{edgeId}/report',
+      path: EDGE_REPORT,
       summary: 'An edge reports its state for the network view (for edges)',
       tag: 'delivery',
       role: 'edge',
       body: { schema: reportSchema, limit: 4 * 1024 * 1024 },
       responses: { 204: { description: 'recorded' } },
-      handle: async ({ params, body }) => {
-        // The origin's clock decides liveness, so a skewed edge clock cannot hide a lost edge.
-        const report = { ...(body as EdgeReport), id: params['edgeId']!, reportedAt: deps.now() };
-        await write(deps, (tx) => tx.putEdgeReport(report));
-        return { status: 204 };
-      },
-    },
-    {
+      handle: (ctx) => putEdgeReport(deps, ctx),
+    }),
+    defineRoute({
       method: 'GET',
       path: '/api/v1/network',
       summary:
@@ -87,57 +85,66 @@ export function networkRoutes(deps: ApiDeps): Route[] {
       tag: 'network',
       role: 'reader',
       responses: { 200: { description: '{edges, environments}' } },
-      handle: async () => {
-        const now = deps.now();
-        const { reports, environments } = await read(async () => ({
-          reports: await deps.store.listEdgeReports(now - FORGET_AFTER_MS),
-          environments: await deps.store.listEnvironments(),
-        }));
-        const byId = new Map(environments.map((e) => [e.id, e]));
-        return {
-          body: {
-            generatedAt: now,
-            environments: environments.map((e) => ({
-              id: e.id,
-              projectKey: e.projectKey,
-              key: e.key,
-              seq: e.seq,
-            })),
-            edges: reports.map((r) => {
-              const lost = now - r.reportedAt > LOST_AFTER_MS;
-              const envs = r.environments.map((env) => {
-                const known = byId.get(env.id);
-                return {
-                  ...env,
-                  projectKey: known?.projectKey ?? '',
-                  key: known?.key ?? '',
-                  lag: known === undefined ? 0 : Math.max(0, known.seq - env.seq),
-                };
-              });
-              return {
-                id: r.id,
-                region: r.region,
-                version: r.version,
-                upstream: r.upstream,
-                status: lost
-                  ? 'lost'
-                  : r.stale
-                    ? 'stale'
-                    : envs.some((e) => e.lag > 0)
-                      ? 'lagging'
-                      : 'ok',
-                uptimeSeconds: Math.round((r.reportedAt - r.startedAt) / 1000),
-                lastReportAt: r.reportedAt,
-                upstreamConnected: r.upstreamConnected,
-                stale: r.stale,
-                streams: r.streams,
-                environments: envs,
-                ...(r.propagation === undefined ? {} : { propagation: r.propagation }),
-              };
-            }),
-          },
-        };
-      },
-    },
+      handle: () => getNetwork(deps),
+    }),
   ];
+}
+
+async function putEdgeReport(
+  deps: ApiDeps,
+  { params: { edgeId }, body }: RouteContext<typeof EDGE_REPORT>,
+): Promise<Reply> {
+  // The origin's clock decides liveness, so a skewed edge clock cannot hide a lost edge.
+  const report = { ...(body as EdgeReport), id: edgeId, reportedAt: deps.now() };
+  await write(deps, (tx) => tx.putEdgeReport(report));
+  return { status: 204 };
+}
+
+async function getNetwork(deps: ApiDeps): Promise<Reply> {
+  const now = deps.now();
+  const { reports, environments } = await read(async () => ({
+    reports: await deps.store.listEdgeReports(now - FORGET_AFTER_MS),
+    environments: await deps.store.listEnvironments(),
+  }));
+  const byId = new Map(environments.map((e) => [e.id, e]));
+  return {
+    body: {
+      generatedAt: now,
+      environments: environments.map((e) => ({
+        id: e.id,
+        projectKey: e.projectKey,
+        key: e.key,
+        seq: e.seq,
+      })),
+      edges: reports.map((r) => edgeView(r, byId, now)),
+    },
+  };
+}
+
+/** An edge as the network view shows it: its status, and how far behind it is per environment. */
+function edgeView(r: EdgeReport, byId: ReadonlyMap<string, EnvironmentRecord>, now: number) {
+  const lost = now - r.reportedAt > LOST_AFTER_MS;
+  const envs = r.environments.map((env) => {
+    const known = byId.get(env.id);
+    return {
+      ...env,
+      projectKey: known?.projectKey ?? '',
+      key: known?.key ?? '',
+      lag: known === undefined ? 0 : Math.max(0, known.seq - env.seq),
+    };
+  });
+  return {
+    id: r.id,
+    region: r.region,
+    version: r.version,
+    upstream: r.upstream,
+    status: lost ? 'lost' : r.stale ? 'stale' : envs.some((e) => e.lag > 0) ? 'lagging' : 'ok',
+    uptimeSeconds: Math.round((r.reportedAt - r.startedAt) / 1000),
+    lastReportAt: r.reportedAt,
+    upstreamConnected: r.upstreamConnected,
+    stale: r.stale,
+    streams: r.streams,
+    environments: envs,
+    ...(r.propagation === undefined ? {} : { propagation: r.propagation }),
+  };
 }

@@ -42,7 +42,7 @@ export function createApiHandler(options: ApiHandlerOptions) {
 
   return function handleApi(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // A server span per request, continuing the caller's trace if it sent a traceparent; the
-    // commit and the changes it publishes continue this one (docs/operations.md, "Tracing").
+    // commit and the changes it publishes continue this one (docs/design.md section 12).
     const parent = propagation.extract(context.active(), req.headers);
     return tracer.startActiveSpan(
       'api request',

@@ -4,7 +4,8 @@ import type { JsonSchema } from './validation.js';
 
 // The route table: each route declares its method, path template, required role and the
 // schemas of its query, body and responses. The same declarations drive request validation
-// and the OpenAPI document (openapi.ts).
+// and the OpenAPI document (openapi.ts). A route declared with defineRoute hands its handler the
+// template's parameters by name, typed from the template itself.
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -15,9 +16,19 @@ export interface Actor {
   readonly role: TokenRole;
 }
 
-export interface RequestContext {
+/**
+ * The names in a path template's braces: `'/projects/{projectKey}/flags/{flagKey}'` gives
+ * `'projectKey' | 'flagKey'`. A parameter is a whole segment, as `matchSegments` reads it.
+ */
+export type PathParamName<Path extends string> =
+  Path extends `${string}{${infer Name}}${infer Rest}` ? Name | PathParamName<Rest> : never;
+
+/** The decoded path parameters of a route declared with template `Path`, by name. */
+export type PathParams<Path extends string> = { readonly [Name in PathParamName<Path>]: string };
+
+export interface RequestContext<Params = Readonly<Record<string, string>>> {
   readonly req: IncomingMessage;
-  readonly params: Readonly<Record<string, string>>;
+  readonly params: Params;
   readonly query: Readonly<Record<string, string>>;
   readonly body: unknown;
   readonly actor: Actor;
@@ -30,10 +41,14 @@ export interface Reply {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export interface Route {
+/** What a handler of the route declared with template `Path` is given. */
+export type RouteContext<Path extends string> = RequestContext<PathParams<Path>>;
+
+/** A route as the router and the OpenAPI document see it, whatever its parameters. */
+export interface Route<Path extends string = string, Context = RequestContext> {
   readonly method: Method;
   /** Template such as `/api/v1/projects/{projectKey}`. */
-  readonly path: string;
+  readonly path: Path;
   readonly summary: string;
   readonly tag: string;
   /** Least role allowed to call the route. */
@@ -50,7 +65,16 @@ export interface Route {
   readonly responses: Readonly<
     Record<number, { readonly description: string; readonly schema?: JsonSchema }>
   >;
-  readonly handle: (ctx: RequestContext) => Promise<Reply>;
+  readonly handle: (ctx: Context) => Promise<Reply>;
+}
+
+/** A route whose handler gets its path parameters by name: `params.flagKey` for `{flagKey}`. */
+export function defineRoute<const Path extends string>(
+  route: Route<Path, RouteContext<Path>>,
+): Route {
+  // The router hands a route only the parameters it matched against this very template, so
+  // the record has exactly the names PathParams lists.
+  return { ...route, handle: (ctx) => route.handle(ctx as RouteContext<Path>) };
 }
 
 interface CompiledRoute {
