@@ -1,7 +1,7 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import type { Change } from '@vexil/protocol';
 
-// Tracing of a flag write across processes (docs/operations.md, "Tracing"): the origin puts the
+// Tracing of a flag write across processes (docs/design.md section 12): the origin puts the
 // write's W3C traceparent on each change; the edge continues that trace with `edge.apply` (the
 // change applied and handed to every stream group) and `edge.fanout` (until the groups flushed,
 // in the setImmediate queue after theirs). Without an OpenTelemetry SDK registered, the API is a
