@@ -10,3 +10,4 @@ export {
 export { startPublisher, type ChangePublisher, type PublisherOptions } from './publisher.js';
 export { createOrigin, SYSTEM_ACTOR, type Origin, type OriginOptions } from './origin.js';
 export { ORIGIN_METRICS } from './metrics/origin-metric-catalogue.js';
+export { EVENT_STREAM_DEFAULTS, type ChangeEvent, type EventStreamLimits } from './api/events.js';

@@ -245,8 +245,24 @@ describe('semantically invalid flags', () => {
       () => patchFlag(api, 'f', [{ op: 'replace', path: '/variations', value: [] }]),
       'variations',
     );
+    // Removing a variation that targeting still serves is a conflict naming where it is used.
+    const before = await fingerprint(api);
+    expectError(
+      await patchFlag(api, 'f', [{ op: 'remove', path: '/variations/1' }]),
+      409,
+      'CONFLICT',
+      'variation 1 (false) is in use',
+      'off variation in prod',
+    );
+    assert.equal(await fingerprint(api), before);
+    // Changed in the same patch, the targeting is checked against the new variations.
     await refused(
-      () => patchFlag(api, 'f', [{ op: 'remove', path: '/variations/1' }]),
+      () =>
+        patchFlag(api, 'f', [
+          { op: 'remove', path: '/variations/1' },
+          { op: 'replace', path: '/environments/prod/on', value: true },
+          { op: 'replace', path: '/environments/test/on', value: true },
+        ]),
       'environments.prod.offVariation',
       'out of range',
     );

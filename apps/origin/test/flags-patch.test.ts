@@ -210,9 +210,9 @@ describe('flags: patch, archive, delete', () => {
     test('removing the variation a dependent requires is refused', async () => {
       expectError(
         await patchFlag(api, 'f', [{ op: 'remove', path: '/variations/2' }]),
-        400,
-        'VALIDATION_FAILED',
-        '"child"',
+        409,
+        'CONFLICT',
+        'prerequisite of flag "child" in prod',
       );
       assert.equal((await api.call('GET', `${flags}/f`)).body.variations.length, 3);
     });

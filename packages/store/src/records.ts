@@ -225,6 +225,35 @@ export interface InsightQuery {
   to?: number;
 }
 
+/** StoreReader.summarizeInsights: the insight buckets of some environments, summed. */
+export interface InsightSummaryQuery {
+  environmentIds: readonly string[];
+  /** Unix ms, inclusive: buckets that start earlier are left out. */
+  from: number;
+  /** Unix ms, inclusive, at or after `from`: where `recentCount` starts summing. */
+  recentFrom: number;
+}
+
+/** The buckets of one environment, flag and variation that start at or after `from`, summed. */
+export interface InsightSummary {
+  environmentId: string;
+  flagKey: string;
+  /** The variation served; null when the SDK served its default. */
+  variation: number | null;
+  /** The sum of their counts. */
+  count: number;
+  /** The sum of the counts of those that start at or after `recentFrom` (0 if none). */
+  recentCount: number;
+  /** The start of the latest. */
+  lastBucketStart: number;
+}
+
+/** StoreReader.listLatestAudit: the newest entry of each resource of one kind in a project. */
+export interface LatestAuditQuery {
+  projectKey: string;
+  resourceKind: AuditEntry['resourceKind'];
+}
+
 /** A committed change as the store records it (the wire `Change` of docs/protocol.md section 5). */
 export type ChangeRecord = Change;
 

@@ -12,6 +12,9 @@ import type {
   InsightCount,
   InsightQuery,
   InsightRetentionBounds,
+  InsightSummary,
+  InsightSummaryQuery,
+  LatestAuditQuery,
   NewAuditEntry,
   NewChange,
   ProjectRecord,
@@ -61,6 +64,11 @@ export interface StoreReader {
 
   /** Newest first. */
   listAudit(query: AuditQuery): Promise<AuditEntry[]>;
+  /**
+   * The newest entry of each resource of the kind in the project (one aggregate query, not one
+   * per resource), by resource key.
+   */
+  listLatestAudit(query: LatestAuditQuery): Promise<AuditEntry[]>;
 
   /** Changes with seq > `afterSeq`, in seq order, at most `limit`. */
   listChanges(environmentId: string, afterSeq: number, limit: number): Promise<ChangeRecord[]>;
@@ -70,6 +78,11 @@ export interface StoreReader {
   listEdgeReports(since: number): Promise<EdgeReport[]>;
   /** Insight buckets of one flag, by bucket start then variation (nulls first). */
   listInsights(query: InsightQuery): Promise<InsightCount[]>;
+  /**
+   * Insight buckets of the environments summed per environment, flag and variation, in one
+   * aggregate query: by environment id, flag key, then variation (nulls first).
+   */
+  summarizeInsights(query: InsightSummaryQuery): Promise<InsightSummary[]>;
   /** Version of the latest item (tombstones included), 0 if the key never existed. */
   getItemVersion(environmentId: string, kind: NewChange['kind'], key: string): Promise<number>;
 }
@@ -128,8 +141,13 @@ export interface StoreTransaction extends StoreReader {
   putFilter(filter: FilterRecord): Promise<void>;
   deleteFilter(projectKey: string, filterKey: string): Promise<void>;
 
-  /** Insert or replace (by id). Leaves a directory mark for the token's hash. */
-  putToken(token: TokenRecord): Promise<void>;
+  /** The token with this id, locked until the transaction ends (a read-modify-write of it). */
+  getTokenForUpdate(id: string): Promise<TokenRecord | undefined>;
+  /**
+   * Insert or replace (by id). Leaves a directory mark for the token's hash, unless `directory`
+   * is false: a change the directory does not carry (its last use), which edges need not hear of.
+   */
+  putToken(token: TokenRecord, options?: { readonly directory?: boolean }): Promise<void>;
 
   appendAudit(entry: NewAuditEntry): Promise<number>;
 

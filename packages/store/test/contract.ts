@@ -7,6 +7,7 @@ import { crudContract } from './contract/crud.js';
 import { directoryMarkContract } from './contract/directory-marks.js';
 import { edgeReportContract } from './contract/edge-reports.js';
 import { insightsContract } from './contract/insights.js';
+import { insightSummaryContract } from './contract/insight-summary.js';
 import { useStore, type OpenStore } from './contract/harness.js';
 import { persistenceContract } from './contract/persistence.js';
 import { transactionContract } from './contract/transactions.js';
@@ -27,6 +28,7 @@ export function runStoreContract(name: string, open: OpenStore): void {
     changeContract(ctx);
     auditContract(ctx);
     insightsContract(ctx);
+    insightSummaryContract(ctx);
     edgeReportContract(ctx);
     directoryMarkContract(ctx);
     persistenceContract(ctx);

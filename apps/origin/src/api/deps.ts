@@ -11,6 +11,7 @@ import {
 } from '@vexil/store';
 import { ApiError, notFound } from '../http/api-error.js';
 import { headerValue } from '../http/api-handler.js';
+import { commentingTransaction } from '../http/audit-comment.js';
 
 /** What the route handlers need; assembled once by createOrigin. */
 export interface ApiDeps {
@@ -20,6 +21,8 @@ export interface ApiDeps {
   readonly committed: (environmentIds: readonly string[]) => void;
   /** Called after environments, their keys or edge tokens changed (the edges' directory). */
   readonly directoryChanged: () => void;
+  /** Called after every committed write transaction (the change feed reads the audit log then). */
+  readonly wrote?: () => void;
 }
 
 /**
@@ -35,10 +38,12 @@ export async function write<T>(
     try {
       const result = await deps.store.transaction(async (tx) => {
         changed = new Set<string>();
-        return work(tx, changed);
+        // Every audit entry the request writes carries its X-Vexil-Comment (http/audit-comment.ts).
+        return work(commentingTransaction(tx), changed);
       });
       span.setAttribute('vexil.environments_changed', changed.size);
       if (changed.size > 0) deps.committed([...changed]);
+      deps.wrote?.();
       return result;
     } catch (e) {
       span.setStatus({ code: SpanStatusCode.ERROR });

@@ -14,6 +14,8 @@ export interface FlagInput {
   variations: FlagVariation[];
   temporary?: boolean;
   defaults?: Partial<FlagDefaults>;
+  /** Which client-side SDKs get the flag, in every environment (default: mobile only). */
+  clientSideAvailability?: FlagTargeting['clientSideAvailability'];
   environments?: Record<string, Partial<FlagTargeting>>;
 }
 

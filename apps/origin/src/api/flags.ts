@@ -15,6 +15,7 @@ import {
   type RouteContext,
 } from '../http/router.js';
 import type { SchemaRegistry } from '../http/validation.js';
+import { assertPatchKeepsVariationsInUse } from '../domain/variation-usage.js';
 import {
   etag,
   ifMatchVersion,
@@ -100,7 +101,7 @@ export function flagRoutes(deps: ApiDeps, schemas: SchemaRegistry): Route[] {
         400: { description: 'the patch or the resulting flag is invalid', schema: ref('Error') },
         409: {
           description:
-            'If-Match version mismatch, a failed test operation, or archiving a flag that other flags have as a prerequisite',
+            "If-Match version mismatch, a failed test operation, archiving a flag that other flags have as a prerequisite, or removing or moving a variation that targeting left unchanged (or another flag's prerequisite) still uses; PATCH /settings moves targeting with the variations",
           schema: ref('Error'),
         },
       },
@@ -214,6 +215,10 @@ function newFlag(
   for (const envKey of envKeys) {
     record.environments[envKey] = {
       ...defaultTargeting(input.variations.length, input.defaults),
+      // LaunchDarkly's flag-level setting, for every environment (one's own targeting wins).
+      ...(input.clientSideAvailability === undefined
+        ? {}
+        : { clientSideAvailability: { ...input.clientSideAvailability } }),
       ...input.environments?.[envKey],
       version: 0,
     };
@@ -294,6 +299,7 @@ function assertAllowedChange(
   after: FlagRecord,
   projectFlags: readonly FlagRecord[],
 ): void {
+  assertPatchKeepsVariationsInUse(before, after, projectFlags);
   if (after.archived && !before.archived) {
     assertNotPrerequisite(
       before.key,

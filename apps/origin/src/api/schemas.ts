@@ -1,4 +1,5 @@
 import type { JsonSchema } from '../http/validation.js';
+import { staleFlagSchemas } from './stale-flag-schemas.js';
 
 // JSON Schemas of the API's bodies: published in the OpenAPI document as components/schemas
 // and enforced by request validation. Field names follow LaunchDarkly's flag JSON.
@@ -168,6 +169,7 @@ const readOnly = (properties: Record<string, JsonSchema>): Record<string, JsonSc
 });
 
 export const components: Record<string, JsonSchema> = {
+  ...staleFlagSchemas,
   Error: {
     type: 'object',
     properties: {
@@ -267,6 +269,11 @@ export const components: Record<string, JsonSchema> = {
         onVariation: index('fallthrough variation for new environments'),
         offVariation: index('off variation'),
       }),
+      clientSideAvailability: {
+        ...ref('ClientSideAvailability'),
+        description:
+          'browser (usingEnvironmentId) and mobile (usingMobileKey) SDKs get the flag, in every environment; default: mobile only',
+      },
       environments: { type: 'object', additionalProperties: ref('FlagTargetingInput') },
     },
     ['key', 'variations'],
@@ -279,6 +286,34 @@ export const components: Record<string, JsonSchema> = {
     },
     ['key', 'name', 'description', 'tags', 'variations', 'temporary', 'archived', 'environments'],
   ),
+  VariationEdit: object(
+    {
+      value: {},
+      name: { type: 'string' },
+      description: { type: 'string' },
+      from: index(
+        'index of the existing variation this one is: it keeps serving wherever that one did, at its new place. Absent: the existing variation with an equal value, or else a new variation',
+      ),
+    },
+    ['value'],
+  ),
+  FlagSettingsInput: object({
+    name: flagDefinition['name']!,
+    description: flagDefinition['description']!,
+    tags: flagDefinition['tags']!,
+    temporary: { type: 'boolean' },
+    archived: {
+      type: 'boolean',
+      description: 'true archives the flag (SDKs stop getting it), false restores it',
+    },
+    variations: {
+      type: 'array',
+      minItems: 1,
+      items: ref('VariationEdit'),
+      description:
+        'the new list, in order; an existing variation left out is removed, refused (409) while something serves or requires it',
+    },
+  }),
   FlagList: {
     type: 'object',
     properties: { items: { type: 'array', items: ref('Flag') }, totalCount: { type: 'integer' } },
@@ -388,6 +423,7 @@ export const components: Record<string, JsonSchema> = {
       before: {},
       after: {},
       diff: ref('JsonPatch'),
+      comment: { type: 'string', description: 'why: the X-Vexil-Comment of the write' },
     },
   },
   AuditPage: {
@@ -412,6 +448,11 @@ export const components: Record<string, JsonSchema> = {
       role: { type: 'string' },
       createdAt: { type: 'integer' },
       revokedAt: { type: 'integer' },
+      lastUsedAt: {
+        type: 'integer',
+        description:
+          'when the token last authenticated a request (recorded at most once a minute); absent if never',
+      },
       token: { type: 'string', description: 'the secret, returned once at creation' },
     },
   },

@@ -12,6 +12,7 @@ const view = (t: TokenRecord) => ({
   role: t.role,
   createdAt: t.createdAt,
   ...(t.revokedAt === undefined ? {} : { revokedAt: t.revokedAt }),
+  ...(t.lastUsedAt === undefined ? {} : { lastUsedAt: t.lastUsedAt }),
 });
 
 const TOKENS = '/api/v1/tokens';
@@ -22,7 +23,7 @@ export function tokenRoutes(deps: ApiDeps): Route[] {
     defineRoute({
       method: 'GET',
       path: TOKENS,
-      summary: 'List API tokens (never their secrets)',
+      summary: 'List API tokens (never their secrets), with when each was last used',
       tag: 'tokens',
       role: 'admin',
       responses: {
@@ -93,7 +94,8 @@ async function revokeToken(
   { params: { tokenId }, actor }: RouteContext<typeof TOKEN>,
 ): Promise<Reply> {
   await write(deps, async (tx) => {
-    const token = (await tx.listTokens()).find((t) => t.id === tokenId);
+    // Locked: a concurrent write of the token (its last use) cannot undo the revocation.
+    const token = await tx.getTokenForUpdate(tokenId);
     if (token === undefined) throw notFound(`token "${tokenId}"`);
     if (token.revokedAt !== undefined) return;
     const revoked = { ...token, revokedAt: deps.now() };

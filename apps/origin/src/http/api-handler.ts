@@ -10,6 +10,7 @@ import {
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TokenRole } from '@vexil/store';
 import { ApiError } from './api-error.js';
+import { requestComment, withComment } from './audit-comment.js';
 import { assertStorableText, parseJsonBody, readBody } from './body.js';
 import type { Logger } from '@vexil/protocol';
 import type { Actor, Route, Router } from './router.js';
@@ -84,10 +85,14 @@ export function createApiHandler(options: ApiHandlerOptions) {
       for (const [name, value] of Object.entries(params))
         assertStorableText(value, `the path parameter ${name}`);
       const query = readQuery(route, url.searchParams, schemas);
+      const comment = requestComment(req);
       const body = await readRequestBody(route, req, schemas);
-      const reply = await route.handle({ req, params, query, body, actor, requestId });
+      const reply = await withComment(comment, () =>
+        route.handle({ req, params, query, body, actor, requestId }),
+      );
       status = reply.status ?? 200;
-      sendJson(res, status, reply.body, reply.headers);
+      if (reply.stream !== undefined) await reply.stream(res);
+      else sendJson(res, status, reply.body, reply.headers);
     } catch (e) {
       const error = e instanceof ApiError ? e : internalError(e, logger, requestId);
       status = error.status;

@@ -1,5 +1,15 @@
+import { MAX_COMMENT_LENGTH } from './audit-comment.js';
 import type { Route } from './router.js';
 import type { JsonSchema } from './validation.js';
+
+/** Every write takes an optional comment for its audit entries (audit-comment.ts). */
+const COMMENT_PARAMETER = {
+  name: 'X-Vexil-Comment',
+  in: 'header',
+  required: false,
+  description: `why the change is made, kept in its audit entries: percent-encoded UTF-8 (as encodeURIComponent writes it), at most ${MAX_COMMENT_LENGTH} characters, no control characters`,
+  schema: { type: 'string' },
+};
 
 /** The OpenAPI 3.1 document of the API, generated from the route table and its schemas. */
 export function openApiDocument(
@@ -23,6 +33,7 @@ export function openApiDocument(
         description: schema.description,
         schema,
       })),
+      ...(route.method === 'GET' ? [] : [COMMENT_PARAMETER]),
     ];
     const operation: Record<string, unknown> = {
       summary: route.summary,
@@ -41,7 +52,14 @@ export function openApiDocument(
           status,
           r.schema === undefined
             ? { description: r.description }
-            : { description: r.description, content: { 'application/json': { schema: r.schema } } },
+            : {
+                description: r.description,
+                content: {
+                  [(r as { mediaType?: string }).mediaType ?? 'application/json']: {
+                    schema: r.schema,
+                  },
+                },
+              },
         ]),
       ),
     };

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TokenRole } from '@vexil/store';
 import type { JsonSchema } from './validation.js';
 
@@ -39,6 +39,12 @@ export interface Reply {
   readonly status?: number;
   readonly body?: unknown;
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * A streamed answer (the event stream, api/events.ts): called instead of sending `body`, it
+   * writes the response itself and resolves once the response is over. It may throw an ApiError
+   * before it has written anything, which is answered as any other.
+   */
+  readonly stream?: (res: ServerResponse) => Promise<void>;
 }
 
 /** What a handler of the route declared with template `Path` is given. */
@@ -63,7 +69,15 @@ export interface Route<Path extends string = string, Context = RequestContext> {
     readonly optional?: boolean;
   };
   readonly responses: Readonly<
-    Record<number, { readonly description: string; readonly schema?: JsonSchema }>
+    Record<
+      number,
+      {
+        readonly description: string;
+        readonly schema?: JsonSchema;
+        /** The schema's media type in the OpenAPI document (default application/json). */
+        readonly mediaType?: string;
+      }
+    >
   >;
   readonly handle: (ctx: Context) => Promise<Reply>;
 }

@@ -5,6 +5,9 @@ import type { EdgeReport } from '@vexil/protocol';
 import type {
   InsightCount,
   InsightQuery,
+  InsightSummary,
+  InsightSummaryQuery,
+  LatestAuditQuery,
   AuditEntry,
   AuditQuery,
   ChangeKind,
@@ -19,6 +22,7 @@ import type {
   TokenRecord,
 } from '../records.js';
 import type { StoreReader } from '../store.js';
+import { latestAudit, summarizeInsights } from './memory-summary.js';
 import { environmentPrefix, flagId, itemId, segmentId, type Tables } from './memory-tables.js';
 
 /** Reads over one view of the tables: the committed state, or a transaction's draft. */
@@ -134,6 +138,14 @@ export class MemoryReader implements StoreReader {
       (a, b) => a.bucketStart - b.bucketStart || (a.variation ?? -1) - (b.variation ?? -1),
     );
     return jsonCopy(found);
+  }
+
+  async summarizeInsights(query: InsightSummaryQuery): Promise<InsightSummary[]> {
+    return summarizeInsights(this.view(), query);
+  }
+
+  async listLatestAudit(query: LatestAuditQuery): Promise<AuditEntry[]> {
+    return latestAudit(this.view(), query);
   }
 
   async listChanges(

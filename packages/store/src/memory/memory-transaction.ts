@@ -161,9 +161,14 @@ export class MemoryTransaction extends MemoryReader implements StoreTransaction 
     if (env !== undefined) this.write('segments').delete(segmentId(env.id, key));
   }
 
-  async putToken(token: TokenRecord): Promise<void> {
+  async getTokenForUpdate(id: string): Promise<TokenRecord | undefined> {
+    const token = this.view().tokens.get(id);
+    return token === undefined ? undefined : jsonCopy(token);
+  }
+
+  async putToken(token: TokenRecord, options?: { readonly directory?: boolean }): Promise<void> {
     this.write('tokens').set(token.id, jsonCopy(token));
-    this.mark({ kind: 'token', hash: token.hash });
+    if (options?.directory !== false) this.mark({ kind: 'token', hash: token.hash });
   }
 
   async appendAudit(entry: NewAuditEntry): Promise<number> {

@@ -11,6 +11,9 @@ import type {
   FlagRecord,
   InsightCount,
   InsightQuery,
+  InsightSummary,
+  InsightSummaryQuery,
+  LatestAuditQuery,
   ProjectRecord,
   SegmentRecord,
   TokenRecord,
@@ -19,6 +22,7 @@ import type { StoreReader } from '../store.js';
 import type { EdgeReport } from '@vexil/protocol';
 import { auditSelect } from './audit-query.js';
 import { selectInsights } from './insights-sql.js';
+import { selectLatestAudit, summarizeInsights } from './insight-summary-sql.js';
 import {
   auditFromRow,
   CHANGE_COLUMNS,
@@ -141,6 +145,14 @@ export class SqlReader implements StoreReader {
 
   listInsights(query: InsightQuery): Promise<InsightCount[]> {
     return selectInsights(this.exec, query);
+  }
+
+  summarizeInsights(query: InsightSummaryQuery): Promise<InsightSummary[]> {
+    return summarizeInsights(this.exec, query);
+  }
+
+  listLatestAudit(query: LatestAuditQuery): Promise<AuditEntry[]> {
+    return selectLatestAudit(this.exec, query);
   }
 
   async listChanges(

@@ -15,7 +15,13 @@ import type {
 } from '../records.js';
 import type { StoreTransaction } from '../store.js';
 import { insertDirectoryMark, markEnvironments } from './directory-marks-sql.js';
-import { ENVIRONMENT_COLUMNS, environmentParams, segmentFromRow, toJson } from './rows.js';
+import {
+  ENVIRONMENT_COLUMNS,
+  environmentParams,
+  segmentFromRow,
+  toJson,
+  tokenFromRow,
+} from './rows.js';
 import type { SqlExecutor, SqlLocks } from './sql-executor.js';
 import { addInsights, compactInsights } from './insights-sql.js';
 import { SqlReader } from './sql-reader.js';
@@ -196,14 +202,21 @@ export class SqlTransaction extends SqlReader implements StoreTransaction {
     await this.exec.query(sql, [environmentId, key]);
   }
 
-  async putToken(token: TokenRecord): Promise<void> {
+  async getTokenForUpdate(id: string): Promise<TokenRecord | undefined> {
+    const sql = `SELECT doc FROM tokens WHERE id = $1 ${this.locks.forUpdate}`;
+    const row = (await this.exec.query(sql, [id]))[0];
+    return row === undefined ? undefined : tokenFromRow(row);
+  }
+
+  async putToken(token: TokenRecord, options?: { readonly directory?: boolean }): Promise<void> {
     await this.exec.query(
       `INSERT INTO tokens (id, hash, created_at, doc) VALUES ($1, $2, $3, $4)
        ON CONFLICT (id) DO UPDATE SET hash = excluded.hash, created_at = excluded.created_at,
          doc = excluded.doc`,
       [token.id, token.hash, token.createdAt, toJson(token)],
     );
-    await insertDirectoryMark(this.exec, { kind: 'token', hash: token.hash });
+    if (options?.directory !== false)
+      await insertDirectoryMark(this.exec, { kind: 'token', hash: token.hash });
   }
 
   async appendAudit(entry: NewAuditEntry): Promise<number> {

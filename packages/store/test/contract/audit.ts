@@ -16,6 +16,25 @@ export function auditContract(ctx: StoreContext): void {
     assert.deepEqual(listed[1], { ...entry, id: ids[0] });
   });
 
+  test('a comment round trips as written, in any script and up to the API limit; none stays none', async () => {
+    const { store } = ctx;
+    const comments = [
+      'Ramp to 20% für die Beta — "ticket" #42 ✓',
+      '😀'.repeat(500),
+      "O'Brien; DROP TABLE audit; -- \\ backslash",
+    ];
+    await store.transaction(async (tx) => {
+      for (const comment of comments) await tx.appendAudit(auditEntry({ comment }));
+      await tx.appendAudit(auditEntry());
+    });
+    const [none, ...rest] = await store.listAudit({ limit: 4 });
+    assert.equal(Object.hasOwn(none!, 'comment'), false);
+    assert.deepEqual(
+      rest.map((e) => e.comment),
+      [...comments].reverse(),
+    );
+  });
+
   test('listAudit combines filters with AND, newest first', async () => {
     const { store } = ctx;
     await store.transaction(async (tx) => {

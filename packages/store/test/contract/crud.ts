@@ -184,7 +184,11 @@ export function crudContract(ctx: StoreContext): void {
     assert.deepEqual(await store.getTokenByHash('hash-t1'), first);
     assert.equal(await store.getTokenByHash('nope'), undefined);
     const revoked = { ...first, revokedAt: 10 };
-    await store.transaction((tx) => tx.putToken(revoked));
+    await store.transaction(async (tx) => {
+      assert.deepEqual(await tx.getTokenForUpdate('t1'), first);
+      assert.equal(await tx.getTokenForUpdate('nope'), undefined);
+      await tx.putToken(revoked);
+    });
     assert.deepEqual(await store.getTokenByHash('hash-t1'), revoked);
     assert.deepEqual(
       (await store.listTokens()).map((t) => t.id),

@@ -28,6 +28,8 @@ export function directoryMarkContract(ctx: StoreContext): void {
       await tx.putEnvironment({ ...prod, name: 'renamed' });
       await tx.putToken(token('t1'));
       await tx.putToken(token('t1', { revokedAt: 1 }));
+      // A token's last use is not in the directory: no mark.
+      await tx.putToken(token('t1', { revokedAt: 1, lastUsedAt: 2 }), { directory: false });
       await tx.deleteEnvironment('p', 'prod');
       await tx.deleteEnvironment('p', 'missing');
     });
