@@ -2,6 +2,7 @@ import { parseCommandArgs } from './args.js';
 import { CliError, oneLine, usageError } from './cli-error.js';
 import { COMMANDS, isGroup } from './command-table.js';
 import type { Command, CommandContext } from './commands/command.js';
+import { COMMENT_OPTION } from './commands/comment.js';
 import { commandHelp, groupHelp, mainHelp } from './help.js';
 import type { Io } from './io.js';
 
@@ -79,7 +80,9 @@ async function run(
   surroundings: CliEnvironment,
 ): Promise<void> {
   const full = `${prefix}${command.name}`;
-  const args = parseCommandArgs(argv, command.options, full);
+  const options =
+    command.writes === true ? { ...command.options, ...COMMENT_OPTION } : command.options;
+  const args = parseCommandArgs(argv, options, full);
   if (args.boolean('help')) {
     surroundings.io.stdout(commandHelp(prefix, command));
     return;

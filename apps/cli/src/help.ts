@@ -1,9 +1,13 @@
 import type { Command, CommandGroup } from './commands/command.js';
 import { COMMANDS, isGroup } from './command-table.js';
+import { COMMENT_USAGE } from './commands/comment.js';
 
 function usageLine(prefix: string, command: Command): string {
   const args = (command.args ?? []).map((a) => `<${a}>`).join(' ');
-  return [`vexil ${prefix}${command.name}`, args, command.usage ?? ''].filter((s) => s).join(' ');
+  const comment = command.writes === true ? COMMENT_USAGE : '';
+  return [`vexil ${prefix}${command.name}`, args, command.usage ?? '', comment]
+    .filter((s) => s)
+    .join(' ');
 }
 
 const API_NOTES = `Admin commands call the REST API at VEXIL_URL (default http://127.0.0.1:8080) with the

@@ -357,7 +357,7 @@ describe('vexil admin commands', () => {
       ],
     );
     const table = await vexil('audit', '--flag', 'audited', '--limit', '1');
-    assert.match(table.stdout, /^TIME\s+ACTOR\s+ACTION\s+RESOURCE\s+WHERE\s+CHANGES$/m);
+    assert.match(table.stdout, /^TIME\s+ACTOR\s+ACTION\s+RESOURCE\s+WHERE\s+CHANGES\s+COMMENT$/m);
     assert.match(
       table.stdout,
       /\badmin\s+flag\.update\s+flag audited\s+default\/test\s+replace \/environments\/test\/on$/m,
@@ -379,7 +379,8 @@ describe('vexil admin commands', () => {
     const list = await vexil('tokens', 'list');
     assert.match(
       list.stdout,
-      new RegExp(`^${created.id}\\s+ci-reader\\s+reader\\s+\\S+ \\S+$`, 'm'),
+      // Created, then the last use: "never", or the time the reader's request was recorded.
+      new RegExp(`^${created.id}\\s+ci-reader\\s+reader\\s+\\S+ \\S+\\s+(never|\\S+ \\S+)$`, 'm'),
     );
     assert.equal((await vexil('tokens', 'revoke', created.id)).code, 0);
     const revoked = await runCli(['flags', 'list'], reader);
@@ -387,7 +388,10 @@ describe('vexil admin commands', () => {
     assert.match(failureLine(revoked), /unknown or revoked/);
     assert.match(
       (await vexil('tokens', 'list')).stdout,
-      new RegExp(`^${created.id}\\s+ci-reader\\s+reader\\s+\\S+ \\S+\\s+\\S+ \\S+$`, 'm'),
+      new RegExp(
+        `^${created.id}\\s+ci-reader\\s+reader\\s+\\S+ \\S+\\s+(never|\\S+ \\S+)\\s+\\S+ \\S+$`,
+        'm',
+      ),
     );
   });
 });

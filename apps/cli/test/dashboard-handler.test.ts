@@ -81,6 +81,7 @@ describe('dashboard handler', () => {
       '/',
       '/sign-in',
       '/delivery',
+      '/tokens',
       '/projects',
       '/projects/p/envs/e/flags/f?x=1',
     ]) {

@@ -25,7 +25,11 @@ export function apiPath(...segments: readonly string[]): string {
  * turned into a CliError with a one-line message (the API's own message when it sent one).
  */
 export class ApiClient {
-  constructor(private readonly config: ClientConfig) {}
+  /** `writeHeaders` go with every request but GET (such as the --comment header). */
+  constructor(
+    private readonly config: ClientConfig,
+    private readonly writeHeaders: Readonly<Record<string, string>> = {},
+  ) {}
 
   async request<T>(
     method: string,
@@ -39,6 +43,7 @@ export class ApiClient {
     const headers: Record<string, string> = {
       accept: 'application/json',
       authorization: `Bearer ${this.config.token}`,
+      ...(method === 'GET' ? {} : this.writeHeaders),
       ...options.headers,
     };
     const init: RequestInit = {

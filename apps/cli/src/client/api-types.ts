@@ -106,6 +106,8 @@ export interface Token {
   readonly role: string;
   readonly createdAt: number;
   readonly revokedAt?: number;
+  /** When it last authenticated a request (recorded at most once a minute). */
+  readonly lastUsedAt?: number;
   /** The secret: only in the response that created the token. */
   readonly token?: string;
 }
@@ -120,6 +122,8 @@ export interface AuditEntry {
   readonly resourceKind: string;
   readonly resourceKey: string;
   readonly diff?: readonly { readonly op: string; readonly path: string }[];
+  /** Why: the comment the write was sent with (--comment, X-Vexil-Comment). */
+  readonly comment?: string;
 }
 
 export interface SdkData {

@@ -25,6 +25,7 @@ const columns: readonly Column<AuditEntry>[] = [
     value: (e) => [e.projectKey, e.environmentKey].filter((k) => k !== undefined).join('/'),
   },
   { header: 'CHANGES', value: changes, maxWidth: 70 },
+  { header: 'COMMENT', value: (e) => e.comment ?? '', maxWidth: 60 },
 ];
 
 export const auditCommand: Command = {

@@ -2,6 +2,7 @@ import type { OptionSpec, ParsedArgs } from '../args.js';
 import { ApiClient } from '../client/api-client.js';
 import { loadClientConfig } from '../client/client-config.js';
 import type { Io } from '../io.js';
+import { commentHeader, parseCommentOption } from './comment.js';
 
 /** What a command gets to run: its arguments, where to write, and the program's surroundings. */
 export interface CommandContext {
@@ -22,6 +23,8 @@ export interface Command {
   readonly summary: string;
   /** More text for `vexil <command> --help`. */
   readonly details?: string;
+  /** It changes something: it takes `--comment <text>`, kept in the audit log (comment.ts). */
+  readonly writes?: boolean;
   run(ctx: CommandContext): Promise<void>;
 }
 
@@ -59,6 +62,7 @@ export function projectOf(ctx: CommandContext): string {
 export function apiClient(ctx: CommandContext): ApiClient {
   return new ApiClient(
     loadClientConfig({ url: ctx.args.string('url'), token: ctx.args.string('token') }, ctx.env),
+    commentHeader(parseCommentOption(ctx.args.string('comment'))),
   );
 }
 

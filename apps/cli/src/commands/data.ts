@@ -46,6 +46,7 @@ async function readJsonFile(file: string): Promise<unknown> {
 
 export const importCommand: Command = {
   name: 'import',
+  writes: true,
   args: ['file'],
   usage: '--env <env> [--project <key>]',
   summary: "Replace an environment's flags and segments with a LaunchDarkly SDK data file",

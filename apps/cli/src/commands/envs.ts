@@ -85,6 +85,7 @@ export const envsGroup: CommandGroup = {
     },
     {
       name: 'create',
+      writes: true,
       args: ['env'],
       usage: '[--name <name>] [--secure-mode on|off] [--project <key>]',
       summary: 'Create an environment with new keys; it serves every flag, off',
@@ -102,6 +103,7 @@ export const envsGroup: CommandGroup = {
     },
     {
       name: 'set',
+      writes: true,
       args: ['env'],
       usage: '[--name <name>] [--secure-mode on|off] [--project <key>]',
       summary:
@@ -127,6 +129,7 @@ export const envsGroup: CommandGroup = {
     },
     {
       name: 'rotate',
+      writes: true,
       args: ['env'],
       usage: '--key sdk|mobile [--expires-in <seconds>] [--project <key>]',
       summary: 'Replace the SDK or mobile key; the old one works until --expires-in (default: now)',
@@ -149,6 +152,7 @@ export const envsGroup: CommandGroup = {
     },
     {
       name: 'delete',
+      writes: true,
       args: ['env'],
       usage: '[--project <key>]',
       summary: 'Delete an environment, its segments and its targeting',

@@ -84,6 +84,7 @@ export const filtersGroup: CommandGroup = {
     },
     {
       name: 'create',
+      writes: true,
       args: ['key'],
       usage:
         '[--flags a,b] [--tags web,beta] [--name <name>] [--description <text>] [--project <key>]',
@@ -97,6 +98,7 @@ export const filtersGroup: CommandGroup = {
     },
     {
       name: 'set',
+      writes: true,
       args: ['key'],
       usage:
         '[--flags a,b] [--tags web,beta] [--name <name>] [--description <text>] [--project <key>]',
@@ -110,6 +112,7 @@ export const filtersGroup: CommandGroup = {
     },
     {
       name: 'delete',
+      writes: true,
       args: ['key'],
       usage: '[--project <key>]',
       summary: 'Delete a payload filter: SDKs asking for it are refused from then on',

@@ -58,6 +58,7 @@ function summary(flag: Flag, env: string): string {
 
 export const toggleCommand: Command = {
   name: 'toggle',
+  writes: true,
   args: ['key'],
   usage: '--env <env> [--on|--off] [--project <key>]',
   summary: 'Turn targeting on or off in an environment (flips it without --on/--off)',
@@ -82,6 +83,7 @@ export const toggleCommand: Command = {
 
 export const rolloutCommand: Command = {
   name: 'rollout',
+  writes: true,
   args: ['key'],
   usage: '--env <env> --weights 30,70 [--project <key>]',
   summary: 'Serve a percentage rollout over the variations when on (percentages adding to 100)',

@@ -12,7 +12,9 @@ import {
   type CommandContext,
   type CommandGroup,
 } from './command.js';
+import { staleCommand } from './flag-stale.js';
 import { toggleCommand, rolloutCommand } from './flag-targeting.js';
+import { archiveCommand, editCommand, restoreCommand } from './flag-lifecycle.js';
 import { environmentKeys, flagColumns, flagDetails } from './flag-view.js';
 
 export const flagPath = (ctx: CommandContext, ...rest: string[]) =>
@@ -43,12 +45,14 @@ export const flagsGroup: CommandGroup = {
   commands: [
     {
       name: 'list',
-      usage: '[--env <env>] [--tag <tag>] [--search <text>] [--project <key>]',
-      summary: 'List flags, on/off in each environment (or what --env serves)',
+      usage: '[--env <env>] [--tag <tag>] [--search <text>] [--archived] [--project <key>]',
+      summary:
+        'List flags, on/off in each environment (or what --env serves); --archived: archived ones',
       options: projectOptions({
         env: { type: 'string' },
         tag: { type: 'string' },
         search: { type: 'string' },
+        archived: { type: 'boolean' },
       }),
       async run(ctx) {
         const env = ctx.args.string('env');
@@ -56,6 +60,7 @@ export const flagsGroup: CommandGroup = {
         const list = await apiClient(ctx).get<{ items: Flag[] }>(flagPath(ctx), {
           tag: ctx.args.string('tag'),
           q: ctx.args.string('search'),
+          archived: ctx.args.boolean('archived') ? 'true' : undefined,
         });
         output(ctx, list, () =>
           formatTable(flagColumns(environmentKeys(list.items), env), list.items),
@@ -82,6 +87,7 @@ export const flagsGroup: CommandGroup = {
     },
     {
       name: 'create',
+      writes: true,
       args: ['key'],
       usage:
         "[--name <name>] [--description <text>] [--tags a,b] [--variations '<JSON array>'] [--project <key>]",
@@ -109,8 +115,13 @@ export const flagsGroup: CommandGroup = {
     },
     toggleCommand,
     rolloutCommand,
+    editCommand,
+    archiveCommand,
+    restoreCommand,
+    staleCommand,
     {
       name: 'delete',
+      writes: true,
       args: ['key'],
       usage: '[--project <key>]',
       summary: 'Delete a flag from every environment',

@@ -48,6 +48,7 @@ export const projectsGroup: CommandGroup = {
     },
     {
       name: 'create',
+      writes: true,
       args: ['key'],
       usage: '[--name <name>]',
       summary: 'Create a project (add environments with "vexil envs create")',
@@ -63,6 +64,7 @@ export const projectsGroup: CommandGroup = {
     },
     {
       name: 'delete',
+      writes: true,
       args: ['key'],
       summary: 'Delete a project with all its environments, flags and segments',
       options: apiOptions(),

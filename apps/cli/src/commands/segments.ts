@@ -76,6 +76,7 @@ export const segmentsGroup: CommandGroup = {
     },
     {
       name: 'create',
+      writes: true,
       args: ['key'],
       usage: '--env <env> [--name <name>] [--included a,b] [--excluded c,d] [--project <key>]',
       summary: 'Create a segment from lists of user keys',
@@ -98,6 +99,7 @@ export const segmentsGroup: CommandGroup = {
     },
     {
       name: 'delete',
+      writes: true,
       args: ['key'],
       usage: '--env <env> [--project <key>]',
       summary: 'Delete a segment',

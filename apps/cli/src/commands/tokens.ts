@@ -11,6 +11,10 @@ const columns: readonly Column<Token>[] = [
   { header: 'NAME', value: (t) => t.name, maxWidth: 30 },
   { header: 'ROLE', value: (t) => t.role },
   { header: 'CREATED', value: (t) => formatTime(t.createdAt) },
+  {
+    header: 'LAST USED',
+    value: (t) => (t.lastUsedAt === undefined ? 'never' : formatTime(t.lastUsedAt)),
+  },
   { header: 'REVOKED', value: (t) => formatTime(t.revokedAt) },
 ];
 
@@ -20,7 +24,7 @@ export const tokensGroup: CommandGroup = {
   commands: [
     {
       name: 'list',
-      summary: 'List API tokens (never their secrets)',
+      summary: 'List API tokens (never their secrets), with when each was last used',
       options: apiOptions(),
       async run(ctx) {
         const list = await apiClient(ctx).get<ItemList<Token>>(apiPath('tokens'));
@@ -29,6 +33,7 @@ export const tokensGroup: CommandGroup = {
     },
     {
       name: 'create',
+      writes: true,
       args: ['name'],
       usage: '--role reader|writer|admin|edge',
       summary: 'Create an API token; its secret is shown once',
@@ -58,6 +63,7 @@ export const tokensGroup: CommandGroup = {
     },
     {
       name: 'revoke',
+      writes: true,
       args: ['id'],
       summary: 'Revoke an API token (see "vexil tokens list" for ids)',
       options: apiOptions(),

@@ -15,7 +15,7 @@ import type { Registry } from 'prom-client';
 import type { CommandContext } from '../commands/command.js';
 import { checkRetentionDays, checkToken } from '../server/config-checks.js';
 import { apiHandler } from '../server/api-handler.js';
-import { dashboardHandler } from '../server/dashboard-handler.js';
+import { dashboardHandler, dashboardNotFound } from '../server/dashboard-handler.js';
 import { BUS_CONNECTION_OPTIONS, busConnection } from './bus-connection.js';
 import { checkBusCredentials, natsConnectionOptions } from './nats-options.js';
 import { openStore, storeLocation } from './open-store.js';
@@ -98,6 +98,7 @@ export async function runOrigin(ctx: CommandContext): Promise<void> {
       const publisher = startPublisher({ store, bus, logger, metrics });
       const origin = createOrigin({
         store,
+        insightRetentionDays: config.insightRetentionDays,
         logger,
         metrics,
         version: ctx.version,
@@ -143,6 +144,7 @@ export async function runOrigin(ctx: CommandContext): Promise<void> {
           { name: 'api', handle: apiHandler(() => origin) },
           { name: 'dashboard', handle: dashboardHandler() },
           { name: 'edge', handle: (req, res) => edge.handle(req, res) },
+          { name: 'dashboard-not-found', handle: dashboardNotFound() },
         ],
         upgrade: (req, socket, head) => edge.handleUpgrade(req, socket, head),
         claimStream: edge.claimStream,
@@ -158,7 +160,11 @@ export async function runOrigin(ctx: CommandContext): Promise<void> {
             },
           };
         },
-        drain: (windowMs) => edge.drain(windowMs),
+        drain: (windowMs) => {
+          // The dashboard's event streams end at once: their clients resume on another origin.
+          origin.close();
+          return edge.drain(windowMs);
+        },
         async stop() {
           stopReporting();
           stopRetention();

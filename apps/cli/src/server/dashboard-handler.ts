@@ -8,7 +8,7 @@ import { pathOf } from './send-json.js';
 
 // The web dashboard (apps/dashboard, built by Vite into apps/dashboard/dist/web) at `/`.
 // It claims only its own paths, so it can sit before the SDK-facing edge in the dispatch table:
-// its pages (/, /sign-in, /projects/..., /delivery, all answered with index.html for the
+// its pages (/, /sign-in, /projects/..., /delivery, /tokens, all answered with index.html for the
 // client-side router) and the files of the build. Files are looked up in a list made from the
 // build directory, never by joining the URL to a path, so no URL can reach outside it.
 
@@ -70,6 +70,7 @@ export function isDashboardRoute(path: string): boolean {
     path === '/' ||
     path === '/sign-in' ||
     path === '/delivery' ||
+    path === '/tokens' ||
     path === '/projects' ||
     path.startsWith('/projects/')
   );
@@ -115,6 +116,35 @@ export function dashboardHandler(
   };
 }
 
+/**
+ * The last handler of the dispatch: a browser opening an address nobody serves (a GET or HEAD
+ * that accepts HTML, outside /api/) gets the dashboard with status 404, and the dashboard shows
+ * its own "not found" page instead of the JSON error other clients keep getting.
+ */
+export function dashboardNotFound(root: string = DASHBOARD_DIR): RequestHandler {
+  const index: Asset = { file: join(root, 'index.html'), type: TYPES['.html']!, immutable: false };
+  let built: number | undefined;
+  return async (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const path = pathOf(req.url);
+    if (path === '/api' || path.startsWith('/api/')) return false;
+    if (!/\btext\/html\b/.test(String(req.headers.accept ?? ''))) return false;
+    const mtime = await stat(index.file).then(
+      (s) => s.mtimeMs,
+      () => undefined,
+    );
+    if (mtime === undefined) return false;
+    if (mtime !== built) {
+      // Rebuilt while running: read it again.
+      built = mtime;
+      delete index.body;
+      delete index.gzipped;
+    }
+    await send(req, res, index, 404);
+    return true;
+  };
+}
+
 async function scan(root: string): Promise<Map<string, Asset>> {
   const assets = new Map<string, Asset>();
   const walk = async (dir: string): Promise<void> => {
@@ -133,7 +163,12 @@ async function scan(root: string): Promise<Map<string, Asset>> {
   return assets;
 }
 
-async function send(req: IncomingMessage, res: ServerResponse, asset: Asset): Promise<void> {
+async function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  asset: Asset,
+  status = 200,
+): Promise<void> {
   if (asset.body === undefined) {
     const body = await readFile(asset.file);
     const s = await stat(asset.file);
@@ -154,7 +189,7 @@ async function send(req: IncomingMessage, res: ServerResponse, asset: Asset): Pr
     res.setHeader('referrer-policy', 'no-referrer');
   }
   if (asset.gzipped !== undefined) res.setHeader('vary', 'accept-encoding');
-  if (req.headers['if-none-match'] === asset.etag) {
+  if (status === 200 && req.headers['if-none-match'] === asset.etag) {
     res.statusCode = 304;
     res.end();
     return;
@@ -164,7 +199,7 @@ async function send(req: IncomingMessage, res: ServerResponse, asset: Asset): Pr
   const body = gzip ? asset.gzipped! : asset.body;
   if (gzip) res.setHeader('content-encoding', 'gzip');
   res.setHeader('content-length', body.length);
-  res.statusCode = 200;
+  res.statusCode = status;
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 

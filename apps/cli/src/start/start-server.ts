@@ -7,7 +7,7 @@ import { CliError, oneLine } from '../cli-error.js';
 import type { Io } from '../io.js';
 import { resolveAdminToken } from './admin-token.js';
 import { apiHandler } from '../server/api-handler.js';
-import { dashboardHandler } from '../server/dashboard-handler.js';
+import { dashboardHandler, dashboardNotFound } from '../server/dashboard-handler.js';
 import { displayUrl, formatBanner } from './banner.js';
 import { prepareDemoProject } from './demo-project.js';
 import { attachPortFrontDoor, createPortServer } from '../server/port-front-door.js';
@@ -72,7 +72,11 @@ export async function startServer(config: StartConfig, io: Io, version: string):
     frontDoor,
     logger,
     timeoutMs: config.shutdownTimeoutMs,
-    drain: async () => delivery?.edge.drain(config.drainWindowMs),
+    drain: async () => {
+      // The dashboard's event streams end at once: their clients resume after the restart.
+      origin?.close();
+      await delivery?.edge.drain(config.drainWindowMs);
+    },
     release: async () => {
       stopTlsWatch();
       stopRetention();
@@ -91,6 +95,7 @@ export async function startServer(config: StartConfig, io: Io, version: string):
     const { publisher, edge } = delivery;
     const ready = createOrigin({
       store,
+      insightRetentionDays: config.insightRetentionDays,
       logger,
       version,
       metrics,
@@ -105,6 +110,7 @@ export async function startServer(config: StartConfig, io: Io, version: string):
     const admin = await resolveAdminToken(store, config);
     const demo = await prepareDemoProject(store, ready);
     dispatch.mount('edge', (req, res) => edge.handle(req, res));
+    dispatch.mount('dashboard-not-found', dashboardNotFound());
     frontDoor.setClaim(edge.claimStream);
     dispatch.started();
     origin = ready;
