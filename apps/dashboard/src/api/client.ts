@@ -26,12 +26,14 @@ export interface ApiClient {
   post<T>(path: string, body?: unknown): Promise<T>;
   /**
    * JSON Patch; `version` goes in If-Match so a concurrent change is a 409, not lost (resources
-   * without versions, such as environments, take none).
+   * without versions, such as environments, take none). `comment` (why) goes in the audit log.
    */
-  patch<T>(path: string, ops: readonly PatchOp[], version?: number): Promise<T>;
+  patch<T>(path: string, ops: readonly PatchOp[], version?: number, comment?: string): Promise<T>;
   delete(path: string, version?: number): Promise<void>;
   /** Replaces a resource; `version` goes in If-Match as for `patch`. */
   put<T>(path: string, body: unknown, version: number): Promise<T>;
+  /** A PATCH with a JSON body (such as a flag's settings); `version` goes in If-Match. */
+  patchJson<T>(path: string, body: unknown, version?: number): Promise<T>;
 }
 
 export function createApiClient(token: string, onUnauthorized: () => void): ApiClient {
@@ -65,12 +67,13 @@ export function createApiClient(token: string, onUnauthorized: () => void): ApiC
   return {
     get: (path, signal) => call('GET', path, signal === undefined ? {} : { signal }),
     post: (path, body) => call('POST', path, json(body)),
-    patch: (path, ops, version) =>
+    patch: (path, ops, version, comment) =>
       call('PATCH', path, {
         body: JSON.stringify(ops),
         headers: {
           'content-type': 'application/json-patch+json',
           ...(version === undefined ? {} : { 'if-match': `"${version}"` }),
+          ...commentHeader(comment),
         },
       }),
     delete: (path, version) =>
@@ -79,12 +82,26 @@ export function createApiClient(token: string, onUnauthorized: () => void): ApiC
         path,
         version === undefined ? {} : { headers: { 'if-match': `"${version}"` } },
       ),
+    patchJson: (path, body, version) =>
+      call('PATCH', path, {
+        body: JSON.stringify(body),
+        headers: {
+          'content-type': 'application/json',
+          ...(version === undefined ? {} : { 'if-match': `"${version}"` }),
+        },
+      }),
     put: (path, body, version) =>
       call('PUT', path, {
         body: JSON.stringify(body),
         headers: { 'content-type': 'application/json', 'if-match': `"${version}"` },
       }),
   };
+}
+
+/** Why a change is made: kept in its audit entry (X-Vexil-Comment, percent-encoded UTF-8). */
+export function commentHeader(comment: string | undefined): Record<string, string> {
+  const text = comment?.replace(/\s+/g, ' ').trim() ?? '';
+  return text === '' ? {} : { 'x-vexil-comment': encodeURIComponent(text) };
 }
 
 /** A token check at sign-in: the cheapest read every role may do. */
@@ -95,7 +112,10 @@ export async function checkToken(token: string): Promise<void> {
 /** The message to show for any failure. */
 export function errorMessage(e: unknown): string {
   if (e instanceof ApiError) {
-    const details = e.details.map((d) => `${d.path ? `${d.path}: ` : ''}${d.message}`);
+    // The message often is the first detail already: each is shown once.
+    const details = e.details
+      .filter((d) => !e.message.includes(d.message))
+      .map((d) => `${d.path ? `${d.path}: ` : ''}${d.message}`);
     return [e.message, ...details].join('\n');
   }
   return e instanceof Error ? e.message : String(e);

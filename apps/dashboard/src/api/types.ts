@@ -121,6 +121,8 @@ export interface FlagInput {
   variations: Variation[];
   temporary?: boolean;
   defaults?: { onVariation?: number; offVariation?: number };
+  /** Which client-side SDKs get the new flag, in every environment (default: mobile only). */
+  clientSideAvailability?: { usingMobileKey: boolean; usingEnvironmentId: boolean };
 }
 
 export interface SegmentTarget {
@@ -248,4 +250,35 @@ export interface PayloadFilter {
   version: number;
   createdAt: number;
   updatedAt: number;
+}
+
+/** A variation in a settings edit: `from` is the index of the existing variation it is. */
+export interface VariationEdit {
+  value: JsonValue;
+  name?: string;
+  description?: string;
+  from?: number;
+}
+
+/** PATCH /flags/{key}/settings: each field given replaces the flag's. */
+export interface FlagSettingsInput {
+  name?: string;
+  description?: string;
+  tags?: string[];
+  temporary?: boolean;
+  archived?: boolean;
+  variations?: VariationEdit[];
+}
+
+export type TokenRole = 'reader' | 'writer' | 'admin' | 'edge';
+
+/** An API token as listed (never its secret, except `token` in the creation response). */
+export interface ApiToken {
+  id: string;
+  name: string;
+  role: TokenRole;
+  createdAt: number;
+  revokedAt?: number;
+  lastUsedAt?: number;
+  token?: string;
 }

@@ -1,13 +1,20 @@
-import { useCallback, useState } from 'react';
-import { forgetToken, storeToken, storedToken } from '../api/session.js';
+import { useCallback, useEffect, useState } from 'react';
+import { forgetToken, onTokenChange, storeToken, storedToken } from '../api/session.js';
+import { NotFoundPage } from '../pages/not-found-page.js';
 import { SignInPage } from '../pages/sign-in-page.js';
+import { LiveProvider } from './live.js';
 import { navigate, useLocation } from './navigation.js';
 import { matchRoute } from './routes.js';
 import { Shell } from './shell.js';
 
-/** Signed out: the sign-in page, whatever the URL; signed in: the dashboard. */
+/**
+ * Signed out: the sign-in page, whatever the URL; signed in: the dashboard, live (one change
+ * stream per tab: live.tsx).
+ */
 export function App() {
   const [token, setToken] = useState(storedToken);
+  // Signing in or out in another tab does the same here.
+  useEffect(() => onTokenChange(setToken), []);
   const location = useLocation();
   const route = matchRoute(location.pathname);
   const signOut = useCallback(() => {
@@ -15,6 +22,7 @@ export function App() {
     setToken(undefined);
   }, []);
   if (token === undefined) {
+    if (route.page === 'not-found') return <NotFoundPage path={route.path} standalone />;
     return (
       <SignInPage
         onSignedIn={(t) => {
@@ -25,5 +33,9 @@ export function App() {
       />
     );
   }
-  return <Shell key={token} token={token} route={route} onSignOut={signOut} />;
+  return (
+    <LiveProvider key={token} token={token} onUnauthorized={signOut}>
+      <Shell token={token} route={route} onSignOut={signOut} />
+    </LiveProvider>
+  );
 }

@@ -8,8 +8,10 @@ import { FlagsPage } from '../pages/flags-page.js';
 import { InsightsPage } from '../pages/insights-page.js';
 import { SegmentPage } from '../pages/segment-page.js';
 import { SegmentsPage } from '../pages/segments-page.js';
+import { TokensPage } from '../pages/tokens-page.js';
+import { StaleFlagsPage } from '../pages/stale-flags-page.js';
 import { Loading } from '../components/notice.js';
-import { Link } from '../components/link.js';
+import { NotFoundPage } from '../pages/not-found-page.js';
 import type { Route } from './routes.js';
 
 const TITLES: Record<Route['page'], string> = {
@@ -24,7 +26,9 @@ const TITLES: Record<Route['page'], string> = {
   filters: 'Payload filters',
   environments: 'Environments',
   audit: 'Audit log',
+  'stale-flags': 'Stale flags',
   delivery: 'Delivery network',
+  tokens: 'API tokens',
   'not-found': 'Not found',
 };
 
@@ -55,16 +59,13 @@ export function Page({ route }: { route: Route }) {
       return <EnvironmentsPage project={route.project} env={route.env} />;
     case 'audit':
       return <AuditPage project={route.project} env={route.env} />;
+    case 'stale-flags':
+      return <StaleFlagsPage key={route.project} project={route.project} env={route.env} />;
     case 'delivery':
       return <DeliveryPage />;
+    case 'tokens':
+      return <TokensPage />;
     case 'not-found':
-      return (
-        <section>
-          <h1>Not found</h1>
-          <p>
-            Nothing is shown at <code>{route.path}</code>. <Link to="/">Go to the flags</Link>.
-          </p>
-        </section>
-      );
+      return <NotFoundPage path={route.path} />;
   }
 }

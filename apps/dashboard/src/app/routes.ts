@@ -2,12 +2,13 @@
 // /sign-in), so the server can tell dashboard pages from the SDK-facing paths on the same port
 // (/flags, /all, /sdk/..., /eval/...) and answer them with index.html.
 
-export type Section = 'flags' | 'segments' | 'filters' | 'environments' | 'audit';
+export type Section = 'flags' | 'segments' | 'filters' | 'environments' | 'audit' | 'stale-flags';
 
 export type Route =
   | { page: 'home' }
   | { page: 'sign-in' }
   | { page: 'delivery' }
+  | { page: 'tokens' }
   | { page: 'project'; project: string; env?: string }
   | { page: 'flags'; project: string; env: string }
   | { page: 'flag'; project: string; env: string; flag: string }
@@ -17,6 +18,7 @@ export type Route =
   | { page: 'filters'; project: string; env: string }
   | { page: 'environments'; project: string; env: string }
   | { page: 'audit'; project: string; env: string }
+  | { page: 'stale-flags'; project: string; env: string }
   | { page: 'not-found'; path: string };
 
 const enc = encodeURIComponent;
@@ -37,6 +39,7 @@ export function matchRoute(pathname: string): Route {
   if (a === undefined) return { page: 'home' };
   if (a === 'sign-in' && parts.length === 1) return { page: 'sign-in' };
   if (a === 'delivery' && parts.length === 1) return { page: 'delivery' };
+  if (a === 'tokens' && parts.length === 1) return { page: 'tokens' };
   if (a !== 'projects' || project === undefined) return { page: 'not-found', path: pathname };
   if (b === undefined) return { page: 'project', project };
   if (b !== 'envs' || env === undefined) return { page: 'not-found', path: pathname };
@@ -55,6 +58,7 @@ export function matchRoute(pathname: string): Route {
     case 'filters':
     case 'environments':
     case 'audit':
+    case 'stale-flags':
       if (item === undefined) return { page: section, ...at };
       break;
   }
@@ -69,6 +73,8 @@ export function routePath(route: Route): string {
       return '/sign-in';
     case 'delivery':
       return '/delivery';
+    case 'tokens':
+      return '/tokens';
     case 'not-found':
       return route.path;
     case 'project':
@@ -83,6 +89,7 @@ export function routePath(route: Route): string {
     case 'filters':
     case 'environments':
     case 'audit':
+    case 'stale-flags':
       return `${base}/${route.page}`;
     case 'flag':
       return `${base}/flags/${enc(route.flag)}`;
@@ -94,7 +101,7 @@ export function routePath(route: Route): string {
 }
 
 /** The nav section a route belongs to, for highlighting. */
-export function sectionOf(route: Route): Section | 'delivery' | undefined {
+export function sectionOf(route: Route): Section | 'delivery' | 'tokens' | undefined {
   switch (route.page) {
     case 'flags':
     case 'flag':
@@ -106,7 +113,9 @@ export function sectionOf(route: Route): Section | 'delivery' | undefined {
     case 'filters':
     case 'environments':
     case 'audit':
+    case 'stale-flags':
     case 'delivery':
+    case 'tokens':
       return route.page;
     default:
       return undefined;
@@ -120,6 +129,7 @@ export function switchScope(route: Route, project: string, env: string): Route {
   if (route.page === 'flag' || route.page === 'insights') {
     if (sameProject) return { ...route, env };
   }
-  if (section === undefined || section === 'delivery') return { page: 'flags', project, env };
+  if (section === undefined || section === 'delivery' || section === 'tokens')
+    return { page: 'flags', project, env };
   return { page: section, project, env };
 }

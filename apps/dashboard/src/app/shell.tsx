@@ -3,8 +3,10 @@ import { createApiClient } from '../api/client.js';
 import type { Environment, Project } from '../api/types.js';
 import { Link } from '../components/link.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
+import { NewProjectButton, NoEnvironments } from '../pages/create-project-dialog.js';
 import { Page } from './page.js';
 import { SessionContext, type Session } from './api-context.js';
+import { LiveIndicator, useLiveProject } from './live.js';
 import { navigate } from './navigation.js';
 import { routePath, sectionOf, switchScope, type Route } from './routes.js';
 import { useResource } from './use-resource.js';
@@ -17,6 +19,7 @@ interface ShellProps {
 
 const NAV = [
   ['flags', 'Flags'],
+  ['stale-flags', 'Stale flags'],
   ['segments', 'Segments'],
   ['filters', 'Payload filters'],
   ['environments', 'Environments'],
@@ -45,6 +48,7 @@ export function Shell({ token, route, onSignOut }: ShellProps) {
           .then((r) => r.items),
   );
   const env = scope.current?.env ?? preferredEnv(envs.data);
+  useLiveProject(project);
 
   // "/" and "/projects/p" lead to a list page once projects and environments are known.
   useEffect(() => {
@@ -109,7 +113,9 @@ export function Shell({ token, route, onSignOut }: ShellProps) {
                 ))}
               </select>
             </label>
+            <NewProjectButton />
           </div>
+          <LiveIndicator />
           <button type="button" className="button button-quiet" onClick={onSignOut}>
             Sign out
           </button>
@@ -129,6 +135,9 @@ export function Shell({ token, route, onSignOut }: ShellProps) {
           <Link to="/delivery" aria-current={section === 'delivery' ? 'page' : undefined}>
             Delivery network
           </Link>
+          <Link to="/tokens" aria-current={section === 'tokens' ? 'page' : undefined}>
+            API tokens
+          </Link>
         </nav>
       </header>
       <main id="main" tabIndex={-1}>
@@ -136,10 +145,13 @@ export function Shell({ token, route, onSignOut }: ShellProps) {
           <ErrorNotice error={projects.error} />
         ) : projects.data === undefined ? (
           <Loading what="projects" />
-        ) : projects.data.length === 0 && route.page !== 'delivery' ? (
+        ) : projects.data.length === 0 && route.page !== 'delivery' && route.page !== 'tokens' ? (
           <p>
-            No projects yet: create one with <code>vexil projects create</code>.
+            No projects yet: create one with New project above, or with{' '}
+            <code>vexil projects create</code>.
           </p>
+        ) : 'project' in route && envs.data?.length === 0 ? (
+          <NoEnvironments project={route.project} />
         ) : (
           <Page route={route} />
         )}

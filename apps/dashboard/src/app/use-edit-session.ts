@@ -27,7 +27,8 @@ export interface Versioned<T> {
 export interface EditSessionOptions<T> {
   readonly loaded: Versioned<T>;
   patch(original: T, draft: T): PatchOp[];
-  save(ops: readonly PatchOp[], version: number): Promise<Versioned<T>>;
+  /** `comment`: why, for the audit log (optional). */
+  save(ops: readonly PatchOp[], version: number, comment?: string): Promise<Versioned<T>>;
   loadLatest(): Promise<Versioned<T>>;
   reapply(original: T, draft: T, latest: T): { document: T; conflicts: readonly string[] };
   onSaved?(saved: Versioned<T>): void;
@@ -39,12 +40,23 @@ export interface EditSession<T> {
   readonly ops: readonly PatchOp[];
   readonly state: SaveState;
   readonly overwrites: readonly string[];
+  /**
+   * A newer version someone saved while this draft was open (seen live, through `upstream`):
+   * `reapply` merges it into the draft, `discard` takes it instead.
+   */
+  readonly behind: Versioned<T> | undefined;
   edit(draft: T): void;
   review(): void;
-  save(): void;
+  save(comment?: string): void;
   close(): void;
   reapply(): void;
   discard(): void;
+  /**
+   * The document as the server has it now (a live update). Taken at once when there is no draft
+   * or when it changed nothing this session edits (only its version moves); otherwise kept as
+   * `behind` until the user merges or discards.
+   */
+  upstream(latest: Versioned<T>): void;
 }
 
 export function useEditSession<T>(options: EditSessionOptions<T>): EditSession<T> {
@@ -52,12 +64,14 @@ export function useEditSession<T>(options: EditSessionOptions<T>): EditSession<T
   const [draft, setDraft] = useState(options.loaded.doc);
   const [state, setState] = useState<SaveState>({ step: 'editing' });
   const [overwrites, setOverwrites] = useState<readonly string[]>([]);
+  const [behind, setBehind] = useState<Versioned<T>>();
   const ops = options.patch(base.doc, draft);
 
   const restart = (loaded: Versioned<T>) => {
     setBase(loaded);
     setDraft(loaded.doc);
     setOverwrites([]);
+    setBehind(undefined);
   };
   const fail = (error: unknown) =>
     setState(isVersionConflict(error) ? { step: 'conflict', error } : { step: 'failed', error });
@@ -68,12 +82,13 @@ export function useEditSession<T>(options: EditSessionOptions<T>): EditSession<T
     ops,
     state,
     overwrites,
+    behind,
     edit: setDraft,
     review: () => setState({ step: 'review' }),
     close: () => setState({ step: 'editing' }),
-    save() {
+    save(comment?: string) {
       setState({ step: 'saving' });
-      options.save(ops, base.version).then((saved) => {
+      options.save(ops, base.version, comment).then((saved) => {
         restart(saved);
         setState({ step: 'editing' });
         options.onSaved?.(saved);
@@ -85,6 +100,7 @@ export function useEditSession<T>(options: EditSessionOptions<T>): EditSession<T
         setBase(latest);
         setDraft(document);
         setOverwrites(conflicts);
+        setBehind(undefined);
         setState({ step: 'review' });
       }, fail);
     },
@@ -94,6 +110,16 @@ export function useEditSession<T>(options: EditSessionOptions<T>): EditSession<T
         setState({ step: 'editing' });
         options.onSaved?.(latest);
       }, fail);
+    },
+    upstream(latest) {
+      // Its own save comes back this way too: by then the session is at that version.
+      if (latest.version <= base.version || state.step === 'saving') return;
+      if (options.patch(base.doc, latest.doc).length === 0) {
+        setBase(latest);
+        return;
+      }
+      if (ops.length === 0 && state.step === 'editing') restart(latest);
+      else setBehind(latest);
     },
   };
 }

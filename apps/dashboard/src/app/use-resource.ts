@@ -1,7 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
+import { useLiveReload } from './live.js';
 
 // Loads data for a page: the value, or the failure, and a reload. A new key (or unmount)
-// aborts the request in flight, so a slow answer never overwrites a newer page's data.
+// aborts the request in flight, so a slow answer never overwrites a newer page's data. A change
+// committed anywhere that makes the data stale reloads it in place (live.tsx, live-keys.ts): the
+// data shown stays until the new answer replaces it.
 
 export interface Resource<T> {
   readonly data: T | undefined;
@@ -36,6 +39,7 @@ export function useResource<T>(
     // `load` is a new closure every render: `key` names what it loads.
   }, [key, generation]);
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
+  useLiveReload(key, reload);
   const set = useCallback((data: T) => setState({ key, data, loading: false }), [key]);
   const current = state.key === key;
   return {

@@ -1,4 +1,4 @@
-import { niceTicks } from '../model/chart-scale.js';
+import { niceTicks, timeAxisLabels } from '../model/chart-scale.js';
 import { seriesColor } from './chart-palette.js';
 
 export interface LineSeries {
@@ -43,12 +43,17 @@ export function LineChart({ series, label, unit, formatX }: LineChartProps) {
             </text>
           </g>
         ))}
-        <text className="chart-tick" x={PAD.left} y={H - 8}>
-          {formatX(minX)}
-        </text>
-        <text className="chart-tick" x={W - PAD.right} y={H - 8} textAnchor="end">
-          {formatX(maxX)}
-        </text>
+        {timeAxisLabels(minX, maxX).map((label) => (
+          <text
+            key={label.position}
+            className="chart-tick"
+            x={PAD.left + label.position * (W - PAD.left - PAD.right)}
+            y={H - 8}
+            textAnchor={label.anchor}
+          >
+            {formatX(label.value)}
+          </text>
+        ))}
         {series.map((s, i) => (
           <g key={s.name}>
             <polyline

@@ -1,3 +1,4 @@
+import { useEffect, useId, useRef, useState } from 'react';
 import type { PatchOp } from '../api/types.js';
 import type { SaveState } from '../app/use-edit-session.js';
 import { Dialog } from './dialog.js';
@@ -9,9 +10,15 @@ interface Props {
   /** What is being saved, e.g. `flag "new-checkout" in Production`. */
   subject: string;
   ops: readonly PatchOp[];
+  /**
+   * The same changes in plain English (model/change-description.ts), one line each; without
+   * them the JSON Patch is shown open.
+   */
+  changes?: readonly string[];
   /** After a reapply: parts where this edit overwrites someone else's change. */
   overwrites: readonly string[];
-  onSave(): void;
+  /** Saves, with the comment the person wrote (why; kept in the audit log), if any. */
+  onSave(comment?: string): void;
   onClose(): void;
   /** Loads the latest version and replays the edit onto it. */
   onReapply(): void;
@@ -19,11 +26,31 @@ interface Props {
   onDiscard(): void;
 }
 
-/** The save step: the JSON Patch to send, then the outcome (a conflict offers a reapply). */
+/** The longest comment the API keeps (apps/origin/src/http/audit-comment.ts). */
+const COMMENT_MAX = 500;
+
+/**
+ * The save step: the changes in plain English (the JSON Patch to send one click away), an
+ * optional comment for the audit log, then the outcome (a conflict offers a reapply).
+ */
 export function ReviewDialog(props: Props) {
-  const { state, ops } = props;
+  const { state, ops, changes = [] } = props;
   const open = state.step !== 'editing';
   const conflict = state.step === 'conflict';
+  const commentId = useId();
+  const [comment, setComment] = useState('');
+  // Kept while the person goes back to editing or resolves a conflict; cleared once saved or
+  // the edit is discarded.
+  const previous = useRef(state.step);
+  useEffect(() => {
+    if (
+      state.step === 'editing' &&
+      (previous.current === 'saving' || previous.current === 'conflict')
+    )
+      setComment('');
+    previous.current = state.step;
+  }, [state.step]);
+  const count = changes.length > 0 ? changes.length : ops.length;
   return (
     <Dialog
       open={open}
@@ -49,11 +76,11 @@ export function ReviewDialog(props: Props) {
               type="button"
               className="button button-primary"
               disabled={state.step === 'saving' || ops.length === 0}
-              onClick={props.onSave}
+              onClick={() => props.onSave(comment)}
             >
               {state.step === 'saving'
                 ? 'Saving…'
-                : `Save ${ops.length} change${ops.length === 1 ? '' : 's'}`}
+                : `Save ${count} change${count === 1 ? '' : 's'}`}
             </button>
           </>
         )
@@ -70,8 +97,8 @@ export function ReviewDialog(props: Props) {
       ) : (
         <>
           <p>
-            These JSON Patch operations will be applied to {props.subject}, only if nobody has
-            changed it since you loaded it.
+            These changes will be saved to {props.subject}, only if nobody has changed it since you
+            loaded it.
           </p>
           {props.overwrites.length > 0 && (
             <Notice tone="warning">
@@ -82,7 +109,35 @@ export function ReviewDialog(props: Props) {
               ))}
             </Notice>
           )}
-          <PatchPreview ops={ops} />
+          {changes.length > 0 && (
+            <ul className="change-list" aria-label="Changes">
+              {changes.map((line, i) => (
+                <li key={i}>{line}</li>
+              ))}
+            </ul>
+          )}
+          <label htmlFor={commentId} className="comment-label">
+            Comment (optional)
+          </label>
+          <textarea
+            id={commentId}
+            className="comment-input"
+            rows={2}
+            maxLength={COMMENT_MAX}
+            value={comment}
+            placeholder="Why this change? For example: ramping up after a clean day at 5%"
+            aria-describedby={`${commentId}-hint`}
+            onChange={(e) => setComment(e.target.value)}
+          />
+          <p id={`${commentId}-hint`} className="hint">
+            Kept with this change in the audit log.
+          </p>
+          <details className="patch-details" open={changes.length === 0}>
+            <summary>
+              Show JSON Patch ({ops.length} operation{ops.length === 1 ? '' : 's'})
+            </summary>
+            <PatchPreview ops={ops} />
+          </details>
           {state.step === 'failed' && <ErrorNotice error={state.error} />}
         </>
       )}

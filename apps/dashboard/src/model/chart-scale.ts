@@ -15,6 +15,25 @@ export function niceTicks(max: number, count = 4): number[] {
   return ticks;
 }
 
+/** A label of a time axis: where it goes across the plot (0 to 1) and how it is anchored. */
+export interface AxisLabel {
+  readonly value: number;
+  readonly position: number;
+  readonly anchor: 'start' | 'middle' | 'end';
+}
+
+/**
+ * The labels of a time axis from `min` to `max`: one at each end, or, when every point has the
+ * same time (a single report), one in the middle where the points are drawn.
+ */
+export function timeAxisLabels(min: number, max: number): AxisLabel[] {
+  if (!(max > min)) return [{ value: min, position: 0.5, anchor: 'middle' }];
+  return [
+    { value: min, position: 0, anchor: 'start' },
+    { value: max, position: 1, anchor: 'end' },
+  ];
+}
+
 export interface StackedSeries {
   /** Bucket start times, one per column. */
   readonly starts: readonly number[];

@@ -10,7 +10,28 @@ export interface SnippetKeys {
   readonly secureMode?: boolean;
   /** A flag to show in the example; a placeholder when the project has none. */
   readonly flagKey?: string;
+  /** The type of that flag's values: the examples' defaults are of that type (boolean if absent). */
+  readonly flagType?: FlagValueType;
 }
+
+/** What OpenFeature calls a flag's type. */
+export type FlagValueType = 'boolean' | 'string' | 'number' | 'object';
+
+/** The type of a flag's values, from its variations (mixed or JSON values are objects). */
+export function flagValueType(variations: readonly { value: unknown }[]): FlagValueType {
+  const types = new Set(variations.map((v) => typeof v.value));
+  if (types.size !== 1) return 'object';
+  const [type] = types;
+  return type === 'boolean' || type === 'string' || type === 'number' ? type : 'object';
+}
+
+/** A default value of each type, as JavaScript source, and OpenFeature's evaluation method. */
+const DEFAULTS: Record<FlagValueType, { literal: string; ofrep: string }> = {
+  boolean: { literal: 'false', ofrep: 'getBooleanValue' },
+  string: { literal: "''", ofrep: 'getStringValue' },
+  number: { literal: '0', ofrep: 'getNumberValue' },
+  object: { literal: '{}', ofrep: 'getObjectValue' },
+};
 
 export type SnippetKind = 'node-server' | 'browser' | 'ofrep';
 
@@ -26,6 +47,9 @@ const q = (s: string) => JSON.stringify(s);
 export function snippets(keys: SnippetKeys): Snippet[] {
   const url = q(keys.baseUrl.replace(/\/+$/, ''));
   const flag = q(keys.flagKey ?? 'my-flag');
+  // A default of another type than the flag's is a type mismatch in OpenFeature and a
+  // surprise in the LaunchDarkly SDKs, so the examples use one of the flag's own type.
+  const { literal: fallback, ofrep } = DEFAULTS[keys.flagType ?? 'boolean'];
   const hash =
     keys.secureMode === true
       ? `
@@ -49,7 +73,7 @@ const client = init(${q(keys.sdkKey)}, {
 await client.waitForInitialization({ timeout: 10 });
 
 const context = { kind: 'user', key: 'user-123' };
-const value = await client.variation(${flag}, context, false);${
+const value = await client.variation(${flag}, context, ${fallback});${
         keys.secureMode === true
           ? "\n// Secure mode: hand this to the page, for the browser SDK's hash option.\nconst hash = client.secureModeHash(context);"
           : ''
@@ -70,7 +94,7 @@ const client = initialize(${q(keys.clientSideId)}, { kind: 'user', key: 'user-12
 });
 await client.waitForInitialization(5);
 
-const value = client.variation(${flag}, false);
+const value = client.variation(${flag}, ${fallback});
 client.on('change:' + ${flag}, (current) => console.log('now', current));`,
     },
     {
@@ -84,7 +108,7 @@ await OpenFeature.setProviderAndWait(
   new OFREPProvider({ baseUrl: ${url}, headers: [['Authorization', ${q(keys.sdkKey)}]] }),
 );
 const client = OpenFeature.getClient();
-const value = await client.getBooleanValue(${flag}, false, { targetingKey: 'user-123' });`,
+const value = await client.${ofrep}(${flag}, ${fallback}, { targetingKey: 'user-123' });`,
     },
   ];
 }

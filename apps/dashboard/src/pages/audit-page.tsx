@@ -4,12 +4,14 @@ import type { AuditEntry, AuditPage as Page, Flag } from '../api/types.js';
 import { useApi, useSession } from '../app/api-context.js';
 import { navigate } from '../app/navigation.js';
 import { routePath } from '../app/routes.js';
+import { useKeepPushedOut } from '../app/live-audit.js';
 import { useResource } from '../app/use-resource.js';
 import { JsonText } from '../components/json-text.js';
 import { Link } from '../components/link.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
 import { RelativeTime } from '../components/relative-time.js';
 import { actionVerb, concernsEnvironment, diffRows } from '../model/audit-diff.js';
+import { describeAuditEntry } from '../model/change-description.js';
 
 interface Props {
   project: string;
@@ -37,6 +39,7 @@ export function AuditPage({ project, env }: Props) {
   const url = (before?: number) =>
     `/audit?project=${enc(project)}&limit=${PAGE}${flag === '' ? '' : `&flag=${enc(flag)}`}${before === undefined ? '' : `&before=${before}`}`;
   const first = useResource(`audit:${project}:${flag}`, (signal) => api.get<Page>(url(), signal));
+  useKeepPushedOut(first.data, setOlder);
 
   const setFilters = (nextFlag: string, nextEnv: string) => {
     setFlag(nextFlag);
@@ -102,7 +105,13 @@ export function AuditPage({ project, env }: Props) {
         <>
           <ol className="timeline" aria-label="Changes, newest first">
             {shown.map((entry) => (
-              <AuditItem key={entry.id} entry={entry} project={project} env={env} />
+              <AuditItem
+                key={entry.id}
+                entry={entry}
+                project={project}
+                env={env}
+                envName={(key) => environments.find((e) => e.key === key)?.name ?? key}
+              />
             ))}
           </ol>
           {shown.length === 0 && <p className="empty">No changes match these filters.</p>}
@@ -117,8 +126,16 @@ export function AuditPage({ project, env }: Props) {
   );
 }
 
-function AuditItem({ entry, project, env }: { entry: AuditEntry; project: string; env: string }) {
+interface AuditItemProps {
+  entry: AuditEntry;
+  project: string;
+  env: string;
+  envName(key: string): string;
+}
+
+function AuditItem({ entry, project, env, envName }: AuditItemProps) {
   const rows = diffRows(entry);
+  const sentences = describeAuditEntry(entry, envName);
   const resource =
     entry.resourceKind === 'flag' && entry.after !== null ? (
       <Link to={routePath({ page: 'flag', project, env, flag: entry.resourceKey })}>
@@ -141,10 +158,23 @@ function AuditItem({ entry, project, env }: { entry: AuditEntry; project: string
           )}
         </span>
       </div>
+      {entry.comment !== undefined && (
+        <blockquote className="audit-comment">
+          <span className="visually-hidden">Comment: </span>
+          {entry.comment}
+        </blockquote>
+      )}
+      {sentences.length > 0 && (
+        <ul className="change-list" aria-label="What changed">
+          {sentences.map((line, i) => (
+            <li key={i}>{line}</li>
+          ))}
+        </ul>
+      )}
       {rows.length > 0 && (
         <details className="audit-diff">
           <summary>
-            {rows.length} change{rows.length === 1 ? '' : 's'}
+            Before and after: {rows.length} field{rows.length === 1 ? '' : 's'}
           </summary>
           <div className="table-scroll">
             <table className="table diff-table">

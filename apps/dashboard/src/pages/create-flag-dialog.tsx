@@ -38,6 +38,9 @@ export function CreateFlagDialog({ open, project, onClose, onCreated }: Props) {
   const [kind, setKind] = useState<FlagKind>('boolean');
   const [rows, setRows] = useState<Row[]>(BOOLEAN_ROWS);
   const [temporary, setTemporary] = useState(true);
+  // Which client-side SDKs get the flag; server-side SDKs get every flag.
+  const [browser, setBrowser] = useState(false);
+  const [mobile, setMobile] = useState(true);
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const flagKey = key ?? keyFromName(name);
@@ -49,6 +52,8 @@ export function CreateFlagDialog({ open, project, onClose, onCreated }: Props) {
     setTags('');
     setKind('boolean');
     setRows(BOOLEAN_ROWS);
+    setBrowser(false);
+    setMobile(true);
     setError(undefined);
   };
   const changeKind = (next: FlagKind) => {
@@ -90,6 +95,7 @@ export function CreateFlagDialog({ open, project, onClose, onCreated }: Props) {
       tags: parseTags(tags),
       variations,
       temporary,
+      clientSideAvailability: { usingEnvironmentId: browser, usingMobileKey: mobile },
     };
     setBusy(true);
     setError(undefined);
@@ -217,6 +223,26 @@ export function CreateFlagDialog({ open, project, onClose, onCreated }: Props) {
           />
           Temporary (a release flag to remove once rolled out)
         </label>
+        <fieldset aria-describedby="flag-client-side-hint">
+          <legend>Client-side SDKs</legend>
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              checked={browser}
+              onChange={(e) => setBrowser(e.target.checked)}
+            />
+            Available to client-side SDKs (browsers, with the client-side ID)
+          </label>
+          <label className="checkbox">
+            <input type="checkbox" checked={mobile} onChange={(e) => setMobile(e.target.checked)} />
+            Available to mobile SDKs (mobile key)
+          </label>
+          <p id="flag-client-side-hint" className="hint">
+            Server-side SDKs get every flag. Browser and mobile SDKs get only the flags marked for
+            them, and serve their default value for the others. This applies to every environment;
+            each environment&apos;s targeting can change it later.
+          </p>
+        </fieldset>
         {error !== undefined && (
           <p className="field-error pre-line" role="alert">
             {error}

@@ -6,6 +6,7 @@ import { seriesColor } from '../components/chart-palette.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
 import { RelativeTime } from '../components/relative-time.js';
 import { StatusBadge } from '../components/status-badge.js';
+import { edgeLatency, latencyText, type EdgeLatency } from '../model/edge-latency.js';
 import {
   recordNetwork,
   sortEdges,
@@ -152,9 +153,7 @@ export function DeliveryPage() {
                 <td>{edge.streams}</td>
                 <td>{Math.max(0, ...edge.environments.map((e) => e.lag))} changes</td>
                 <td>
-                  {edge.propagation?.p50 === undefined
-                    ? '—'
-                    : `${edge.propagation.p50} / ${edge.propagation.p99 ?? '—'} ms`}
+                  <LatencyCell latency={edgeLatency(edge, history)} now={network.generatedAt} />
                 </td>
                 <td>
                   <RelativeTime at={edge.lastReportAt} now={network.generatedAt} />
@@ -205,6 +204,22 @@ export function DeliveryPage() {
         </table>
       </div>
     </section>
+  );
+}
+
+/** The latest propagation figures known for an edge, with their age when not from this report. */
+function LatencyCell({ latency, now }: { latency: EdgeLatency | undefined; now: number }) {
+  if (latency === undefined)
+    return <span title="No change has reached this edge since the page opened">—</span>;
+  return (
+    <>
+      {latencyText(latency)}
+      {!latency.latest && (
+        <div className="muted">
+          last change <RelativeTime at={latency.at} now={now} />
+        </div>
+      )}
+    </>
   );
 }
 

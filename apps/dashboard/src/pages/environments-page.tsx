@@ -8,7 +8,7 @@ import { ErrorNotice, Loading } from '../components/notice.js';
 import { formatTime } from '../components/relative-time.js';
 import { SecretValue } from '../components/secret-value.js';
 import { Tabs } from '../components/tabs.js';
-import { snippets } from '../model/snippets.js';
+import { flagValueType, snippets } from '../model/snippets.js';
 import { KEY_PATTERN, keyFromName } from '../model/variation-input.js';
 import { RotateKeyDialog, type KeyKind } from './rotate-key-dialog.js';
 import { SecureModeSetting } from './secure-mode-setting.js';
@@ -36,7 +36,7 @@ export function EnvironmentsPage({ project, env }: Props) {
   };
   if (envs.error !== undefined) return <ErrorNotice error={envs.error} />;
   if (envs.data === undefined) return <Loading what="environments" />;
-  const exampleFlag = flags.data?.[0]?.key;
+  const example = flags.data?.[0];
   return (
     <section aria-labelledby="envs-title">
       <div className="page-header">
@@ -104,7 +104,9 @@ export function EnvironmentsPage({ project, env }: Props) {
                 sdkKey: e.sdkKey,
                 clientSideId: e.clientSideId,
                 secureMode: e.secureMode,
-                ...(exampleFlag === undefined ? {} : { flagKey: exampleFlag }),
+                ...(example === undefined
+                  ? {}
+                  : { flagKey: example.key, flagType: flagValueType(example.variations) }),
               }).map((s) => ({
                 id: s.kind,
                 label: s.title,

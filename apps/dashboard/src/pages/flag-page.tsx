@@ -9,6 +9,8 @@ import { Link } from '../components/link.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
 import { RelativeTime } from '../components/relative-time.js';
 import { TargetingEditor } from '../targeting/targeting-editor.js';
+import { FlagLifecycle } from './flag-lifecycle.js';
+import { FlagEnvironments } from './flag-environments.js';
 
 interface Props {
   project: string;
@@ -89,11 +91,13 @@ export function FlagPage({ project, env, flagKey }: Props) {
           </tbody>
         </table>
       </section>
+      <FlagEnvironments project={project} env={env} flag={f} />
       {targeting === undefined ? (
         <p>This flag is not served in {envName}.</p>
       ) : (
         <TargetingEditor
-          key={`${env}:${f.key}`}
+          // New variation indices (a reorder in Settings) start the editor again.
+          key={`${env}:${f.key}:${JSON.stringify(f.variations.map((v) => v.value))}`}
           flag={f}
           env={env}
           envName={envName}
@@ -103,6 +107,7 @@ export function FlagPage({ project, env, flagKey }: Props) {
           onSaved={(saved) => flag.set(saved)}
         />
       )}
+      <FlagLifecycle project={project} env={env} flag={f} onChanged={(saved) => flag.set(saved)} />
     </article>
   );
 }

@@ -8,9 +8,10 @@ import { useResource } from '../app/use-resource.js';
 import { Link } from '../components/link.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
 import { RelativeTime } from '../components/relative-time.js';
-import { OnOffBadge } from '../components/status-badge.js';
+import { FlagToggle } from './flag-toggle.js';
 import { allTags, describeTargeting, filterFlags, type FlagFilter } from '../model/flag-summary.js';
 import { CreateFlagDialog } from './create-flag-dialog.js';
+import { ClientSideHint } from '../components/client-side-hint.js';
 
 interface Props {
   project: string;
@@ -21,8 +22,15 @@ interface Props {
 export function FlagsPage({ project, env }: Props) {
   const api = useApi();
   const { environments } = useSession();
-  const flags = useResource(`flags:${project}`, (signal) =>
-    api.get<{ items: Flag[] }>(`/projects/${enc(project)}/flags`, signal).then((r) => r.items),
+  // Archived flags are listed on their own: open one to restore or delete it.
+  const [archived, setArchived] = useState(false);
+  const flags = useResource(`flags:${project}${archived ? ':archived' : ''}`, (signal) =>
+    api
+      .get<{ items: Flag[] }>(
+        `/projects/${enc(project)}/flags${archived ? '?archived=true' : ''}`,
+        signal,
+      )
+      .then((r) => r.items),
   );
   const [filter, setFilter] = useState<FlagFilter>({ text: '', tag: '', state: 'all' });
   const [creating, setCreating] = useState(false);
@@ -75,6 +83,14 @@ export function FlagsPage({ project, env }: Props) {
             <option value="off">Off</option>
           </select>
         </label>
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={archived}
+            onChange={(e) => setArchived(e.target.checked)}
+          />
+          Archived flags
+        </label>
       </div>
       {flags.error !== undefined && <ErrorNotice error={flags.error} />}
       {flags.data === undefined ? (
@@ -107,6 +123,7 @@ export function FlagsPage({ project, env }: Props) {
                     <div>
                       <code className="key">{f.key}</code>
                     </div>
+                    <ClientSideHint targeting={f.environments[env]} />
                   </td>
                   <td>
                     {f.tags.map((t) => (
@@ -116,7 +133,15 @@ export function FlagsPage({ project, env }: Props) {
                     ))}
                   </td>
                   <td>
-                    <OnOffBadge on={f.environments[env]?.on === true} />
+                    <FlagToggle
+                      project={project}
+                      env={env}
+                      envName={envName}
+                      flag={f}
+                      onChanged={(saved) =>
+                        flags.set((flags.data ?? []).map((x) => (x.key === saved.key ? saved : x)))
+                      }
+                    />
                   </td>
                   <td className="muted">{describeTargeting(f, f.environments[env])}</td>
                   <td>

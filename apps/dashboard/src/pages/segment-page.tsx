@@ -1,12 +1,14 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { enc, errorMessage } from '../api/client.js';
 import type { Segment } from '../api/types.js';
 import { useApi, useSession } from '../app/api-context.js';
 import { newId } from '../app/ids.js';
+import { useLastChange } from '../app/live.js';
 import { navigate } from '../app/navigation.js';
 import { routePath } from '../app/routes.js';
 import { useEditSession } from '../app/use-edit-session.js';
 import { useResource } from '../app/use-resource.js';
+import { ChangedBanner } from '../components/changed-banner.js';
 import { ClauseSuggestions } from '../components/clause-editor.js';
 import { Dialog } from '../components/dialog.js';
 import { Link } from '../components/link.js';
@@ -17,6 +19,7 @@ import { TagsInput } from '../components/tags-input.js';
 import { ValuesInput } from '../components/values-input.js';
 import { clauseProblems } from '../editor/clauses.js';
 import { documentPatch, reapplyEdit } from '../editor/targeting-patch.js';
+import { describeSegmentChanges } from '../model/change-description.js';
 import { SegmentRulesEditor } from '../segments/segment-rules-editor.js';
 import { SegmentTargetsEditor } from '../segments/segment-targets-editor.js';
 
@@ -76,10 +79,16 @@ function SegmentEditor({ path, project, env, loaded, segmentKeys }: EditorProps)
   const session = useEditSession<Segment>({
     loaded: versioned(loaded),
     patch: (original, draft) => documentPatch(original, draft, READ_ONLY),
-    save: async (ops, version) => versioned(await api.patch<Segment>(path, ops, version)),
+    save: async (ops, version, comment) =>
+      versioned(await api.patch<Segment>(path, ops, version, comment)),
     loadLatest: async () => versioned(await api.get<Segment>(path)),
     reapply: (original, draft, latest) => reapplyEdit(original, draft, latest, READ_ONLY),
   });
+  // Reloaded live when someone else saves the segment: take it, or keep the draft and say so.
+  useEffect(() => session.upstream(versioned(loaded)), [loaded.version]);
+  const lastChange = useLastChange(
+    (c) => c.kind === 'segment' && c.environmentKey === env && c.key === loaded.key,
+  );
   const s = session.draft;
   const set = (part: Partial<Segment>) => session.edit({ ...s, ...part });
   const problems = s.rules.flatMap((rule, i) =>
@@ -100,6 +109,18 @@ function SegmentEditor({ path, project, env, loaded, segmentKeys }: EditorProps)
   return (
     <article aria-labelledby="segment-title">
       <ClauseSuggestions />
+      {session.behind !== undefined && (
+        <ChangedBanner
+          what={`this segment in ${envName}`}
+          change={lastChange}
+          version={session.behind.version}
+          conflicts={
+            reapplyEdit(session.original, session.draft, session.behind.doc, READ_ONLY).conflicts
+          }
+          onMerge={session.reapply}
+          onDiscard={session.discard}
+        />
+      )}
       <nav aria-label="Breadcrumb" className="breadcrumb">
         <Link to={routePath({ page: 'segments', project, env })}>Segments</Link>{' '}
         <span aria-hidden="true">/</span> <span>{loaded.key}</span>
@@ -172,6 +193,11 @@ function SegmentEditor({ path, project, env, loaded, segmentKeys }: EditorProps)
         state={session.state}
         subject={`segment "${loaded.key}" in ${envName}`}
         ops={session.ops}
+        changes={
+          session.state.step === 'editing'
+            ? []
+            : describeSegmentChanges(session.original, session.draft)
+        }
         overwrites={session.overwrites}
         onSave={session.save}
         onClose={session.close}

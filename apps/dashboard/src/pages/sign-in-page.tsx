@@ -52,8 +52,10 @@ export function SignInPage({ onSignedIn }: { onSignedIn(token: string): void }) 
           autoFocus
         />
         <p id={`${id}-hint`} className="hint">
-          <code>vexil start</code> prints the admin token when it starts (it is also kept in the
-          data directory, in <code>admin-token</code>). The token stays in this tab only.
+          <code>npm start</code> prints the admin token when it starts; it is also kept in{' '}
+          <code>.vexil/admin-token</code> (in the <code>--data</code> directory for{' '}
+          <code>vexil start</code>). This browser keeps you signed in, in every tab, until you sign
+          out.
         </p>
         <p id={`${id}-error`} className="field-error" role="alert">
           {error}

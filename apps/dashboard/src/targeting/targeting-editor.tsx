@@ -1,7 +1,9 @@
-import { useRef } from 'react';
+import { useEffect, useRef } from 'react';
 import { enc } from '../api/client.js';
 import type { Flag, Targeting } from '../api/types.js';
 import { useApi } from '../app/api-context.js';
+import { useLastChange } from '../app/live.js';
+import { ChangedBanner } from '../components/changed-banner.js';
 import { newId } from '../app/ids.js';
 import { useEditSession } from '../app/use-edit-session.js';
 import { ClauseSuggestions } from '../components/clause-editor.js';
@@ -10,6 +12,7 @@ import { SaveBar } from '../components/save-bar.js';
 import { Switch } from '../components/switch.js';
 import { newRule, targetingProblems } from '../editor/targeting-model.js';
 import { reapplyTargeting, targetingPatch } from '../editor/targeting-patch.js';
+import { describeTargetingChanges } from '../model/change-description.js';
 import { variationName } from '../model/flag-summary.js';
 import { PrerequisitesEditor } from './prerequisites-editor.js';
 import { RuleEditor } from './rule-editor.js';
@@ -49,8 +52,8 @@ export function TargetingEditor({
   const session = useEditSession<Targeting>({
     loaded: targetingOf(flag),
     patch: (original, draft) => targetingPatch(env, original, draft),
-    save: async (ops, version) => {
-      latest.current = await api.patch<Flag>(path, ops, version);
+    save: async (ops, version, comment) => {
+      latest.current = await api.patch<Flag>(path, ops, version, comment);
       return targetingOf(latest.current);
     },
     loadLatest: async () => {
@@ -60,6 +63,10 @@ export function TargetingEditor({
     reapply: (original, draft, latest) => reapplyTargeting(original, draft, latest),
     onSaved: () => onSaved(latest.current),
   });
+  // The page reloads the flag when someone else changes it (live): the session takes the new
+  // version, or keeps the draft and shows the banner below.
+  useEffect(() => session.upstream(targetingOf(flag)), [flag.version]);
+  const lastChange = useLastChange((c) => c.kind === 'flag' && c.key === flag.key);
   const t = session.draft;
   const set = (part: Partial<Targeting>) => session.edit({ ...t, ...part });
   const names = flag.variations.map((_, i) => variationName(flag, i));
@@ -73,6 +80,18 @@ export function TargetingEditor({
   return (
     <section className="targeting" aria-labelledby="targeting-title">
       <ClauseSuggestions />
+      {session.behind !== undefined && (
+        <ChangedBanner
+          what={`the targeting in ${envName}`}
+          change={lastChange}
+          version={session.behind.version}
+          conflicts={
+            reapplyTargeting(session.original, session.draft, session.behind.doc).conflicts
+          }
+          onMerge={session.reapply}
+          onDiscard={session.discard}
+        />
+      )}
       <div className="section-header">
         <h2 id="targeting-title">Targeting in {envName}</h2>
         <Switch checked={t.on} label={`Targeting in ${envName}`} onChange={(on) => set({ on })} />
@@ -187,6 +206,11 @@ export function TargetingEditor({
         state={session.state}
         subject={`flag "${flag.key}" in ${envName}`}
         ops={session.ops}
+        changes={
+          session.state.step === 'editing'
+            ? []
+            : describeTargetingChanges(flag, envName, session.original, session.draft, { flags })
+        }
         overwrites={session.overwrites}
         onSave={session.save}
         onClose={session.close}

@@ -119,6 +119,7 @@ describe('dashboard in a browser against vexil start', { skip: skip ?? false }, 
 
     await page.getByRole('button', { name: 'Review and save' }).click();
     const review = page.getByRole('dialog', { name: 'Review changes' });
+    await review.getByText(/^Show JSON Patch/).click();
     await review
       .getByRole('cell', { name: '/environments/production/rules/0', exact: true })
       .waitFor();
@@ -181,7 +182,7 @@ describe('dashboard in a browser against vexil start', { skip: skip ?? false }, 
   test('the flags list: state per environment, search and tag filter', async () => {
     await page
       .getByRole('navigation', { name: 'Sections' })
-      .getByRole('link', { name: 'Flags' })
+      .getByRole('link', { name: 'Flags', exact: true })
       .click();
     await heading('Flags').waitFor();
     const rows = page.getByRole('table').getByRole('row');
@@ -215,6 +216,12 @@ describe('dashboard in a browser against vexil start', { skip: skip ?? false }, 
       { op: 'replace', path: '/description', value: 'Changed by someone else.' },
     ]);
     assert.equal(elsewhere.status, 200);
+    // And Production's targeting: a change elsewhere in the flag alone is taken in silently by
+    // the live page (the draft moves to the new version), and no 409 would follow.
+    const inProduction = await server.api('PATCH', flagPath, [
+      { op: 'replace', path: '/environments/production/offVariation', value: 0 },
+    ]);
+    assert.equal(inProduction.status, 200);
 
     await page.getByRole('button', { name: 'Review and save' }).click();
     await page
@@ -226,6 +233,7 @@ describe('dashboard in a browser against vexil start', { skip: skip ?? false }, 
     await shot('conflict', false);
     await conflict.getByRole('button', { name: 'Reload and reapply my changes' }).click();
     const review = page.getByRole('dialog', { name: 'Review changes' });
+    await review.getByText(/^Show JSON Patch/).click();
     await review
       .getByRole('cell', { name: '/environments/production/targets/0', exact: true })
       .waitFor();
@@ -234,6 +242,7 @@ describe('dashboard in a browser against vexil start', { skip: skip ?? false }, 
 
     const flag = await getFlag();
     assert.equal(flag.description, 'Changed by someone else.');
+    assert.equal(flag.environments['production']!['offVariation'], 0);
     assert.deepEqual(flag.environments['production']!['targets'], [
       { values: ['vip-user'], variation: 0 },
     ]);
@@ -244,7 +253,8 @@ describe('dashboard in a browser against vexil start', { skip: skip ?? false }, 
     await heading('Audit log').waitFor();
     const main = page.getByRole('main');
     assert.equal(await main.getByLabel('Flag').inputValue(), FLAG);
-    const items = page.getByRole('list', { name: 'Changes, newest first' }).getByRole('listitem');
+    // The entries themselves, not the lines of "What changed" listed inside each.
+    const items = page.getByRole('list', { name: 'Changes, newest first' }).locator(':scope > li');
     await items.filter({ hasText: 'created flag' }).waitFor();
     for (const summary of await page.locator('summary').all()) await summary.click();
     const row = page.getByRole('row').filter({ hasText: '/environments/production/on' });

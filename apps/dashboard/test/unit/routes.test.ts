@@ -8,6 +8,7 @@ describe('routes', () => {
       { page: 'home' },
       { page: 'sign-in' },
       { page: 'delivery' },
+      { page: 'tokens' },
       { page: 'project', project: 'p' },
       { page: 'project', project: 'p', env: 'e' },
       { page: 'flags', project: 'p', env: 'prod' },
@@ -63,5 +64,11 @@ describe('routes', () => {
       env: 'b',
     });
     assert.equal(sectionOf({ page: 'insights', project: 'p', env: 'e', flag: 'f' }), 'flags');
+    assert.equal(sectionOf({ page: 'tokens' }), 'tokens');
+    assert.deepEqual(switchScope({ page: 'tokens' }, 'p', 'b'), {
+      page: 'flags',
+      project: 'p',
+      env: 'b',
+    });
   });
 });

@@ -10,6 +10,8 @@ export interface VexilServer {
   readonly url: string;
   readonly adminToken: string;
   readonly role: RoleProcess;
+  /** The data directory (`<dataDir>/vexil.db` is the SQLite store), removed by `stop`. */
+  readonly dataDir: string;
   /** The REST API with the admin token; the body parsed as JSON. */
   api<T = unknown>(
     method: string,
@@ -31,6 +33,7 @@ export async function startVexil(): Promise<VexilServer> {
     url,
     adminToken,
     role,
+    dataDir,
     async api<T>(
       method: string,
       path: string,
