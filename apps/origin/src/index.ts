@@ -7,6 +7,11 @@ export {
   startInsightRetention,
   type InsightRetention,
 } from './insight-retention.js';
+export {
+  startScheduleRunner,
+  type ScheduleRunner,
+  type ScheduleRunnerOptions,
+} from './schedule-runner.js';
 export { startPublisher, type ChangePublisher, type PublisherOptions } from './publisher.js';
 export { createOrigin, SYSTEM_ACTOR, type Origin, type OriginOptions } from './origin.js';
 export { ORIGIN_METRICS } from './metrics/origin-metric-catalogue.js';

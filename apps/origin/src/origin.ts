@@ -14,9 +14,11 @@ import { flagRoutes } from './api/flags.js';
 import { insightsRoutes } from './api/insights.js';
 import { networkRoutes } from './api/network.js';
 import { projectRoutes } from './api/projects.js';
+import { changeRequestRoutes } from './api/change-requests.js';
 import { components } from './api/schemas.js';
 import { segmentRoutes } from './api/segments.js';
 import { staleFlagRoutes } from './api/stale-flags.js';
+import { scheduleRoutes } from './api/schedules.js';
 import { tokenRoutes } from './api/tokens.js';
 import { sha256Hex } from './domain/secrets.js';
 import { ApiError } from './http/api-error.js';
@@ -100,6 +102,8 @@ export function createOrigin(options: OriginOptions): Origin {
     ...projectRoutes(deps),
     ...environmentRoutes(deps, schemas),
     ...flagRoutes(deps, schemas),
+    ...changeRequestRoutes(deps, schemas),
+    ...scheduleRoutes(deps, schemas),
     ...flagSettingsRoutes(deps),
     ...filterRoutes(deps),
     ...insightsRoutes(deps),

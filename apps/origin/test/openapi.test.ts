@@ -20,6 +20,12 @@ const ROUTES = [
   'GET /api/v1/projects/{projectKey}/flags/{flagKey}',
   'GET /api/v1/projects/{projectKey}/flags/{flagKey}/insights',
   'GET /api/v1/projects/{projectKey}/stale-flags',
+  'POST /api/v1/projects/{projectKey}/flags/{flagKey}/schedules',
+  'GET /api/v1/projects/{projectKey}/flags/{flagKey}/schedules',
+  'GET /api/v1/projects/{projectKey}/schedules',
+  'GET /api/v1/projects/{projectKey}/schedules/{scheduleId}',
+  'PATCH /api/v1/projects/{projectKey}/schedules/{scheduleId}',
+  'DELETE /api/v1/projects/{projectKey}/schedules/{scheduleId}',
   'PATCH /api/v1/projects/{projectKey}/flags/{flagKey}',
   'PATCH /api/v1/projects/{projectKey}/flags/{flagKey}/settings',
   'DELETE /api/v1/projects/{projectKey}/flags/{flagKey}',
@@ -44,6 +50,12 @@ const ROUTES = [
   'POST /api/v1/delivery/insights',
   'POST /api/v1/delivery/edges/{edgeId}/report',
   'GET /api/v1/network',
+  'GET /api/v1/projects/{projectKey}/change-requests',
+  'GET /api/v1/projects/{projectKey}/flags/{flagKey}/change-requests',
+  'GET /api/v1/projects/{projectKey}/change-requests/{requestId}',
+  'POST /api/v1/projects/{projectKey}/change-requests/{requestId}/approve',
+  'POST /api/v1/projects/{projectKey}/change-requests/{requestId}/reject',
+  'POST /api/v1/projects/{projectKey}/change-requests/{requestId}/withdraw',
 ].sort();
 
 interface Operation {

@@ -24,8 +24,16 @@ export type {
   NewAuditEntry,
   NewChange,
   ProjectRecord,
+  ScheduledMark,
   SegmentRecord,
   TokenRecord,
   TokenRole,
 } from './records.js';
 export type { Store, StoreReader, StoreTransaction } from './store.js';
+export type {
+  ChangeRequestActor,
+  ChangeRequestQuery,
+  ChangeRequestRecord,
+  ChangeRequestStatus,
+} from './change-requests.js';
+export type { ScheduleQuery, ScheduleRecord, ScheduleStatus } from './schedule-records.js';

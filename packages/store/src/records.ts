@@ -43,6 +43,11 @@ export interface EnvironmentRecord {
    * (docs/protocol.md section 4.4).
    */
   secureMode: boolean;
+  /**
+   * Changes to flag targeting in this environment need an approval: they are stored as change
+   * requests instead of being applied (absent = false).
+   */
+  requireApproval?: boolean;
   /** Sequence number of the last committed change to this environment (0 = none yet). */
   seq: number;
   createdAt: number;
@@ -178,6 +183,19 @@ export interface AuditEntry {
   after: JsonValue;
   /** Free text from the writer (e.g. the API's comment field). */
   comment?: string;
+  /** Set when a scheduled change made this entry (the origin's schedule runner). */
+  scheduled?: ScheduledMark;
+}
+
+/** How a scheduled change's audit entry says so; `actor` is who scheduled it. */
+export interface ScheduledMark {
+  scheduleId: string;
+  scheduledBy: string;
+  /** When it was scheduled, and when it was due (Unix ms). */
+  scheduledAt: number;
+  runAt: number;
+  /** How late it ran, in ms (an origin down when it was due runs it on start). */
+  lateness: number;
 }
 
 export type NewAuditEntry = Omit<AuditEntry, 'id'>;

@@ -21,6 +21,8 @@ import type {
   SegmentRecord,
   TokenRecord,
 } from './records.js';
+import type { ChangeRequestQuery, ChangeRequestRecord } from './change-requests.js';
+import type { ScheduleQuery, ScheduleRecord } from './schedule-records.js';
 
 /**
  * Reads that see committed data only. Inside a transaction the same methods see the
@@ -85,6 +87,14 @@ export interface StoreReader {
   summarizeInsights(query: InsightSummaryQuery): Promise<InsightSummary[]>;
   /** Version of the latest item (tombstones included), 0 if the key never existed. */
   getItemVersion(environmentId: string, kind: NewChange['kind'], key: string): Promise<number>;
+
+  /** Scheduled flag changes of a project (or one flag), by runAt then id. */
+  listSchedules(query: ScheduleQuery): Promise<ScheduleRecord[]>;
+  getSchedule(projectKey: string, id: string): Promise<ScheduleRecord | undefined>;
+
+  /** A project's change requests (approvals), newest first, filtered by flag and status. */
+  listChangeRequests(query: ChangeRequestQuery): Promise<ChangeRequestRecord[]>;
+  getChangeRequest(id: string): Promise<ChangeRequestRecord | undefined>;
 }
 
 export interface StoreTransaction extends StoreReader {
@@ -170,6 +180,26 @@ export interface StoreTransaction extends StoreReader {
    * code `VERSION_CONFLICT` and the transaction rolls back.
    */
   appendChange(environmentId: string, change: NewChange): Promise<ChangeRecord>;
+
+  /** The schedule, locked until the transaction ends (an edit, a cancel). */
+  getScheduleForUpdate(projectKey: string, id: string): Promise<ScheduleRecord | undefined>;
+  /** Insert or replace (by id); NOT_FOUND if its project does not exist. */
+  putSchedule(schedule: ScheduleRecord): Promise<void>;
+  /**
+   * Pending schedules due at `dueBy` (runAt <= dueBy), oldest first, at most `limit`, locked
+   * until the transaction ends. Rows another transaction holds are skipped, not waited for
+   * (PostgreSQL's FOR UPDATE SKIP LOCKED; SQLite and memory run one writer at a time), so two
+   * origins claiming at once never get the same schedule.
+   */
+  claimDueSchedules(dueBy: number, limit: number): Promise<ScheduleRecord[]>;
+
+  /** The change request with this id, locked until the transaction ends. */
+  getChangeRequestForUpdate(id: string): Promise<ChangeRequestRecord | undefined>;
+  /**
+   * Insert or replace (by id); NOT_FOUND if its project does not exist. Deleting the project
+   * deletes its requests.
+   */
+  putChangeRequest(request: ChangeRequestRecord): Promise<void>;
 }
 
 export interface Store extends StoreReader {

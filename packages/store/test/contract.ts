@@ -2,6 +2,7 @@ import { describe } from 'node:test';
 import { auditContract } from './contract/audit.js';
 import { cascadeContract } from './contract/cascade.js';
 import { changeContract } from './contract/changes.js';
+import { changeRequestContract } from './contract/change-requests.js';
 import { createContract } from './contract/creates.js';
 import { crudContract } from './contract/crud.js';
 import { directoryMarkContract } from './contract/directory-marks.js';
@@ -10,6 +11,7 @@ import { insightsContract } from './contract/insights.js';
 import { insightSummaryContract } from './contract/insight-summary.js';
 import { useStore, type OpenStore } from './contract/harness.js';
 import { persistenceContract } from './contract/persistence.js';
+import { scheduleContract } from './contract/schedules.js';
 import { transactionContract } from './contract/transactions.js';
 
 export type { OpenStore, StoreHarness } from './contract/harness.js';
@@ -32,5 +34,7 @@ export function runStoreContract(name: string, open: OpenStore): void {
     edgeReportContract(ctx);
     directoryMarkContract(ctx);
     persistenceContract(ctx);
+    changeRequestContract(ctx);
+    scheduleContract(ctx);
   });
 }

@@ -25,11 +25,12 @@ interface EnvironmentInput {
 }
 
 /** What a PATCH may change; the rest of the view is read-only (keys rotate on their own route). */
-const SETTINGS = ['name', 'secureMode'] as const;
-type EnvironmentSettings = Pick<EnvironmentRecord, (typeof SETTINGS)[number]>;
+const SETTINGS = ['name', 'secureMode', 'requireApproval'] as const;
+type EnvironmentSettings = Required<Pick<EnvironmentRecord, (typeof SETTINGS)[number]>>;
 const settingsOf = (env: EnvironmentRecord): EnvironmentSettings => ({
   name: env.name,
   secureMode: env.secureMode,
+  requireApproval: env.requireApproval === true,
 });
 
 /** A key as a `reader` token sees it: enough to tell keys apart, not enough to use one. */
@@ -55,6 +56,7 @@ export function environmentView(env: EnvironmentRecord, now: number, role: Token
     mobileKey: shown(env.mobileKey),
     clientSideId: env.id,
     secureMode: env.secureMode,
+    requireApproval: env.requireApproval === true,
     ...(expiringSdkKey === undefined ? {} : { expiringSdkKey }),
     ...(expiringMobileKey === undefined ? {} : { expiringMobileKey }),
     seq: env.seq,
@@ -310,7 +312,11 @@ function patchedSettings(
       })),
     );
   }
-  const settings = { name: patched['name'], secureMode: patched['secureMode'] };
+  const settings = {
+    name: patched['name'],
+    secureMode: patched['secureMode'],
+    requireApproval: patched['requireApproval'],
+  };
   schemas.check(ref('EnvironmentSettings'), settings, '');
   return settings as EnvironmentSettings;
 }
@@ -320,6 +326,12 @@ function patchedSettings(
  * LaunchDarkly's API does. Both reach the edges through the directory: the name is in the
  * environment's descriptor, secure mode decides whether its entry carries the verification keys.
  */
+/** Settings as the audit log shows them: requireApproval only when it is, or was, on. */
+function auditedSettings(settings: EnvironmentSettings, other: EnvironmentSettings) {
+  const { requireApproval, ...rest } = settings;
+  return requireApproval || other.requireApproval ? { ...rest, requireApproval } : rest;
+}
+
 async function patchEnvironment(
   deps: ApiDeps,
   schemas: SchemaRegistry,
@@ -331,7 +343,12 @@ async function patchEnvironment(
     const now = deps.now();
     const before = settingsOf(env);
     const after = patchedSettings(environmentView(env, now), body as Operation[], schemas);
-    if (before.name === after.name && before.secureMode === after.secureMode) return env;
+    if (
+      before.name === after.name &&
+      before.secureMode === after.secureMode &&
+      before.requireApproval === after.requireApproval
+    )
+      return env;
     const next: EnvironmentRecord = { ...env, ...after };
     await tx.putEnvironment(next);
     await tx.appendAudit({
@@ -342,8 +359,8 @@ async function patchEnvironment(
       environmentKey: env.key,
       resourceKind: 'environment',
       resourceKey: env.key,
-      before: { ...before },
-      after: { ...after },
+      before: auditedSettings(before, after),
+      after: auditedSettings(after, before),
     });
     changed = true;
     return next;

@@ -33,6 +33,7 @@ import {
   type FlagInput,
 } from './flag-input.js';
 import { applyJsonPatch, type Operation } from './json-patch.js';
+import { requestApprovalIfRequired } from './change-requests.js';
 import { ref } from './schemas.js';
 
 const FLAGS = '/api/v1/projects/{projectKey}/flags';
@@ -98,6 +99,11 @@ export function flagRoutes(deps: ApiDeps, schemas: SchemaRegistry): Route[] {
       },
       responses: {
         200: { description: 'the updated flag', schema: ref('Flag') },
+        202: {
+          description:
+            'not applied: it changes targeting in an environment that requires approval, so it became a change request (approve it with POST .../change-requests/{id}/approve)',
+          schema: ref('ChangeRequest'),
+        },
         400: { description: 'the patch or the resulting flag is invalid', schema: ref('Error') },
         409: {
           description:
@@ -255,6 +261,16 @@ async function patchFlag(
 ): Promise<Reply> {
   const operations = body as Operation[];
   const expected = ifMatchVersion(req);
+  const requested = await requestApprovalIfRequired(
+    deps,
+    schemas,
+    projectKey,
+    flagKey,
+    operations,
+    expected,
+    actor,
+  );
+  if (requested !== undefined) return requested;
   const representation = await write(deps, async (tx, changed) => {
     await requireProject(tx, projectKey);
     // It can move the flag into or out of a payload filter: see commitFilter in commit.ts.
@@ -284,7 +300,7 @@ async function patchFlag(
 }
 
 /** Whether a patch can change a flag's tags or `archived`, and so its payload filters. */
-function touchesFilterMembership(operations: readonly Operation[]): boolean {
+export function touchesFilterMembership(operations: readonly Operation[]): boolean {
   const touches = (pointer: unknown) =>
     typeof pointer === 'string' && (pointer === '' || /^\/(tags|archived)(\/|$)/.test(pointer));
   return operations.some((op) => touches(op.path) || touches((op as { from?: unknown }).from));
@@ -294,7 +310,7 @@ function touchesFilterMembership(operations: readonly Operation[]): boolean {
  * Refuses a patched flag that is invalid, or that leaves other flags with a prerequisite it no
  * longer serves: archived, or gone from an environment.
  */
-function assertAllowedChange(
+export function assertAllowedChange(
   before: FlagRecord,
   after: FlagRecord,
   projectFlags: readonly FlagRecord[],
@@ -314,7 +330,7 @@ function assertAllowedChange(
 }
 
 /** The audit action of a patch: archiving and restoring are told apart from other changes. */
-function patchAction(before: FlagRecord, after: FlagRecord): string {
+export function patchAction(before: FlagRecord, after: FlagRecord): string {
   if (after.archived === before.archived) return 'flag.update';
   return after.archived ? 'flag.archive' : 'flag.restore';
 }

@@ -1,5 +1,7 @@
 import type { JsonSchema } from '../http/validation.js';
 import { staleFlagSchemas } from './stale-flag-schemas.js';
+import { scheduleSchemas } from './schedule-schemas.js';
+import { changeRequestSchemas } from './change-request-schemas.js';
 
 // JSON Schemas of the API's bodies: published in the OpenAPI document as components/schemas
 // and enforced by request validation. Field names follow LaunchDarkly's flag JSON.
@@ -161,6 +163,9 @@ const segmentProperties: Record<string, JsonSchema> = {
 const secureModeDescription =
   "client-side (browser) requests must carry h, the hex HMAC-SHA256 of the context's canonical key keyed by the SDK key (server SDKs: secureModeHash(context)); without it, or with a wrong one, the edge answers 400. Default false";
 
+const requireApprovalDescription =
+  'a PATCH of flag targeting in this environment becomes a change request that another member (writer role or above) approves; changing it needs the admin role. Default false';
+
 const readOnly = (properties: Record<string, JsonSchema>): Record<string, JsonSchema> => ({
   ...properties,
   version: { type: 'integer', readOnly: true },
@@ -170,6 +175,8 @@ const readOnly = (properties: Record<string, JsonSchema>): Record<string, JsonSc
 
 export const components: Record<string, JsonSchema> = {
   ...staleFlagSchemas,
+  ...scheduleSchemas,
+  ...changeRequestSchemas,
   Error: {
     type: 'object',
     properties: {
@@ -209,8 +216,9 @@ export const components: Record<string, JsonSchema> = {
     {
       name: { type: 'string', minLength: 1, maxLength: 256 },
       secureMode: { type: 'boolean', description: secureModeDescription },
+      requireApproval: { type: 'boolean', description: requireApprovalDescription },
     },
-    ['name', 'secureMode'],
+    ['name', 'secureMode', 'requireApproval'],
   ),
   Environment: {
     type: 'object',
@@ -222,6 +230,7 @@ export const components: Record<string, JsonSchema> = {
       mobileKey: { type: 'string' },
       clientSideId: { type: 'string' },
       secureMode: { type: 'boolean', description: secureModeDescription },
+      requireApproval: { type: 'boolean', description: requireApprovalDescription },
       expiringSdkKey: ref('ExpiringKey'),
       expiringMobileKey: ref('ExpiringKey'),
       seq: { type: 'integer', description: 'sequence number of the last change' },
@@ -424,6 +433,18 @@ export const components: Record<string, JsonSchema> = {
       after: {},
       diff: ref('JsonPatch'),
       comment: { type: 'string', description: 'why: the X-Vexil-Comment of the write' },
+      scheduled: {
+        type: 'object',
+        description:
+          'set when a scheduled change made the entry (actor: who scheduled it); lateness in ms',
+        properties: {
+          scheduleId: { type: 'string' },
+          scheduledBy: { type: 'string' },
+          scheduledAt: { type: 'integer' },
+          runAt: { type: 'integer' },
+          lateness: { type: 'integer' },
+        },
+      },
     },
   },
   AuditPage: {

@@ -22,12 +22,32 @@ import type {
   TokenRecord,
 } from '../records.js';
 import type { StoreReader } from '../store.js';
+import type { ScheduleQuery, ScheduleRecord } from '../schedule-records.js';
+import { getSchedule, listSchedules } from './memory-schedules.js';
+import type { ChangeRequestQuery, ChangeRequestRecord } from '../change-requests.js';
+import { getChangeRequest, listChangeRequests } from './memory-change-requests.js';
 import { latestAudit, summarizeInsights } from './memory-summary.js';
 import { environmentPrefix, flagId, itemId, segmentId, type Tables } from './memory-tables.js';
 
 /** Reads over one view of the tables: the committed state, or a transaction's draft. */
 export class MemoryReader implements StoreReader {
   constructor(protected readonly view: () => Tables) {}
+
+  async listSchedules(query: ScheduleQuery): Promise<ScheduleRecord[]> {
+    return listSchedules(this.view(), query);
+  }
+
+  async getSchedule(projectKey: string, id: string): Promise<ScheduleRecord | undefined> {
+    return getSchedule(this.view(), projectKey, id);
+  }
+
+  async listChangeRequests(query: ChangeRequestQuery): Promise<ChangeRequestRecord[]> {
+    return listChangeRequests(this.view(), query);
+  }
+
+  async getChangeRequest(id: string): Promise<ChangeRequestRecord | undefined> {
+    return getChangeRequest(this.view(), id);
+  }
 
   async listProjects(): Promise<ProjectRecord[]> {
     const all = [...this.view().projects.values()];

@@ -13,6 +13,8 @@ import type {
   SegmentRecord,
   TokenRecord,
 } from '../records.js';
+import type { ScheduleRecord } from '../schedule-records.js';
+import type { ChangeRequestRecord } from '../change-requests.js';
 
 export type SnapshotItem = EnvironmentSnapshot['items'][number];
 
@@ -43,6 +45,10 @@ export interface Tables {
   edgeReports: Map<string, EdgeReport>;
   /** In id order. */
   directoryMarks: DirectoryMark[];
+  /** Scheduled flag changes, by id. */
+  schedules: Map<string, ScheduleRecord>;
+  /** Change requests (approvals), by id. */
+  changeRequests: Map<string, ChangeRequestRecord>;
   /**
    * The id of the newest mark ever made, so that ids are never reused once marks are deleted.
    * A counter, not a table: a draft's shallow copy of Tables already isolates it.
@@ -67,6 +73,8 @@ export function emptyTables(): Tables {
     insights: new Map(),
     edgeReports: new Map(),
     directoryMarks: [],
+    schedules: new Map(),
+    changeRequests: new Map(),
     lastDirectoryMarkId: 0,
   };
 }

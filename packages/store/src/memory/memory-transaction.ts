@@ -21,6 +21,10 @@ import type {
   TokenRecord,
 } from '../records.js';
 import type { StoreTransaction } from '../store.js';
+import type { ScheduleRecord } from '../schedule-records.js';
+import { dueSchedules, putSchedule } from './memory-schedules.js';
+import type { ChangeRequestRecord } from '../change-requests.js';
+import { putChangeRequest } from './memory-change-requests.js';
 import { MemoryReader } from './memory-reader.js';
 import {
   environmentPrefix,
@@ -46,6 +50,26 @@ export class MemoryTransaction extends MemoryReader implements StoreTransaction 
 
   getFlagForUpdate(projectKey: string, flagKey: string): Promise<FlagRecord | undefined> {
     return this.getFlag(projectKey, flagKey);
+  }
+
+  getScheduleForUpdate(projectKey: string, id: string): Promise<ScheduleRecord | undefined> {
+    return this.getSchedule(projectKey, id);
+  }
+
+  async putSchedule(schedule: ScheduleRecord): Promise<void> {
+    putSchedule(this.view(), () => this.write('schedules'), schedule);
+  }
+
+  async claimDueSchedules(dueBy: number, limit: number): Promise<ScheduleRecord[]> {
+    return dueSchedules(this.view(), dueBy, limit);
+  }
+
+  getChangeRequestForUpdate(id: string): Promise<ChangeRequestRecord | undefined> {
+    return this.getChangeRequest(id);
+  }
+
+  async putChangeRequest(request: ChangeRequestRecord): Promise<void> {
+    putChangeRequest(this.view(), () => this.write('changeRequests'), request);
   }
 
   getFilterForUpdate(projectKey: string, filterKey: string): Promise<FilterRecord | undefined> {
@@ -94,7 +118,7 @@ export class MemoryTransaction extends MemoryReader implements StoreTransaction 
     for (const env of [...this.view().environments.values()]) {
       if (env.projectKey === projectKey) this.removeEnvironment(env.id);
     }
-    for (const name of ['flags', 'filters'] as const) {
+    for (const name of ['flags', 'filters', 'schedules', 'changeRequests'] as const) {
       const table = this.write(name);
       for (const [id, record] of [...table]) if (record.projectKey === projectKey) table.delete(id);
     }
@@ -106,7 +130,10 @@ export class MemoryTransaction extends MemoryReader implements StoreTransaction 
     const clash = this.findEnvironment(projectKey, key);
     if (clash !== undefined && clash.id !== id) throw environmentKeyTaken(projectKey, key);
     const seq = this.view().environments.get(id)?.seq ?? 0;
-    this.write('environments').set(id, { ...jsonCopy(environment), seq });
+    const stored: EnvironmentRecord = { ...jsonCopy(environment), seq };
+    // Kept only when on, as the SQL stores read it back.
+    if (stored.requireApproval !== true) delete stored.requireApproval;
+    this.write('environments').set(id, stored);
     this.mark({ kind: 'environment', id });
   }
 

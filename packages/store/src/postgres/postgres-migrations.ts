@@ -141,4 +141,37 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       'ALTER TABLE environments ADD COLUMN secure_mode BOOLEAN NOT NULL DEFAULT false',
     ],
   },
+  {
+    version: 8,
+    statements: [
+      // Scheduled flag changes (apps/origin/src/schedule-runner.ts): the runner claims pending
+      // ones by run_at; lists read them by project and flag.
+      `CREATE TABLE schedules (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        project_key TEXT COLLATE "C" NOT NULL REFERENCES projects (key) ON DELETE CASCADE,
+        flag_key TEXT COLLATE "C" NOT NULL,
+        run_at BIGINT NOT NULL,
+        status TEXT NOT NULL,
+        doc JSONB NOT NULL
+      )`,
+      'CREATE INDEX schedules_due ON schedules (status, run_at)',
+      'CREATE INDEX schedules_flag ON schedules (project_key, flag_key)',
+    ],
+  },
+  {
+    version: 9,
+    statements: [
+      // Approvals: an environment may require them, and change requests wait for them.
+      'ALTER TABLE environments ADD COLUMN require_approval BOOLEAN NOT NULL DEFAULT false',
+      `CREATE TABLE change_requests (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        project_key TEXT COLLATE "C" NOT NULL REFERENCES projects (key) ON DELETE CASCADE,
+        flag_key TEXT COLLATE "C" NOT NULL,
+        status TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        doc JSONB NOT NULL
+      )`,
+      'CREATE INDEX change_requests_project ON change_requests (project_key, created_at)',
+    ],
+  },
 ];

@@ -29,7 +29,7 @@ export function projectFromRow(row: SqlRow): ProjectRecord {
 }
 
 export const ENVIRONMENT_COLUMNS =
-  'id, project_key, key, name, sdk_key, mobile_key, expiring_sdk_key, expiring_mobile_key, secure_mode, seq, created_at';
+  'id, project_key, key, name, sdk_key, mobile_key, expiring_sdk_key, expiring_mobile_key, secure_mode, require_approval, seq, created_at';
 
 export function environmentFromRow(row: SqlRow): EnvironmentRecord {
   const env: EnvironmentRecord = {
@@ -44,6 +44,10 @@ export function environmentFromRow(row: SqlRow): EnvironmentRecord {
     seq: int(row.seq),
     createdAt: int(row.created_at),
   };
+  // Set only when on, as the memory store keeps it (records written before approvals lack it).
+  if (row.require_approval === true || Number(row.require_approval) === 1) {
+    env.requireApproval = true;
+  }
   if (row.expiring_sdk_key != null) env.expiringSdkKey = json<ExpiringKey>(row.expiring_sdk_key);
   if (row.expiring_mobile_key != null) {
     env.expiringMobileKey = json<ExpiringKey>(row.expiring_mobile_key);
@@ -63,6 +67,7 @@ export function environmentParams(env: EnvironmentRecord): SqlParam[] {
     env.expiringSdkKey === undefined ? null : toJson(env.expiringSdkKey),
     env.expiringMobileKey === undefined ? null : toJson(env.expiringMobileKey),
     env.secureMode ? 1 : 0,
+    env.requireApproval === true ? 1 : 0,
     env.createdAt,
   ];
 }

@@ -19,8 +19,12 @@ import type {
   TokenRecord,
 } from '../records.js';
 import type { StoreReader } from '../store.js';
+import type { ScheduleQuery, ScheduleRecord } from '../schedule-records.js';
+import { selectSchedule, selectSchedules } from './schedules-sql.js';
 import type { EdgeReport } from '@vexil/protocol';
 import { auditSelect } from './audit-query.js';
+import type { ChangeRequestQuery, ChangeRequestRecord } from '../change-requests.js';
+import { selectChangeRequest, selectChangeRequests } from './change-requests-sql.js';
 import { selectInsights } from './insights-sql.js';
 import { selectLatestAudit, summarizeInsights } from './insight-summary-sql.js';
 import {
@@ -50,6 +54,22 @@ export class SqlReader implements StoreReader {
     protected readonly exec: SqlExecutor,
     private readonly snapshotScope: SnapshotScope,
   ) {}
+
+  listSchedules(query: ScheduleQuery): Promise<ScheduleRecord[]> {
+    return selectSchedules(this.exec, query);
+  }
+
+  getSchedule(projectKey: string, id: string): Promise<ScheduleRecord | undefined> {
+    return selectSchedule(this.exec, projectKey, id, '');
+  }
+
+  listChangeRequests(query: ChangeRequestQuery): Promise<ChangeRequestRecord[]> {
+    return selectChangeRequests(this.exec, query);
+  }
+
+  getChangeRequest(id: string): Promise<ChangeRequestRecord | undefined> {
+    return selectChangeRequest(this.exec, id, '');
+  }
 
   async listProjects(): Promise<ProjectRecord[]> {
     const rows = await this.exec.query(`SELECT ${PROJECT_COLUMNS} FROM projects ORDER BY key`);

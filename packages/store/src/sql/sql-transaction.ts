@@ -14,6 +14,8 @@ import type {
   TokenRecord,
 } from '../records.js';
 import type { StoreTransaction } from '../store.js';
+import type { ScheduleRecord } from '../schedule-records.js';
+import { claimDueSchedules, selectSchedule, upsertSchedule } from './schedules-sql.js';
 import { insertDirectoryMark, markEnvironments } from './directory-marks-sql.js';
 import {
   ENVIRONMENT_COLUMNS,
@@ -24,6 +26,8 @@ import {
 } from './rows.js';
 import type { SqlExecutor, SqlLocks } from './sql-executor.js';
 import { addInsights, compactInsights } from './insights-sql.js';
+import { selectChangeRequest, upsertChangeRequest } from './change-requests-sql.js';
+import type { ChangeRequestRecord } from '../change-requests.js';
 import { SqlReader } from './sql-reader.js';
 
 /**
@@ -43,6 +47,18 @@ export class SqlTransaction extends SqlReader implements StoreTransaction {
 
   getFlagForUpdate(projectKey: string, flagKey: string): Promise<FlagRecord | undefined> {
     return this.selectFlag(projectKey, flagKey, this.locks.forUpdate);
+  }
+
+  getScheduleForUpdate(projectKey: string, id: string): Promise<ScheduleRecord | undefined> {
+    return selectSchedule(this.exec, projectKey, id, this.locks.forUpdate);
+  }
+
+  putSchedule(schedule: ScheduleRecord): Promise<void> {
+    return upsertSchedule(this.exec, schedule);
+  }
+
+  claimDueSchedules(dueBy: number, limit: number): Promise<ScheduleRecord[]> {
+    return claimDueSchedules(this.exec, this.locks.forUpdate, dueBy, limit);
   }
 
   getFilterForUpdate(projectKey: string, filterKey: string): Promise<FilterRecord | undefined> {
@@ -115,11 +131,12 @@ export class SqlTransaction extends SqlReader implements StoreTransaction {
     if (clash.length > 0) throw environmentKeyTaken(projectKey, key);
     const columns = ENVIRONMENT_COLUMNS.replace(', seq', '');
     await this.exec.query(
-      `INSERT INTO environments (${columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+      `INSERT INTO environments (${columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (id) DO UPDATE SET project_key = excluded.project_key, key = excluded.key,
          name = excluded.name, sdk_key = excluded.sdk_key, mobile_key = excluded.mobile_key,
          expiring_sdk_key = excluded.expiring_sdk_key,
          expiring_mobile_key = excluded.expiring_mobile_key, secure_mode = excluded.secure_mode,
+         require_approval = excluded.require_approval,
          created_at = excluded.created_at`,
       environmentParams(environment),
     );
@@ -292,6 +309,14 @@ export class SqlTransaction extends SqlReader implements StoreTransaction {
     };
     if (change.trace !== undefined) record.trace = change.trace;
     return record;
+  }
+
+  getChangeRequestForUpdate(id: string): Promise<ChangeRequestRecord | undefined> {
+    return selectChangeRequest(this.exec, id, this.locks.forUpdate);
+  }
+
+  putChangeRequest(request: ChangeRequestRecord): Promise<void> {
+    return upsertChangeRequest(this.exec, request);
   }
 
   private async requireProject(projectKey: string): Promise<void> {

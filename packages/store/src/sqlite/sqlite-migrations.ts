@@ -141,4 +141,37 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       'ALTER TABLE environments ADD COLUMN secure_mode INTEGER NOT NULL DEFAULT 0 CHECK (secure_mode IN (0, 1))',
     ],
   },
+  {
+    version: 8,
+    statements: [
+      // Scheduled flag changes (apps/origin/src/schedule-runner.ts): the runner claims pending
+      // ones by run_at; lists read them by project and flag.
+      `CREATE TABLE schedules (
+        id TEXT PRIMARY KEY,
+        project_key TEXT NOT NULL REFERENCES projects (key) ON DELETE CASCADE,
+        flag_key TEXT NOT NULL,
+        run_at INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        doc TEXT NOT NULL
+      ) STRICT`,
+      'CREATE INDEX schedules_due ON schedules (status, run_at)',
+      'CREATE INDEX schedules_flag ON schedules (project_key, flag_key)',
+    ],
+  },
+  {
+    version: 9,
+    statements: [
+      // Approvals: an environment may require them, and change requests wait for them.
+      'ALTER TABLE environments ADD COLUMN require_approval INTEGER NOT NULL DEFAULT 0 CHECK (require_approval IN (0, 1))',
+      `CREATE TABLE change_requests (
+        id TEXT PRIMARY KEY,
+        project_key TEXT NOT NULL REFERENCES projects (key) ON DELETE CASCADE,
+        flag_key TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        doc TEXT NOT NULL
+      ) STRICT`,
+      'CREATE INDEX change_requests_project ON change_requests (project_key, created_at)',
+    ],
+  },
 ];
