@@ -7,6 +7,7 @@ import { flagsGroup } from './commands/flags.js';
 import { networkCommand } from './commands/network.js';
 import { planCommand } from './commands/plan.js';
 import { projectsGroup } from './commands/projects.js';
+import { requestsGroup } from './commands/requests.js';
 import { segmentsGroup } from './commands/segments.js';
 import { tokensGroup } from './commands/tokens.js';
 import { edgeCommand } from './roles/edge-command.js';
@@ -21,6 +22,7 @@ export const COMMANDS: readonly (Command | CommandGroup)[] = [
   projectsGroup,
   envsGroup,
   flagsGroup,
+  requestsGroup,
   segmentsGroup,
   filtersGroup,
   importCommand,

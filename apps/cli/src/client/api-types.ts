@@ -26,6 +26,8 @@ export interface Environment {
   readonly clientSideId: string;
   /** Browser requests must carry the secure-mode hash of their context. */
   readonly secureMode?: boolean;
+  /** Flag targeting changes need an approval (change requests). */
+  readonly requireApproval?: boolean;
   readonly expiringSdkKey?: ExpiringKey;
   readonly expiringMobileKey?: ExpiringKey;
   readonly seq: number;

@@ -15,11 +15,11 @@ import {
 const onOff = (on: boolean | undefined) => (on === true ? 'on' : 'off');
 
 /** `--secure-mode on|off` as a boolean, absent when not given. */
-function secureModeOption(ctx: CommandContext): boolean | undefined {
-  const value = ctx.args.string('secure-mode');
+function secureModeOption(ctx: CommandContext, name = 'secure-mode'): boolean | undefined {
+  const value = ctx.args.string(name);
   if (value === undefined) return undefined;
   if (value !== 'on' && value !== 'off')
-    throw usageError(`--secure-mode must be "on" or "off" (got "${value}")`);
+    throw usageError(`--${name} must be "on" or "off" (got "${value}")`);
   return value === 'on';
 }
 
@@ -29,6 +29,7 @@ const columns: readonly Column<Environment>[] = [
   { header: 'CLIENT-SIDE ID', value: (e) => e.clientSideId },
   { header: 'SECURE MODE', value: (e) => onOff(e.secureMode) },
   { header: 'SEQ', value: (e) => String(e.seq) },
+  { header: 'APPROVAL', value: (e) => (e.requireApproval === true ? 'required' : 'no') },
   { header: 'CREATED', value: (e) => formatTime(e.createdAt) },
 ];
 
@@ -49,6 +50,12 @@ const fields = (e: Environment) =>
       'Secure mode',
       e.secureMode === true
         ? 'on: browser requests need h, the secure-mode hash of their context'
+        : 'off',
+    ],
+    [
+      'Require approval',
+      e.requireApproval === true
+        ? 'on: flag targeting changes become change requests (vexil requests)'
         : 'off',
     ],
     ['Sequence', String(e.seq)],
@@ -105,20 +112,29 @@ export const envsGroup: CommandGroup = {
       name: 'set',
       writes: true,
       args: ['env'],
-      usage: '[--name <name>] [--secure-mode on|off] [--project <key>]',
+      usage: '[--name <name>] [--secure-mode on|off] [--require-approval on|off] [--project <key>]',
       summary:
-        "Rename an environment, or turn secure mode on or off (browser SDKs must then send the context's hash)",
-      options: projectOptions({ name: { type: 'string' }, 'secure-mode': { type: 'string' } }),
+        "Rename an environment, turn secure mode on or off (browser SDKs must then send the context's hash), or require approval of flag changes (admin)",
+      options: projectOptions({
+        name: { type: 'string' },
+        'secure-mode': { type: 'string' },
+        'require-approval': { type: 'string' },
+      }),
       async run(ctx) {
         const name = ctx.args.string('name');
         const secureMode = secureModeOption(ctx);
+        const requireApproval = secureModeOption(ctx, 'require-approval');
         const operations = [
+          ...(requireApproval === undefined
+            ? []
+            : [{ op: 'replace', path: '/requireApproval', value: requireApproval }]),
           ...(name === undefined ? [] : [{ op: 'replace', path: '/name', value: name }]),
           ...(secureMode === undefined
             ? []
             : [{ op: 'replace', path: '/secureMode', value: secureMode }]),
         ];
-        if (operations.length === 0) throw usageError('give --name or --secure-mode on|off');
+        if (operations.length === 0)
+          throw usageError('give --name or --secure-mode on|off (or --require-approval on|off)');
         const { body: env } = await apiClient(ctx).request<Environment>(
           'PATCH',
           envPath(ctx, positional(ctx)),

@@ -12,6 +12,7 @@ import {
 } from './command.js';
 import { describeTargeting } from './flag-view.js';
 import { parseWeights } from './weights.js';
+import { requestCreated, type ChangeRequest } from './requests.js';
 
 // Commands that change one environment's targeting of a flag. Each reads the flag, builds a
 // JSON Patch, and sends it with If-Match set to the version it read, so a concurrent change
@@ -29,7 +30,7 @@ const pointer = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, 
 async function changeTargeting(
   ctx: CommandContext,
   build: (flag: Flag, targeting: FlagTargeting, env: string) => PatchOperation[],
-): Promise<{ flag: Flag; changed: boolean; env: string }> {
+): Promise<{ flag: Flag; changed: boolean; env: string; requested?: boolean }> {
   const env = ctx.args.requireString('env');
   const client = apiClient(ctx);
   const path = apiPath('projects', projectOf(ctx), 'flags', positional(ctx));
@@ -49,6 +50,12 @@ async function changeTargeting(
     contentType: 'application/json-patch+json',
     headers: etag === null ? {} : { 'if-match': etag },
   });
+  if (written.status === 202) {
+    // The environment requires approval: the change is a request, not applied yet.
+    const request = written.body as unknown as ChangeRequest;
+    output(ctx, request, () => requestCreated(request));
+    return { flag: read.body, changed: false, env, requested: true };
+  }
   return { flag: written.body, changed: true, env };
 }
 
@@ -71,12 +78,16 @@ export const toggleCommand: Command = {
     const on = ctx.args.boolean('on');
     const off = ctx.args.boolean('off');
     if (on && off) throw usageError('give --on or --off, not both');
-    const { flag, changed, env } = await changeTargeting(ctx, (_flag, targeting, envKey) => {
-      const wanted = on ? true : off ? false : !targeting.on;
-      return wanted === targeting.on
-        ? []
-        : [{ op: 'replace', path: `/environments/${pointer(envKey)}/on`, value: wanted }];
-    });
+    const { flag, changed, env, requested } = await changeTargeting(
+      ctx,
+      (_flag, targeting, envKey) => {
+        const wanted = on ? true : off ? false : !targeting.on;
+        return wanted === targeting.on
+          ? []
+          : [{ op: 'replace', path: `/environments/${pointer(envKey)}/on`, value: wanted }];
+      },
+    );
+    if (requested === true) return;
     output(ctx, flag, () => (changed ? '' : 'Unchanged: ') + summary(flag, env));
   },
 };
@@ -90,7 +101,7 @@ export const rolloutCommand: Command = {
   options: projectOptions({ env: { type: 'string' }, weights: { type: 'string' } }),
   async run(ctx) {
     const weights = parseWeights(ctx.args.requireString('weights', 'percentages'));
-    const { flag, env } = await changeTargeting(ctx, (current, _targeting, envKey) => {
+    const { flag, env, requested } = await changeTargeting(ctx, (current, _targeting, envKey) => {
       if (weights.length !== current.variations.length) {
         throw usageError(
           `flag "${current.key}" has ${current.variations.length} variations: give --weights one percentage per variation (got ${weights.length})`,
@@ -101,6 +112,7 @@ export const rolloutCommand: Command = {
         { op: 'replace', path: `/environments/${pointer(envKey)}/fallthrough`, value: { rollout } },
       ];
     });
+    if (requested === true) return;
     output(ctx, flag, () => summary(flag, env));
   },
 };

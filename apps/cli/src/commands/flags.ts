@@ -13,6 +13,12 @@ import {
   type CommandGroup,
 } from './command.js';
 import { staleCommand } from './flag-stale.js';
+import {
+  rescheduleCommand,
+  scheduleCommand,
+  schedulesCommand,
+  unscheduleCommand,
+} from './flag-schedule.js';
 import { toggleCommand, rolloutCommand } from './flag-targeting.js';
 import { archiveCommand, editCommand, restoreCommand } from './flag-lifecycle.js';
 import { environmentKeys, flagColumns, flagDetails } from './flag-view.js';
@@ -119,6 +125,10 @@ export const flagsGroup: CommandGroup = {
     archiveCommand,
     restoreCommand,
     staleCommand,
+    scheduleCommand,
+    schedulesCommand,
+    rescheduleCommand,
+    unscheduleCommand,
     {
       name: 'delete',
       writes: true,

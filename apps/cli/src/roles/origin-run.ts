@@ -8,6 +8,7 @@ import {
   ensureAdminToken,
   newApiToken,
   startInsightRetention,
+  startScheduleRunner,
   startPublisher,
 } from '@vexil/origin';
 import type { Logger } from 'pino';
@@ -139,6 +140,12 @@ export async function runOrigin(ctx: CommandContext): Promise<void> {
         logger,
         retention: { bucketsMs: config.insightRetentionDays * 86_400_000 },
       });
+      // Scheduled flag changes, claimed so that each runs once whichever origin gets it.
+      const schedules = startScheduleRunner({
+        store,
+        logger,
+        onCommit: (ids) => publisher.kick(ids),
+      });
       return {
         handlers: [
           { name: 'api', handle: apiHandler(() => origin) },
@@ -168,6 +175,7 @@ export async function runOrigin(ctx: CommandContext): Promise<void> {
         async stop() {
           stopReporting();
           stopRetention();
+          await schedules.stop();
           await edge.close();
           await purger?.close();
           await publisher.close();

@@ -1,6 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import { RateLimiter } from '@vexil/edge';
-import { createOrigin, startInsightRetention, type Origin } from '@vexil/origin';
+import {
+  createOrigin,
+  startInsightRetention,
+  startScheduleRunner,
+  type Origin,
+} from '@vexil/origin';
 import type { Store } from '@vexil/store';
 import { openSqliteStore } from '@vexil/store/sqlite';
 import { CliError, oneLine } from '../cli-error.js';
@@ -107,6 +112,17 @@ export async function startServer(config: StartConfig, io: Io, version: string):
       logger,
       retention: { bucketsMs: config.insightRetentionDays * 86_400_000 },
     });
+    // Scheduled flag changes: due ones (those due while vexil was down too) run from now on.
+    const schedules = startScheduleRunner({
+      store,
+      logger,
+      onCommit: (environmentIds) => publisher.kick(environmentIds),
+    });
+    const stopInsightRetention = stopRetention;
+    stopRetention = () => {
+      stopInsightRetention();
+      void schedules.stop();
+    };
     const admin = await resolveAdminToken(store, config);
     const demo = await prepareDemoProject(store, ready);
     dispatch.mount('edge', (req, res) => edge.handle(req, res));
