@@ -23,6 +23,8 @@ export interface Environment {
   clientSideId: string;
   /** Browser SDKs must send the secure-mode hash of their context (`hash` option). */
   secureMode: boolean;
+  /** Flag targeting changes here become change requests that another member approves. */
+  requireApproval?: boolean;
   expiringSdkKey?: ExpiringKey;
   expiringMobileKey?: ExpiringKey;
   seq: number;

@@ -10,6 +10,7 @@ import { SegmentPage } from '../pages/segment-page.js';
 import { SegmentsPage } from '../pages/segments-page.js';
 import { TokensPage } from '../pages/tokens-page.js';
 import { StaleFlagsPage } from '../pages/stale-flags-page.js';
+import { ChangeRequestsPage } from '../pages/change-requests-page.js';
 import { Loading } from '../components/notice.js';
 import { NotFoundPage } from '../pages/not-found-page.js';
 import type { Route } from './routes.js';
@@ -27,6 +28,7 @@ const TITLES: Record<Route['page'], string> = {
   environments: 'Environments',
   audit: 'Audit log',
   'stale-flags': 'Stale flags',
+  'change-requests': 'Change requests',
   delivery: 'Delivery network',
   tokens: 'API tokens',
   'not-found': 'Not found',
@@ -59,6 +61,8 @@ export function Page({ route }: { route: Route }) {
       return <EnvironmentsPage project={route.project} env={route.env} />;
     case 'audit':
       return <AuditPage project={route.project} env={route.env} />;
+    case 'change-requests':
+      return <ChangeRequestsPage key={route.project} project={route.project} env={route.env} />;
     case 'stale-flags':
       return <StaleFlagsPage key={route.project} project={route.project} env={route.env} />;
     case 'delivery':

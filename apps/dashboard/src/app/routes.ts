@@ -2,7 +2,8 @@
 // /sign-in), so the server can tell dashboard pages from the SDK-facing paths on the same port
 // (/flags, /all, /sdk/..., /eval/...) and answer them with index.html.
 
-export type Section = 'flags' | 'segments' | 'filters' | 'environments' | 'audit' | 'stale-flags';
+export type Section =
+  'flags' | 'segments' | 'filters' | 'environments' | 'audit' | 'stale-flags' | 'change-requests';
 
 export type Route =
   | { page: 'home' }
@@ -19,6 +20,7 @@ export type Route =
   | { page: 'environments'; project: string; env: string }
   | { page: 'audit'; project: string; env: string }
   | { page: 'stale-flags'; project: string; env: string }
+  | { page: 'change-requests'; project: string; env: string }
   | { page: 'not-found'; path: string };
 
 const enc = encodeURIComponent;
@@ -59,6 +61,7 @@ export function matchRoute(pathname: string): Route {
     case 'environments':
     case 'audit':
     case 'stale-flags':
+    case 'change-requests':
       if (item === undefined) return { page: section, ...at };
       break;
   }
@@ -90,6 +93,7 @@ export function routePath(route: Route): string {
     case 'environments':
     case 'audit':
     case 'stale-flags':
+    case 'change-requests':
       return `${base}/${route.page}`;
     case 'flag':
       return `${base}/flags/${enc(route.flag)}`;
@@ -114,6 +118,7 @@ export function sectionOf(route: Route): Section | 'delivery' | 'tokens' | undef
     case 'environments':
     case 'audit':
     case 'stale-flags':
+    case 'change-requests':
     case 'delivery':
     case 'tokens':
       return route.page;

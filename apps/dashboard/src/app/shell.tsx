@@ -20,6 +20,7 @@ interface ShellProps {
 const NAV = [
   ['flags', 'Flags'],
   ['stale-flags', 'Stale flags'],
+  ['change-requests', 'Change requests'],
   ['segments', 'Segments'],
   ['filters', 'Payload filters'],
   ['environments', 'Environments'],

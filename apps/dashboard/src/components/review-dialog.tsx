@@ -4,6 +4,7 @@ import type { SaveState } from '../app/use-edit-session.js';
 import { Dialog } from './dialog.js';
 import { ErrorNotice, Notice } from './notice.js';
 import { PatchPreview } from './patch-preview.js';
+import { useScheduleLater, type ScheduleHandler } from './schedule-later.js';
 
 interface Props {
   state: SaveState;
@@ -24,6 +25,8 @@ interface Props {
   onReapply(): void;
   /** Drops the edit and loads the latest version. */
   onDiscard(): void;
+  /** Offers "Schedule for later": sends the same patch as a scheduled change (schedule-later.tsx). */
+  onSchedule?: ScheduleHandler;
 }
 
 /** The longest comment the API keeps (apps/origin/src/http/audit-comment.ts). */
@@ -51,6 +54,7 @@ export function ReviewDialog(props: Props) {
     previous.current = state.step;
   }, [state.step]);
   const count = changes.length > 0 ? changes.length : ops.length;
+  const later = useScheduleLater(props.onSchedule, () => setComment(''));
   return (
     <Dialog
       open={open}
@@ -75,12 +79,14 @@ export function ReviewDialog(props: Props) {
             <button
               type="button"
               className="button button-primary"
-              disabled={state.step === 'saving' || ops.length === 0}
-              onClick={() => props.onSave(comment)}
+              disabled={state.step === 'saving' || later.busy || ops.length === 0}
+              onClick={() => (later.on ? later.submit(comment) : props.onSave(comment))}
             >
-              {state.step === 'saving'
-                ? 'Saving…'
-                : `Save ${count} change${count === 1 ? '' : 's'}`}
+              {later.on
+                ? later.label(count)
+                : state.step === 'saving'
+                  ? 'Saving…'
+                  : `Save ${count} change${count === 1 ? '' : 's'}`}
             </button>
           </>
         )
@@ -138,6 +144,7 @@ export function ReviewDialog(props: Props) {
             </summary>
             <PatchPreview ops={ops} />
           </details>
+          {later.fields}
           {state.step === 'failed' && <ErrorNotice error={state.error} />}
         </>
       )}

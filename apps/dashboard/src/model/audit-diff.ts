@@ -60,6 +60,10 @@ export function actionVerb(action: string): string {
     restore: 'restored',
     'rotate-sdk-key': 'rotated the SDK key of',
     'rotate-mobile-key': 'rotated the mobile key of',
+    schedule: 'scheduled a change of',
+    'schedule-edit': 'edited a scheduled change of',
+    'schedule-cancel': 'cancelled a scheduled change of',
+    'schedule-fail': 'could not apply a scheduled change of',
   };
   return words[verb] ?? action;
 }

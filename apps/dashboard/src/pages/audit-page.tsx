@@ -11,6 +11,7 @@ import { Link } from '../components/link.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
 import { RelativeTime } from '../components/relative-time.js';
 import { actionVerb, concernsEnvironment, diffRows } from '../model/audit-diff.js';
+import { ScheduledMarkNote } from '../components/scheduled-mark.js';
 import { describeAuditEntry } from '../model/change-description.js';
 
 interface Props {
@@ -158,6 +159,7 @@ function AuditItem({ entry, project, env, envName }: AuditItemProps) {
           )}
         </span>
       </div>
+      <ScheduledMarkNote entry={entry} />
       {entry.comment !== undefined && (
         <blockquote className="audit-comment">
           <span className="visually-hidden">Comment: </span>

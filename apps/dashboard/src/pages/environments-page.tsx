@@ -12,6 +12,7 @@ import { flagValueType, snippets } from '../model/snippets.js';
 import { KEY_PATTERN, keyFromName } from '../model/variation-input.js';
 import { RotateKeyDialog, type KeyKind } from './rotate-key-dialog.js';
 import { SecureModeSetting } from './secure-mode-setting.js';
+import { RequireApprovalSetting } from './require-approval-setting.js';
 
 interface Props {
   project: string;
@@ -93,6 +94,10 @@ export function EnvironmentsPage({ project, env }: Props) {
             <dt>Secure mode (browser SDKs)</dt>
             <dd>
               <SecureModeSetting path={`${base}/${enc(e.key)}`} env={e} onChanged={changed} />
+            </dd>
+            <dt>Approvals</dt>
+            <dd>
+              <RequireApprovalSetting path={`${base}/${enc(e.key)}`} env={e} onChanged={changed} />
             </dd>
           </dl>
           <details>

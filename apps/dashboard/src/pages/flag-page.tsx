@@ -11,6 +11,7 @@ import { RelativeTime } from '../components/relative-time.js';
 import { TargetingEditor } from '../targeting/targeting-editor.js';
 import { FlagLifecycle } from './flag-lifecycle.js';
 import { FlagEnvironments } from './flag-environments.js';
+import { FlagSchedules } from './flag-schedules.js';
 
 interface Props {
   project: string;
@@ -107,6 +108,7 @@ export function FlagPage({ project, env, flagKey }: Props) {
           onSaved={(saved) => flag.set(saved)}
         />
       )}
+      <FlagSchedules project={project} flag={f} flags={flags.data} />
       <FlagLifecycle project={project} env={env} flag={f} onChanged={(saved) => flag.set(saved)} />
     </article>
   );

@@ -4,6 +4,7 @@ import type { Flag } from '../api/types.js';
 import { useApi } from '../app/api-context.js';
 import { Switch } from '../components/switch.js';
 import { escapePointer } from '../editor/json-patch.js';
+import { isChangeRequest } from '../model/change-requests.js';
 
 interface Props {
   project: string;
@@ -23,17 +24,19 @@ export function FlagToggle({ project, env, envName, flag, onChanged }: Props) {
   const api = useApi();
   const [sending, setSending] = useState<boolean>();
   const [error, setError] = useState<unknown>();
+  const [submitted, setSubmitted] = useState(false);
   const targeting = flag.environments[env];
   if (targeting === undefined) return <span className="muted">not served</span>;
   const toggle = async (on: boolean) => {
     setSending(on);
     setError(undefined);
     try {
-      onChanged(
-        await api.patch<Flag>(`/projects/${enc(project)}/flags/${enc(flag.key)}`, [
-          { op: 'replace', path: `/environments/${escapePointer(env)}/on`, value: on },
-        ]),
-      );
+      const saved = await api.patch<unknown>(`/projects/${enc(project)}/flags/${enc(flag.key)}`, [
+        { op: 'replace', path: `/environments/${escapePointer(env)}/on`, value: on },
+      ]);
+      // In an environment that requires approval the toggle becomes a change request.
+      setSubmitted(isChangeRequest(saved));
+      if (!isChangeRequest(saved)) onChanged(saved as Flag);
     } catch (e) {
       setError(e);
     } finally {
@@ -48,6 +51,11 @@ export function FlagToggle({ project, env, envName, flag, onChanged }: Props) {
         disabled={sending !== undefined}
         onChange={(on) => void toggle(on)}
       />
+      {submitted && (
+        <span className="muted" role="status">
+          submitted for approval
+        </span>
+      )}
       {error !== undefined && (
         <span className="field-error" role="alert">
           {errorMessage(error)}

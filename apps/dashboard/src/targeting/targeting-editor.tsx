@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { enc } from '../api/client.js';
 import type { Flag, Targeting } from '../api/types.js';
 import { useApi } from '../app/api-context.js';
@@ -14,6 +14,10 @@ import { newRule, targetingProblems } from '../editor/targeting-model.js';
 import { reapplyTargeting, targetingPatch } from '../editor/targeting-patch.js';
 import { describeTargetingChanges } from '../model/change-description.js';
 import { variationName } from '../model/flag-summary.js';
+import { isChangeRequest, submittedText } from '../model/change-requests.js';
+import { Notice } from '../components/notice.js';
+import { formatTime } from '../components/relative-time.js';
+import type { Schedule } from '../model/schedules.js';
 import { PrerequisitesEditor } from './prerequisites-editor.js';
 import { RuleEditor } from './rule-editor.js';
 import { ServeEditor, VariationSelect } from './serve-editor.js';
@@ -49,11 +53,20 @@ export function TargetingEditor({
   const targetingOf = (f: Flag) => ({ doc: f.environments[env]!, version: f.version });
   // The whole flag as the last save or reload returned it, for the page around the editor.
   const latest = useRef(flag);
+  // Set when the environment requires approval and the last save became a change request.
+  const [submitted, setSubmitted] = useState<string>();
   const session = useEditSession<Targeting>({
     loaded: targetingOf(flag),
     patch: (original, draft) => targetingPatch(env, original, draft),
     save: async (ops, version, comment) => {
-      latest.current = await api.patch<Flag>(path, ops, version, comment);
+      const saved = await api.patch<unknown>(path, ops, version, comment);
+      if (isChangeRequest(saved)) {
+        // Not applied: the flag stays as it was until another member approves the request.
+        setSubmitted(submittedText(saved, envName));
+        return targetingOf(latest.current);
+      }
+      setSubmitted(undefined);
+      latest.current = saved as Flag;
       return targetingOf(latest.current);
     },
     loadLatest: async () => {
@@ -66,6 +79,21 @@ export function TargetingEditor({
   // The page reloads the flag when someone else changes it (live): the session takes the new
   // version, or keeps the draft and shows the banner below.
   useEffect(() => session.upstream(targetingOf(flag)), [flag.version]);
+  // "Schedule for later" in the review: the same patch as a scheduled change; the draft is then
+  // dropped (the editor shows the flag as it is) and the flag page lists the schedule.
+  const [scheduled, setScheduled] = useState<string>();
+  const schedule = async (at: string, comment?: string) => {
+    const count = session.ops.length;
+    const created = await api.post<Schedule>(`${path}/schedules`, {
+      at,
+      patch: session.ops,
+      ...(comment === undefined ? {} : { comment }),
+    });
+    setScheduled(
+      `Scheduled ${count} change${count === 1 ? '' : 's'} to ${envName} for ${formatTime(created.runAt)} (see Scheduled changes). Until then the flag stays as it is, shown here.`,
+    );
+    session.discard();
+  };
   const lastChange = useLastChange((c) => c.kind === 'flag' && c.key === flag.key);
   const t = session.draft;
   const set = (part: Partial<Targeting>) => session.edit({ ...t, ...part });
@@ -92,6 +120,8 @@ export function TargetingEditor({
           onDiscard={session.discard}
         />
       )}
+      {submitted !== undefined && <Notice tone="success">{submitted}</Notice>}
+      {scheduled !== undefined && <Notice tone="success">{scheduled}</Notice>}
       <div className="section-header">
         <h2 id="targeting-title">Targeting in {envName}</h2>
         <Switch checked={t.on} label={`Targeting in ${envName}`} onChange={(on) => set({ on })} />
@@ -216,6 +246,7 @@ export function TargetingEditor({
         onClose={session.close}
         onReapply={session.reapply}
         onDiscard={session.discard}
+        onSchedule={schedule}
       />
     </section>
   );
