@@ -54,3 +54,56 @@ export function Dialog({ open, title, onClose, children, actions, wide = false }
     </dialog>
   );
 }
+
+interface ConfirmDialogProps {
+  title: string;
+  onClose(): void;
+  children: ReactNode;
+  /** The text of the button that does it. */
+  confirm: ReactNode;
+  /** Called by the confirm button; without it, the button submits `form`. */
+  onConfirm?(): void;
+  /** The id of the form in the dialog that the confirm button submits. */
+  form?: string;
+  tone?: 'primary' | 'danger';
+  disabled?: boolean;
+  /** The text of the button that closes the dialog without doing it. */
+  cancel?: string;
+  open?: boolean;
+  wide?: boolean;
+}
+
+/** A dialog with two buttons at the bottom: one that closes it ("Cancel"), one that does it. */
+export function ConfirmDialog({
+  confirm,
+  onConfirm,
+  form,
+  tone = 'primary',
+  disabled = false,
+  cancel = 'Cancel',
+  open = true,
+  ...props
+}: ConfirmDialogProps) {
+  return (
+    <Dialog
+      {...props}
+      open={open}
+      actions={
+        <>
+          <button type="button" className="button" onClick={props.onClose}>
+            {cancel}
+          </button>
+          <button
+            type={onConfirm === undefined ? 'submit' : 'button'}
+            form={form}
+            className={`button button-${tone}`}
+            disabled={disabled}
+            onClick={onConfirm}
+          >
+            {confirm}
+          </button>
+        </>
+      }
+    />
+  );
+}

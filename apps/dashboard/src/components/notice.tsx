@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import type { ReactNode, Ref } from 'react';
 import { errorMessage } from '../api/client.js';
 
 export function ErrorNotice({ error, action }: { error: unknown; action?: ReactNode }) {
@@ -28,6 +28,25 @@ export function Loading({ what }: { what: string }) {
   return (
     <p className="loading" role="status" aria-live="polite">
       Loading {what}…
+    </p>
+  );
+}
+
+/** An error under a form or in a dialog, announced when it appears; nothing without one. */
+export function FieldError({
+  error,
+  preLine = false,
+  ref,
+}: {
+  error: string | undefined;
+  /** Keeps the line breaks of a message of several lines. */
+  preLine?: boolean;
+  ref?: Ref<HTMLParagraphElement>;
+}) {
+  if (error === undefined) return null;
+  return (
+    <p ref={ref} className={preLine ? 'field-error pre-line' : 'field-error'} role="alert">
+      {error}
     </p>
   );
 }

@@ -4,9 +4,9 @@ import type { Flag } from '../api/types.js';
 import { useApi, useSession } from '../app/api-context.js';
 import { routePath } from '../app/routes.js';
 import { useResource } from '../app/use-resource.js';
-import { Dialog } from '../components/dialog.js';
+import { ConfirmDialog } from '../components/dialog.js';
 import { Link } from '../components/link.js';
-import { ErrorNotice, Loading, Notice } from '../components/notice.js';
+import { ErrorNotice, FieldError, Loading, Notice } from '../components/notice.js';
 import { RelativeTime } from '../components/relative-time.js';
 import { describeRequest, type ChangeRequest } from '../model/change-requests.js';
 
@@ -120,11 +120,7 @@ function RequestItem({
           <li key={i}>{line}</li>
         ))}
       </ul>
-      {error !== undefined && (
-        <p className="field-error pre-line" role="alert">
-          {error}
-        </p>
-      )}
+      <FieldError error={error} preLine />
       <div className="actions">
         <button
           type="button"
@@ -139,36 +135,20 @@ function RequestItem({
         </button>
       </div>
       {rejecting && (
-        <Dialog
-          open
+        <ConfirmDialog
           title={`Reject the change to ${title}`}
           onClose={() => setRejecting(false)}
-          actions={
-            <>
-              <button type="button" className="button" onClick={() => setRejecting(false)}>
-                Cancel
-              </button>
-              <button
-                type="button"
-                className="button button-danger"
-                disabled={busy || reason.trim() === ''}
-                onClick={() => void decide('reject', { reason: reason.trim() })}
-              >
-                Reject change
-              </button>
-            </>
-          }
+          confirm="Reject change"
+          tone="danger"
+          disabled={busy || reason.trim() === ''}
+          onConfirm={() => void decide('reject', { reason: reason.trim() })}
         >
           <label className="field">
             <span>Reason (the requester reads it)</span>
             <textarea value={reason} maxLength={500} onChange={(e) => setReason(e.target.value)} />
           </label>
-          {error !== undefined && (
-            <p className="field-error" role="alert">
-              {error}
-            </p>
-          )}
-        </Dialog>
+          <FieldError error={error} />
+        </ConfirmDialog>
       )}
     </li>
   );

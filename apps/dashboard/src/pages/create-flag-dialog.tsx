@@ -2,7 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { enc, errorMessage } from '../api/client.js';
 import type { Flag, FlagInput, Variation } from '../api/types.js';
 import { useApi } from '../app/api-context.js';
-import { Dialog } from '../components/dialog.js';
+import { ConfirmDialog } from '../components/dialog.js';
+import { FieldError } from '../components/notice.js';
 import {
   KEY_PATTERN,
   keyFromName,
@@ -111,25 +112,13 @@ export function CreateFlagDialog({ open, project, onClose, onCreated }: Props) {
   };
 
   return (
-    <Dialog
+    <ConfirmDialog
       open={open}
       title="Create a flag"
       onClose={onClose}
-      actions={
-        <>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            form="create-flag"
-            className="button button-primary"
-            disabled={busy}
-          >
-            Create flag
-          </button>
-        </>
-      }
+      confirm="Create flag"
+      form="create-flag"
+      disabled={busy}
     >
       <form id="create-flag" className="form" onSubmit={(e) => void submit(e)}>
         <label>
@@ -243,12 +232,8 @@ export function CreateFlagDialog({ open, project, onClose, onCreated }: Props) {
             each environment&apos;s targeting can change it later.
           </p>
         </fieldset>
-        {error !== undefined && (
-          <p className="field-error pre-line" role="alert">
-            {error}
-          </p>
-        )}
+        <FieldError error={error} preLine />
       </form>
-    </Dialog>
+    </ConfirmDialog>
   );
 }

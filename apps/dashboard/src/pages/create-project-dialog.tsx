@@ -4,7 +4,8 @@ import type { Environment, Project } from '../api/types.js';
 import { useApi, useSession } from '../app/api-context.js';
 import { navigate } from '../app/navigation.js';
 import { routePath } from '../app/routes.js';
-import { Dialog } from '../components/dialog.js';
+import { ConfirmDialog } from '../components/dialog.js';
+import { FieldError } from '../components/notice.js';
 import { KEY_PATTERN, keyFromName } from '../model/variation-input.js';
 
 /** Environment names typed as "Production, Test": without blanks or repeats. */
@@ -80,25 +81,12 @@ function CreateProjectDialog({ onClose }: { onClose(): void }) {
   };
 
   return (
-    <Dialog
-      open
+    <ConfirmDialog
       title="Create a project"
       onClose={onClose}
-      actions={
-        <>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            form="create-project"
-            className="button button-primary"
-            disabled={busy || name.trim() === ''}
-          >
-            Create project
-          </button>
-        </>
-      }
+      confirm="Create project"
+      form="create-project"
+      disabled={busy || name.trim() === ''}
     >
       <form id="create-project" className="form" onSubmit={(e) => void submit(e)}>
         <label>
@@ -130,13 +118,9 @@ function CreateProjectDialog({ onClose }: { onClose(): void }) {
           Separated by commas. Each gets its own targeting and SDK keys; add more later on the
           Environments page.
         </p>
-        {error !== undefined && (
-          <p className="field-error pre-line" role="alert">
-            {error}
-          </p>
-        )}
+        <FieldError error={error} preLine />
       </form>
-    </Dialog>
+    </ConfirmDialog>
   );
 }
 
@@ -176,11 +160,7 @@ export function NoEnvironments({ project }: { project: string }) {
         <button type="submit" className="button button-primary" disabled={name.trim() === ''}>
           Create environment
         </button>
-        {error !== undefined && (
-          <p className="field-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FieldError error={error} />
       </form>
     </section>
   );

@@ -4,15 +4,14 @@ import type { Environment, Flag } from '../api/types.js';
 import { useApi, useSession } from '../app/api-context.js';
 import { useResource } from '../app/use-resource.js';
 import { CopyButton } from '../components/copy-button.js';
-import { ErrorNotice, Loading } from '../components/notice.js';
+import { ErrorNotice, FieldError, Loading } from '../components/notice.js';
 import { formatTime } from '../components/relative-time.js';
 import { SecretValue } from '../components/secret-value.js';
 import { Tabs } from '../components/tabs.js';
 import { flagValueType, snippets } from '../model/snippets.js';
 import { KEY_PATTERN, keyFromName } from '../model/variation-input.js';
 import { RotateKeyDialog, type KeyKind } from './rotate-key-dialog.js';
-import { SecureModeSetting } from './secure-mode-setting.js';
-import { RequireApprovalSetting } from './require-approval-setting.js';
+import { RequireApprovalSetting, SecureModeSetting } from './environment-settings.js';
 
 interface Props {
   project: string;
@@ -177,11 +176,7 @@ function CreateEnvironment({ base, onCreated }: { base: string; onCreated(): voi
       <button type="submit" className="button" disabled={name.trim() === ''}>
         Create environment
       </button>
-      {error !== undefined && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FieldError error={error} />
     </form>
   );
 }

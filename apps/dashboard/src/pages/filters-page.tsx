@@ -3,7 +3,7 @@ import { enc, errorMessage } from '../api/client.js';
 import type { PayloadFilter } from '../api/types.js';
 import { useApi } from '../app/api-context.js';
 import { useResource } from '../app/use-resource.js';
-import { ErrorNotice, Loading } from '../components/notice.js';
+import { ErrorNotice, FieldError, Loading } from '../components/notice.js';
 import { RelativeTime } from '../components/relative-time.js';
 import { KEY_PATTERN, keyFromName, parseTags } from '../model/variation-input.js';
 
@@ -116,11 +116,7 @@ export function FiltersPage({ project }: { project: string }) {
           Create filter
         </button>
       </form>
-      {error !== undefined && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FieldError error={error} />
       {filters.error !== undefined && <ErrorNotice error={filters.error} />}
       {filters.data === undefined ? (
         filters.error === undefined && <Loading what="payload filters" />

@@ -4,7 +4,8 @@ import type { Flag } from '../api/types.js';
 import { useApi } from '../app/api-context.js';
 import { navigate } from '../app/navigation.js';
 import { routePath } from '../app/routes.js';
-import { Dialog } from '../components/dialog.js';
+import { ConfirmDialog } from '../components/dialog.js';
+import { FieldError } from '../components/notice.js';
 import { FlagSettingsDialog } from './flag-settings-dialog.js';
 
 interface Props {
@@ -91,11 +92,7 @@ export function FlagLifecycle({ project, env, flag, onChanged }: Props) {
           Delete flag…
         </button>
       </div>
-      {open === undefined && error !== undefined && (
-        <p className="field-error pre-line" role="alert">
-          {error}
-        </p>
-      )}
+      {open === undefined && <FieldError error={error} preLine />}
       {open === 'settings' && (
         <FlagSettingsDialog
           project={project}
@@ -108,37 +105,21 @@ export function FlagLifecycle({ project, env, flag, onChanged }: Props) {
         />
       )}
       {open === 'archive' && (
-        <Dialog
-          open
+        <ConfirmDialog
           title={`Archive ${flag.name}?`}
           onClose={close}
-          actions={
-            <>
-              <button type="button" className="button" onClick={close}>
-                Cancel
-              </button>
-              <button
-                type="button"
-                className="button button-danger"
-                disabled={busy}
-                onClick={() => void setArchived(true)}
-              >
-                Archive flag
-              </button>
-            </>
-          }
+          confirm="Archive flag"
+          tone="danger"
+          disabled={busy}
+          onConfirm={() => void setArchived(true)}
         >
           <p>
             SDKs stop getting <code className="key">{flag.key}</code> in every environment at once
             and serve the fallback value their code gives. Its settings and targeting are kept, and
             it can be restored.
           </p>
-          {error !== undefined && (
-            <p className="field-error pre-line" role="alert">
-              {error}
-            </p>
-          )}
-        </Dialog>
+          <FieldError error={error} preLine />
+        </ConfirmDialog>
       )}
       {open === 'delete' && (
         <DeleteDialog flag={flag} busy={busy} error={error} onClose={close} onDelete={remove} />
@@ -162,25 +143,13 @@ function DeleteDialog({
 }) {
   const [typed, setTyped] = useState('');
   return (
-    <Dialog
-      open
+    <ConfirmDialog
       title={`Delete ${flag.name}?`}
       onClose={onClose}
-      actions={
-        <>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="button button-danger"
-            disabled={busy || typed !== flag.key}
-            onClick={() => void onDelete()}
-          >
-            Delete flag
-          </button>
-        </>
-      }
+      confirm="Delete flag"
+      tone="danger"
+      disabled={busy || typed !== flag.key}
+      onConfirm={() => void onDelete()}
     >
       <p>
         The flag, its targeting in every environment and its settings are deleted; SDKs serve the
@@ -190,11 +159,7 @@ function DeleteDialog({
         Type <code className="key">{flag.key}</code> to confirm
         <input value={typed} onChange={(e) => setTyped(e.target.value)} spellCheck={false} />
       </label>
-      {error !== undefined && (
-        <p className="field-error pre-line" role="alert">
-          {error}
-        </p>
-      )}
-    </Dialog>
+      <FieldError error={error} preLine />
+    </ConfirmDialog>
   );
 }

@@ -4,7 +4,7 @@ import type { Flag } from '../api/types.js';
 import { useApi, useSession } from '../app/api-context.js';
 import { useLiveReload } from '../app/live.js';
 import { useResource } from '../app/use-resource.js';
-import { Dialog } from '../components/dialog.js';
+import { ConfirmDialog } from '../components/dialog.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
 import { formatTime } from '../components/relative-time.js';
 import {
@@ -276,20 +276,13 @@ function EditTimeDialog({ project, schedule, onClose, onDone }: ActionProps) {
       });
   };
   return (
-    <Dialog
-      open
+    <ConfirmDialog
       title="Edit the scheduled time"
       onClose={onClose}
-      actions={
-        <>
-          <button type="button" className="button" onClick={onClose}>
-            Keep the time
-          </button>
-          <button type="button" className="button button-primary" disabled={busy} onClick={save}>
-            {busy ? 'Saving…' : 'Save time'}
-          </button>
-        </>
-      }
+      cancel="Keep the time"
+      confirm={busy ? 'Saving…' : 'Save time'}
+      disabled={busy}
+      onConfirm={save}
     >
       <p>
         Now due {formatTime(schedule.runAt)}, scheduled by {schedule.createdBy}.
@@ -309,7 +302,7 @@ function EditTimeDialog({ project, schedule, onClose, onDone }: ActionProps) {
         Your local time ({Intl.DateTimeFormat().resolvedOptions().timeZone}).
       </p>
       {error !== undefined && <ErrorNotice error={error} />}
-    </Dialog>
+    </ConfirmDialog>
   );
 }
 
@@ -333,20 +326,14 @@ function CancelDialog({
     });
   };
   return (
-    <Dialog
-      open
+    <ConfirmDialog
       title="Cancel this scheduled change?"
       onClose={onClose}
-      actions={
-        <>
-          <button type="button" className="button" onClick={onClose}>
-            Keep it
-          </button>
-          <button type="button" className="button button-danger" disabled={busy} onClick={cancel}>
-            {busy ? 'Cancelling…' : 'Cancel the change'}
-          </button>
-        </>
-      }
+      cancel="Keep it"
+      confirm={busy ? 'Cancelling…' : 'Cancel the change'}
+      tone="danger"
+      disabled={busy}
+      onConfirm={cancel}
     >
       <p>
         Due {formatTime(schedule.runAt)}, scheduled by {schedule.createdBy}. It will not run; it
@@ -354,6 +341,6 @@ function CancelDialog({
       </p>
       <ChangeLines lines={lines} />
       {error !== undefined && <ErrorNotice error={error} />}
-    </Dialog>
+    </ConfirmDialog>
   );
 }

@@ -2,7 +2,8 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { enc, errorMessage } from '../api/client.js';
 import type { Flag, FlagSettingsInput } from '../api/types.js';
 import { useApi } from '../app/api-context.js';
-import { Dialog } from '../components/dialog.js';
+import { ConfirmDialog } from '../components/dialog.js';
+import { FieldError } from '../components/notice.js';
 import {
   environmentsServing,
   kindOf,
@@ -82,26 +83,13 @@ export function FlagSettingsDialog({ project, flag, onClose, onSaved }: Props) {
   };
 
   return (
-    <Dialog
-      open
+    <ConfirmDialog
       wide
       title={`Settings of ${flag.key}`}
       onClose={onClose}
-      actions={
-        <>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            form="flag-settings"
-            className="button button-primary"
-            disabled={busy || name.trim() === ''}
-          >
-            Save settings
-          </button>
-        </>
-      }
+      confirm="Save settings"
+      form="flag-settings"
+      disabled={busy || name.trim() === ''}
     >
       <form id="flag-settings" className="form" onSubmit={(e) => void submit(e)}>
         <label>
@@ -223,12 +211,8 @@ export function FlagSettingsDialog({ project, flag, onClose, onSaved }: Props) {
             </button>
           )}
         </fieldset>
-        {error !== undefined && (
-          <p ref={errorRef} className="field-error pre-line" role="alert">
-            {error}
-          </p>
-        )}
+        <FieldError ref={errorRef} error={error} preLine />
       </form>
-    </Dialog>
+    </ConfirmDialog>
   );
 }

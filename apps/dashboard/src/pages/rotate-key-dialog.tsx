@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { errorMessage } from '../api/client.js';
 import { useApi } from '../app/api-context.js';
-import { Dialog } from '../components/dialog.js';
+import { ConfirmDialog } from '../components/dialog.js';
+import { FieldError } from '../components/notice.js';
 
 export type KeyKind = 'sdk' | 'mobile';
 
@@ -39,25 +40,13 @@ export function RotateKeyDialog({ path, envName, kind, onClose, onRotated }: Pro
     }
   };
   return (
-    <Dialog
-      open
+    <ConfirmDialog
       title={`Rotate the ${what} of ${envName}`}
       onClose={onClose}
-      actions={
-        <>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="button button-danger"
-            disabled={busy}
-            onClick={() => void rotate()}
-          >
-            Rotate {what}
-          </button>
-        </>
-      }
+      confirm={`Rotate ${what}`}
+      tone="danger"
+      disabled={busy}
+      onConfirm={() => void rotate()}
     >
       <p>
         A new {what} is made at once. Connections that use the old key are closed when it expires.
@@ -72,11 +61,7 @@ export function RotateKeyDialog({ path, envName, kind, onClose, onRotated }: Pro
           ))}
         </select>
       </label>
-      {error !== undefined && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
-    </Dialog>
+      <FieldError error={error} />
+    </ConfirmDialog>
   );
 }

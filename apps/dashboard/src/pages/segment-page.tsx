@@ -10,7 +10,7 @@ import { useEditSession } from '../app/use-edit-session.js';
 import { useResource } from '../app/use-resource.js';
 import { ChangedBanner } from '../components/changed-banner.js';
 import { ClauseSuggestions } from '../components/clause-editor.js';
-import { Dialog } from '../components/dialog.js';
+import { ConfirmDialog } from '../components/dialog.js';
 import { Link } from '../components/link.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
 import { ReviewDialog } from '../components/review-dialog.js';
@@ -204,24 +204,17 @@ function SegmentEditor({ path, project, env, loaded, segmentKeys }: EditorProps)
         onReapply={session.reapply}
         onDiscard={session.discard}
       />
-      <Dialog
+      <ConfirmDialog
         open={deleting}
         title={`Delete segment "${loaded.key}"?`}
         onClose={() => setDeleting(false)}
-        actions={
-          <>
-            <button type="button" className="button" onClick={() => setDeleting(false)}>
-              Cancel
-            </button>
-            <button type="button" className="button button-danger" onClick={() => void remove()}>
-              Delete
-            </button>
-          </>
-        }
+        confirm="Delete"
+        tone="danger"
+        onConfirm={() => void remove()}
       >
         <p>Rules that use it will no longer match anyone in {envName}.</p>
         {deleteError !== undefined && <p className="field-error">{errorMessage(deleteError)}</p>}
-      </Dialog>
+      </ConfirmDialog>
     </article>
   );
 }

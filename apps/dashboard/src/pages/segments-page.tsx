@@ -6,7 +6,7 @@ import { navigate } from '../app/navigation.js';
 import { routePath } from '../app/routes.js';
 import { useResource } from '../app/use-resource.js';
 import { Link } from '../components/link.js';
-import { ErrorNotice, Loading } from '../components/notice.js';
+import { ErrorNotice, FieldError, Loading } from '../components/notice.js';
 import { RelativeTime } from '../components/relative-time.js';
 import { KEY_PATTERN, keyFromName } from '../model/variation-input.js';
 
@@ -63,11 +63,7 @@ export function SegmentsPage({ project, env }: Props) {
         <button type="submit" className="button button-primary" disabled={name.trim() === ''}>
           Create segment
         </button>
-        {error !== undefined && (
-          <p className="field-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FieldError error={error} />
       </form>
       {segments.error !== undefined && <ErrorNotice error={segments.error} />}
       {segments.data === undefined ? (

@@ -4,8 +4,8 @@ import type { ApiToken, TokenRole } from '../api/types.js';
 import { useApi } from '../app/api-context.js';
 import { useResource } from '../app/use-resource.js';
 import { CopyButton } from '../components/copy-button.js';
-import { Dialog } from '../components/dialog.js';
-import { ErrorNotice, Loading, Notice } from '../components/notice.js';
+import { ConfirmDialog } from '../components/dialog.js';
+import { ErrorNotice, FieldError, Loading, Notice } from '../components/notice.js';
 import { formatTime, RelativeTime } from '../components/relative-time.js';
 
 const ROLES: readonly { role: TokenRole; label: string; does: string }[] = [
@@ -225,11 +225,7 @@ function CreateToken({ onCreated }: { onCreated(token: ApiToken): void }) {
           Create token
         </button>
       </div>
-      {error !== undefined && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FieldError error={error} />
     </form>
   );
 }
@@ -257,25 +253,13 @@ function RevokeDialog({
     }
   };
   return (
-    <Dialog
-      open
+    <ConfirmDialog
       title={`Revoke ${token.name}?`}
       onClose={onClose}
-      actions={
-        <>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="button button-danger"
-            disabled={busy}
-            onClick={() => void revoke()}
-          >
-            Revoke token
-          </button>
-        </>
-      }
+      confirm="Revoke token"
+      tone="danger"
+      disabled={busy}
+      onConfirm={() => void revoke()}
     >
       <p>
         Every request with this {token.role} token is refused (401) from now on
@@ -285,11 +269,7 @@ function RevokeDialog({
       <p className="muted">
         Last used: {token.lastUsedAt === undefined ? 'never' : formatTime(token.lastUsedAt)}.
       </p>
-      {error !== undefined && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
-    </Dialog>
+      <FieldError error={error} />
+    </ConfirmDialog>
   );
 }

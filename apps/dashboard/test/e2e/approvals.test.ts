@@ -1,10 +1,19 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { until } from '@vexil/testkit';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { browserSkip, launchBrowser, watchPage, type PageWatch } from './support/browser.js';
+import type { Browser, Page } from 'playwright-core';
+import { browserSkip, launchBrowser } from './support/browser.js';
+import {
+  assertCleanPage,
+  createBooleanFlag,
+  DOCS,
+  openPeople,
+  prepareRun,
+  SHOTS,
+  signIn,
+  WAIT_MS,
+  type Person,
+} from './support/session.js';
 import { startVexil, type VexilServer } from './support/vexil-server.js';
 
 // Approvals end to end: Production requires approval; Alice (a writer token, her own browser
@@ -13,25 +22,12 @@ import { startVexil, type VexilServer } from './support/vexil-server.js';
 // page, described in English, and approves it; the flag is then on in the API and for SDKs.
 // Labels and roles only; every wait has a deadline.
 
-const SHOTS = fileURLToPath(new URL('../../../../../test-results/dashboard/', import.meta.url));
-/** The screenshots of the new views that apps/dashboard/README.md shows. */
-const DOCS = fileURLToPath(new URL('../../../../../docs/images/', import.meta.url));
-const BUILD = fileURLToPath(new URL('../../web/index.html', import.meta.url));
 const FLAG = 'approval-e2e';
 const NAME = 'Approval e2e';
-const WAIT_MS = 20_000;
 
 interface FlagBody {
   version: number;
   environments: Record<string, { on: boolean }>;
-}
-
-interface Person {
-  readonly name: string;
-  readonly token: string;
-  context: BrowserContext;
-  page: Page;
-  watch: PageWatch;
 }
 
 const skip = browserSkip();
@@ -39,7 +35,7 @@ const skip = browserSkip();
 describe('approvals: one person requests, another approves', { skip: skip ?? false }, () => {
   let server: VexilServer;
   let browser: Browser;
-  const people: Person[] = [];
+  let people: Person[] = [];
   const flagPath = `/projects/default/flags/${FLAG}`;
   const base = '/projects/default/envs/production';
   const getFlag = async () => (await server.api<FlagBody>('GET', flagPath)).body;
@@ -47,43 +43,17 @@ describe('approvals: one person requests, another approves', { skip: skip ?? fal
   const bob = () => people[1]!;
   const heading = (page: Page, name: string | RegExp) =>
     page.getByRole('heading', { level: 1, name });
-  const signIn = async (person: Person, path: string) => {
-    await person.page.goto(`${server.url}${path}`);
-    await person.page.getByLabel('API token').fill(person.token);
-    await person.page.getByRole('button', { name: 'Sign in' }).click();
-  };
+  const signInAs = (person: Person, path: string) =>
+    signIn(person.page, server, path, person.token);
   const request = (page: Page) =>
     page.getByRole('listitem', { name: `Change request: ${NAME} in Production` });
 
   before(async () => {
-    assert.ok(existsSync(BUILD), `no dashboard build at ${BUILD}: run npm run build`);
-    mkdirSync(SHOTS, { recursive: true });
-    mkdirSync(DOCS, { recursive: true });
+    prepareRun(SHOTS, DOCS);
     server = await startVexil();
-    const created = await server.api('POST', '/projects/default/flags', {
-      key: FLAG,
-      name: NAME,
-      variations: [{ value: true }, { value: false }],
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
+    await createBooleanFlag(server, FLAG, NAME);
     browser = await launchBrowser();
-    for (const name of ['Alice', 'Bob']) {
-      const token = await server.api<{ token: string }>('POST', '/tokens', {
-        name,
-        role: 'writer',
-      });
-      assert.equal(token.status, 201);
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-      const page = await context.newPage();
-      page.setDefaultTimeout(WAIT_MS);
-      people.push({
-        name,
-        token: token.body.token,
-        context,
-        page,
-        watch: watchPage(page, new URL(server.url).origin),
-      });
-    }
+    people = await openPeople(browser, server, ['Alice', 'Bob']);
   });
 
   after(async () => {
@@ -92,7 +62,7 @@ describe('approvals: one person requests, another approves', { skip: skip ?? fal
   });
 
   test('the setting: a writer cannot turn it on; an admin turns it on', async () => {
-    await signIn(bob(), `${base}/environments`);
+    await signInAs(bob(), `${base}/environments`);
     await heading(bob().page, 'Environments').waitFor();
     const setting = bob().page.getByRole('checkbox', { name: 'Require approval in Production' });
     assert.equal(await setting.isChecked(), false);
@@ -114,7 +84,7 @@ describe('approvals: one person requests, another approves', { skip: skip ?? fal
 
   test('Alice saves a change in Production: it is submitted for approval, not applied', async () => {
     const { page } = alice();
-    await signIn(alice(), `${base}/flags/${FLAG}`);
+    await signInAs(alice(), `${base}/flags/${FLAG}`);
     await heading(page, NAME).waitFor();
     await page.getByRole('switch', { name: 'Targeting in Production' }).click();
     await page.getByRole('button', { name: 'Review and save' }).click();
@@ -221,8 +191,7 @@ describe('approvals: one person requests, another approves', { skip: skip ?? fal
     assert.equal((await getFlag()).environments['production']!.on, true);
     for (const person of people) {
       await person.page.screenshot({ path: `${SHOTS}approvals-${person.name}.png` });
-      assert.deepEqual(person.watch.foreign, [], `${person.name} made requests elsewhere`);
-      assert.deepEqual(person.watch.errors, [], `${person.name}'s page logged errors`);
+      assertCleanPage(person.watch, person.name);
     }
   });
 });

@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { existsSync, mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { init, type LDClient } from '@launchdarkly/node-server-sdk';
 import { until } from '@vexil/testkit';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkip, launchBrowser, watchPage, type PageWatch } from './support/browser.js';
+import { browserSkip, launchBrowser, type PageWatch } from './support/browser.js';
+import {
+  assertCleanPage,
+  openSession,
+  prepareRun,
+  SHOTS,
+  submitToken,
+  WAIT_MS,
+} from './support/session.js';
 import { startVexil, type VexilServer } from './support/vexil-server.js';
 
 // The dashboard end to end: a real `vexil start` serving the built dashboard, headless
@@ -14,10 +20,7 @@ import { startVexil, type VexilServer } from './support/vexil-server.js';
 // server SDK connected to the same server that must see every change made in the browser.
 // Every wait is on a selector, an event or a condition, each with a deadline.
 
-const SHOTS = fileURLToPath(new URL('../../../../../test-results/dashboard/', import.meta.url));
-const BUILD = fileURLToPath(new URL('../../web/index.html', import.meta.url));
 const FLAG = 'dashboard-e2e';
-const WAIT_MS = 20_000;
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 interface FlagBody {
@@ -48,8 +51,7 @@ describe('dashboard in a browser against vexil start', { skip: skip ?? false }, 
   };
 
   before(async () => {
-    assert.ok(existsSync(BUILD), `no dashboard build at ${BUILD}: run npm run build`);
-    mkdirSync(SHOTS, { recursive: true });
+    prepareRun(SHOTS);
     server = await startVexil();
     const env = await server.api<{ sdkKey: string }>(
       'GET',
@@ -65,9 +67,7 @@ describe('dashboard in a browser against vexil start', { skip: skip ?? false }, 
     });
     await sdk.waitForInitialization({ timeout: 10 });
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(WAIT_MS);
-    watch = watchPage(page, new URL(server.url).origin);
+    ({ page, watch } = await openSession(browser, server));
   });
 
   after(async () => {
@@ -78,12 +78,10 @@ describe('dashboard in a browser against vexil start', { skip: skip ?? false }, 
 
   test('sign in with the admin token from the banner', async () => {
     await page.goto(`${server.url}/`);
-    await page.getByLabel('API token').fill('not-a-token');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await submitToken(page, 'not-a-token');
     await page.getByRole('alert').filter({ hasText: 'not accepted' }).waitFor();
     await shot('sign-in', false);
-    await page.getByLabel('API token').fill(server.adminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await submitToken(page, server.adminToken);
     await heading('Flags').waitFor();
     assert.match(page.url(), /\/projects\/default\/envs\/production\/flags$/);
     await page.getByRole('link', { name: 'New checkout' }).waitFor();
@@ -426,7 +424,6 @@ describe('dashboard in a browser against vexil start', { skip: skip ?? false }, 
   });
 
   test('no request left the server origin and the page logged no errors', () => {
-    assert.deepEqual(watch.foreign, []);
-    assert.deepEqual(watch.errors, []);
+    assertCleanPage(watch);
   });
 });

@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { until } from '@vexil/testkit';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkip, launchBrowser, watchPage, type PageWatch } from './support/browser.js';
+import { browserSkip, launchBrowser, type PageWatch } from './support/browser.js';
+import {
+  assertCleanPage,
+  DOCS as IMAGES,
+  openSession,
+  prepareRun,
+  signIn,
+  WAIT_MS,
+} from './support/session.js';
 import { startVexil, type VexilServer } from './support/vexil-server.js';
 
 // A flag's life and the project's administration in the dashboard, end to end: a real
@@ -15,10 +21,7 @@ import { startVexil, type VexilServer } from './support/vexil-server.js';
 // screenshots of the new pages go to docs/images/ (apps/dashboard/README.md shows them).
 // Every wait is on a selector or a condition, each with a deadline.
 
-const IMAGES = fileURLToPath(new URL('../../../../../docs/images/', import.meta.url));
-const BUILD = fileURLToPath(new URL('../../web/index.html', import.meta.url));
 const FLAG = 'lifecycle-colour';
-const WAIT_MS = 20_000;
 
 interface FlagBody {
   name: string;
@@ -67,8 +70,7 @@ describe('flag lifecycle, projects and API tokens in a browser', { skip: skip ??
   };
 
   before(async () => {
-    assert.ok(existsSync(BUILD), `no dashboard build at ${BUILD}: run npm run build`);
-    mkdirSync(IMAGES, { recursive: true });
+    prepareRun(IMAGES);
     server = await startVexil();
     // Three colours; in production: on, a rule serves blue, the default rule red, off green.
     const created = await server.api('POST', '/projects/default/flags', {
@@ -91,9 +93,7 @@ describe('flag lifecycle, projects and API tokens in a browser', { skip: skip ??
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(WAIT_MS);
-    watch = watchPage(page, new URL(server.url).origin);
+    ({ page, watch } = await openSession(browser, server));
   });
 
   after(async () => {
@@ -102,9 +102,7 @@ describe('flag lifecycle, projects and API tokens in a browser', { skip: skip ??
   });
 
   test('sign in', async () => {
-    await page.goto(`${server.url}/`);
-    await page.getByLabel('API token').fill(server.adminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, server);
     await heading('Flags').waitFor();
   });
 
@@ -353,7 +351,6 @@ describe('flag lifecycle, projects and API tokens in a browser', { skip: skip ??
   });
 
   test('no request left the server origin and the page logged no errors', () => {
-    assert.deepEqual(watch.foreign, []);
-    assert.deepEqual(watch.errors, []);
+    assertCleanPage(watch);
   });
 });

@@ -1,10 +1,19 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { until } from '@vexil/testkit';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { browserSkip, launchBrowser, watchPage, type PageWatch } from './support/browser.js';
+import type { Browser, Page } from 'playwright-core';
+import { browserSkip, launchBrowser } from './support/browser.js';
+import {
+  assertCleanPage,
+  createBooleanFlag,
+  DOCS,
+  openPeople,
+  prepareRun,
+  SHOTS,
+  signIn,
+  WAIT_MS,
+  type Person,
+} from './support/session.js';
 import { startVexil, type VexilServer } from './support/vexil-server.js';
 
 // The live dashboard end to end: two people, Alice and Bob, each signed in with their own API
@@ -13,25 +22,12 @@ import { startVexil, type VexilServer } from './support/vexil-server.js';
 // toggle, the flag page, an edit in progress (a banner, and the merge), the audit log and the
 // segments. Labels and roles only; every wait is on a selector or a condition, with a deadline.
 
-const SHOTS = fileURLToPath(new URL('../../../../../test-results/dashboard/', import.meta.url));
-/** The screenshots of the new views that apps/dashboard/README.md shows. */
-const DOCS = fileURLToPath(new URL('../../../../../docs/images/', import.meta.url));
-const BUILD = fileURLToPath(new URL('../../web/index.html', import.meta.url));
 const FLAG = 'live-e2e';
 const NAME = 'Live e2e';
-const WAIT_MS = 20_000;
 
 interface FlagBody {
   version: number;
   environments: Record<string, { on: boolean; targets: { values: string[] }[]; version: number }>;
-}
-
-interface Person {
-  readonly name: string;
-  readonly token: string;
-  context: BrowserContext;
-  page: Page;
-  watch: PageWatch;
 }
 
 const skip = browserSkip();
@@ -39,7 +35,7 @@ const skip = browserSkip();
 describe('live dashboard: two sessions see each other’s changes', { skip: skip ?? false }, () => {
   let server: VexilServer;
   let browser: Browser;
-  const people: Person[] = [];
+  let people: Person[] = [];
   const flagPath = `/projects/default/flags/${FLAG}`;
   const listPath = '/projects/default/envs/production/flags';
   const getFlag = async () => (await server.api<FlagBody>('GET', flagPath)).body;
@@ -65,33 +61,11 @@ describe('live dashboard: two sessions see each other’s changes', { skip: skip
     page.evaluate(() => (window as unknown as { liveMark?: string }).liveMark);
 
   before(async () => {
-    assert.ok(existsSync(BUILD), `no dashboard build at ${BUILD}: run npm run build`);
-    mkdirSync(SHOTS, { recursive: true });
+    prepareRun(SHOTS);
     server = await startVexil();
-    const created = await server.api('POST', '/projects/default/flags', {
-      key: FLAG,
-      name: NAME,
-      variations: [{ value: true }, { value: false }],
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
+    await createBooleanFlag(server, FLAG, NAME);
     browser = await launchBrowser();
-    for (const name of ['Alice', 'Bob']) {
-      const token = await server.api<{ token: string }>('POST', '/tokens', {
-        name,
-        role: 'writer',
-      });
-      assert.equal(token.status, 201);
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-      const page = await context.newPage();
-      page.setDefaultTimeout(WAIT_MS);
-      people.push({
-        name,
-        token: token.body.token,
-        context,
-        page,
-        watch: watchPage(page, new URL(server.url).origin),
-      });
-    }
+    people = await openPeople(browser, server, ['Alice', 'Bob']);
   });
 
   after(async () => {
@@ -106,9 +80,7 @@ describe('live dashboard: two sessions see each other’s changes', { skip: skip
       page.on('request', (r) => {
         if (r.url().endsWith('/api/v1/projects/default/events')) streams.push(r.url());
       });
-      await page.goto(`${server.url}${listPath}`);
-      await page.getByLabel('API token').fill(person.token);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await signIn(page, server, listPath, person.token);
       await heading(page, 'Flags').waitFor();
       await live(page).waitFor();
       await listSwitch(page, false).waitFor();
@@ -275,8 +247,7 @@ describe('live dashboard: two sessions see each other’s changes', { skip: skip
 
   test('no request left the server origin and no page logged errors', () => {
     for (const person of people) {
-      assert.deepEqual(person.watch.foreign, [], person.name);
-      assert.deepEqual(person.watch.errors, [], person.name);
+      assertCleanPage(person.watch, person.name);
     }
   });
 });

@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startPageServer, type PageServer } from '@vexil/testkit/browser';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { browserSkip, launchBrowser, watchPage, type PageWatch } from './support/browser.js';
+import {
+  assertCleanPage,
+  createBooleanFlag,
+  DOCS,
+  prepareRun,
+  SHOTS,
+  submitToken,
+  WAIT_MS,
+} from './support/session.js';
 import { startVexil, type VexilServer } from './support/vexil-server.js';
 
 // Reviews that read like English, and the small things of issue 17, in Chromium against a real
@@ -14,10 +21,6 @@ import { startVexil, type VexilServer } from './support/vexil-server.js';
 // tab that is signed in (and signed out) with the first. Labels and roles, no test ids; every
 // wait has a deadline.
 
-const DOCS = fileURLToPath(new URL('../../../../../docs/images/', import.meta.url));
-const SHOTS = fileURLToPath(new URL('../../../../../test-results/dashboard/', import.meta.url));
-const BUILD = fileURLToPath(new URL('../../web/index.html', import.meta.url));
-const WAIT_MS = 20_000;
 const FLAG = 'review-e2e';
 const SERVER_ONLY = 'server-only-e2e';
 const COMMENT = 'Ramp to 20% after a clean week in beta (ticket #42)';
@@ -63,16 +66,9 @@ describe(
     };
 
     before(async () => {
-      assert.ok(existsSync(BUILD), `no dashboard build at ${BUILD}: run npm run build`);
-      mkdirSync(DOCS, { recursive: true });
-      mkdirSync(SHOTS, { recursive: true });
+      prepareRun(DOCS, SHOTS);
       server = await startVexil();
-      const created = await server.api('POST', '/projects/default/flags', {
-        key: SERVER_ONLY,
-        name: 'Server only e2e',
-        variations: [{ value: true }, { value: false }],
-      });
-      assert.equal(created.status, 201);
+      await createBooleanFlag(server, SERVER_ONLY, 'Server only e2e');
       browser = await launchBrowser();
       context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       page = await newTab();
@@ -89,8 +85,7 @@ describe(
       await page.goto(`${server.url}/`);
       // The hint names the command the README starts Vexil with.
       await page.getByText(/npm start.*prints the admin token/).waitFor();
-      await page.getByLabel('API token').fill(server.adminToken);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await submitToken(page, server.adminToken);
       await heading(page, 'Flags');
 
       const tab = await newTab();
@@ -102,8 +97,7 @@ describe(
       await page.getByLabel('API token').waitFor();
       await tab.getByLabel('API token').waitFor();
       // Signing in again in one tab signs the other in too.
-      await page.getByLabel('API token').fill(server.adminToken);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await submitToken(page, server.adminToken);
       await heading(page, 'Flags');
       await heading(tab, 'Audit log');
       await tab.close();
@@ -306,8 +300,7 @@ describe(
     });
 
     test('no request left the server origin and the page logged no errors', () => {
-      assert.deepEqual(watch.foreign, []);
-      assert.deepEqual(watch.errors, []);
+      assertCleanPage(watch);
     });
   },
 );

@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkip, launchBrowser, watchPage, type PageWatch } from './support/browser.js';
+import { browserSkip, launchBrowser, type PageWatch } from './support/browser.js';
+import {
+  assertCleanPage,
+  createBooleanFlag,
+  DOCS,
+  openSession,
+  prepareRun,
+  signIn,
+  WAIT_MS,
+} from './support/session.js';
 import { startVexil, type VexilServer } from './support/vexil-server.js';
 
 // Scheduled changes in Chromium against a real `vexil start` (whose runner applies due ones every
@@ -13,9 +20,6 @@ import { startVexil, type VexilServer } from './support/vexil-server.js';
 // which the page shows by itself, the API confirms and the audit log marks as scheduled. Labels
 // and roles, no test ids; every wait has a deadline.
 
-const DOCS = fileURLToPath(new URL('../../../../../docs/images/', import.meta.url));
-const BUILD = fileURLToPath(new URL('../../web/index.html', import.meta.url));
-const WAIT_MS = 20_000;
 const FLAG = 'schedule-e2e';
 const LAUNCH = 'Turn on for the launch';
 const BACKUP = 'Backup plan if the launch slips';
@@ -76,20 +80,11 @@ describe('scheduled changes, in a browser', { skip: skip ?? false }, () => {
   };
 
   before(async () => {
-    assert.ok(existsSync(BUILD), `no dashboard build at ${BUILD}: run npm run build`);
-    mkdirSync(DOCS, { recursive: true });
+    prepareRun(DOCS);
     server = await startVexil();
-    const created = await server.api('POST', '/projects/default/flags', {
-      key: FLAG,
-      name: 'Schedule e2e',
-      variations: [{ value: true }, { value: false }],
-    });
-    assert.equal(created.status, 201);
+    await createBooleanFlag(server, FLAG, 'Schedule e2e');
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(WAIT_MS);
-    watch = watchPage(page, new URL(server.url).origin);
+    ({ page, watch } = await openSession(browser, server));
   });
 
   after(async () => {
@@ -98,9 +93,7 @@ describe('scheduled changes, in a browser', { skip: skip ?? false }, () => {
   });
 
   test('sign in and open the flag: nothing scheduled yet', async () => {
-    await page.goto(`${server.url}/`);
-    await page.getByLabel('API token').fill(server.adminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, server);
     await heading('Flags');
     await page.goto(`${server.url}/projects/default/envs/production/flags/${FLAG}`);
     await heading('Schedule e2e');
@@ -243,7 +236,6 @@ describe('scheduled changes, in a browser', { skip: skip ?? false }, () => {
   });
 
   test('the page logged no errors and asked no other origin', () => {
-    assert.deepEqual(watch.foreign, []);
-    assert.deepEqual(watch.errors, []);
+    assertCleanPage(watch);
   });
 });

@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { until } from '@vexil/testkit';
 import { openSqliteStore } from '@vexil/store/sqlite';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkip, launchBrowser, watchPage, type PageWatch } from './support/browser.js';
+import { browserSkip, launchBrowser, type PageWatch } from './support/browser.js';
+import {
+  assertCleanPage,
+  openSession,
+  prepareRun,
+  SHOTS,
+  signIn,
+  WAIT_MS,
+} from './support/session.js';
 import { startVexil, type VexilServer } from './support/vexil-server.js';
 
 // The "Stale flags" page end to end: a real `vexil start`, a project whose flags are made through
@@ -14,9 +20,6 @@ import { startVexil, type VexilServer } from './support/vexil-server.js';
 // entries, insight buckets at chosen times), as if edges had counted SDK evaluations since.
 // Chromium reads the report like a person: labels and roles, no test ids, bounded waits.
 
-const SHOTS = fileURLToPath(new URL('../../../../../test-results/dashboard/', import.meta.url));
-const BUILD = fileURLToPath(new URL('../../web/index.html', import.meta.url));
-const WAIT_MS = 20_000;
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -42,8 +45,7 @@ describe('stale flags page in a browser against vexil start', { skip: skip ?? fa
     page.getByRole('table').getByRole('rowheader').getByRole('link').allTextContents();
 
   before(async () => {
-    assert.ok(existsSync(BUILD), `no dashboard build at ${BUILD}: run npm run build`);
-    mkdirSync(SHOTS, { recursive: true });
+    prepareRun(SHOTS);
     server = await startVexil();
     const api = async (method: string, path: string, body?: unknown) => {
       const res = await server.api(method, path, body);
@@ -124,9 +126,7 @@ describe('stale flags page in a browser against vexil start', { skip: skip ?? fa
     }
 
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.setDefaultTimeout(WAIT_MS);
-    watch = watchPage(page, new URL(server.url).origin);
+    ({ page, watch } = await openSession(browser, server, { width: 1440, height: 900 }));
   });
 
   after(async () => {
@@ -135,9 +135,7 @@ describe('stale flags page in a browser against vexil start', { skip: skip ?? fa
   });
 
   test('the report from the nav: most removable first, with the evidence', async () => {
-    await page.goto(`${server.url}/`);
-    await page.getByLabel('API token').fill(server.adminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, server);
     await heading('Flags').waitFor();
     await page.getByLabel('Project').selectOption('shop');
     await page.getByRole('link', { name: 'Dark mode' }).waitFor();
@@ -222,7 +220,6 @@ describe('stale flags page in a browser against vexil start', { skip: skip ?? fa
       .getByRole('alert')
       .filter({ hasText: 'query.days must be a whole number of days from 1 to 90 (got 120)' })
       .waitFor();
-    assert.deepEqual(watch.foreign, []);
-    assert.deepEqual(watch.errors, []);
+    assertCleanPage(watch);
   });
 });
