@@ -79,10 +79,14 @@ describe('OFREP', () => {
       assert.equal(details.reason, 'STATIC');
       assert.equal(details.variant, '0');
       assert.equal(details.errorCode, undefined);
-      assert.deepEqual(details.flagMetadata, { flagVersion: 1, reasonKind: 'FALLTHROUGH' });
+      assert.deepEqual(details.flagMetadata, {
+        flagVersion: 1,
+        reasonKind: 'FALLTHROUGH',
+        ldReason: '{"kind":"FALLTHROUGH"}',
+      });
     });
 
-    test('string: individual targets are TARGETING_MATCH, everyone else DEFAULT', async () => {
+    test('string: individual targets, and the default rule for everyone else, are TARGETING_MATCH', async () => {
       const target = await client.getStringDetails('string-flag', 'x', {
         targetingKey: 'u-target',
       });
@@ -91,7 +95,8 @@ describe('OFREP', () => {
         ['green', 'TARGETING_MATCH', '1'],
       );
       const other = await client.getStringDetails('string-flag', 'x', user);
-      assert.deepEqual([other.value, other.reason], ['red', 'DEFAULT']);
+      assert.deepEqual([other.value, other.reason], ['red', 'TARGETING_MATCH']);
+      assert.equal(other.flagMetadata['reasonKind'], 'FALLTHROUGH');
     });
 
     test('number: a rule on an org, from a multi-kind or an org context; a rollout is SPLIT', async () => {
@@ -197,10 +202,10 @@ describe('OFREP', () => {
       const ok = await post('/string-flag', contextBody, auth);
       assert.deepEqual(ok.body, {
         key: 'string-flag',
-        reason: 'DEFAULT',
+        reason: 'TARGETING_MATCH',
         value: 'red',
         variant: '0',
-        metadata: { flagVersion: 1, reasonKind: 'FALLTHROUGH' },
+        metadata: { flagVersion: 1, reasonKind: 'FALLTHROUGH', ldReason: '{"kind":"FALLTHROUGH"}' },
       });
       const missing = await post('/nope', contextBody, auth);
       assert.equal(missing.status, 404);

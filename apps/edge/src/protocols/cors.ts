@@ -19,13 +19,25 @@ const ALLOW_HEADERS = [
   'X-LaunchDarkly-Tags',
 ].join(',');
 
-function corsHeaders(origin: string | undefined, methods: string): Record<string, string> {
+/** What a path's CORS allows beyond the default: other request headers, more exposed ones. */
+export interface CorsOptions {
+  /** The request headers a browser may send (default: the LaunchDarkly SDKs'). */
+  readonly allowHeaders?: readonly string[];
+  /** Response headers a page may read besides the safelisted ones (default: `Date`). */
+  readonly exposeHeaders?: readonly string[];
+}
+
+function corsHeaders(
+  origin: string | undefined,
+  methods: string,
+  options: CorsOptions,
+): Record<string, string> {
   return {
     'access-control-allow-origin': origin ?? '*',
     'access-control-allow-credentials': 'false',
     'access-control-max-age': '300',
-    'access-control-allow-headers': ALLOW_HEADERS,
-    'access-control-expose-headers': 'Date',
+    'access-control-allow-headers': options.allowHeaders?.join(',') ?? ALLOW_HEADERS,
+    'access-control-expose-headers': (options.exposeHeaders ?? ['Date']).join(','),
     'access-control-allow-methods': methods,
     vary: 'Origin',
   };
@@ -45,9 +57,11 @@ type CorsHandler = HttpRoute['handle'] | { readonly stream: StreamRoute['stream'
 export function withCors(
   path: string,
   handlers: Partial<Record<Exclude<EdgeMethod, 'OPTIONS'>, CorsHandler>>,
+  options: CorsOptions = {},
 ): EdgeRoute[] {
   const methods = [...Object.keys(handlers), 'OPTIONS'].join(',');
-  const answerHeaders = (request: WithHeaders) => corsHeaders(header(request, 'origin'), methods);
+  const answerHeaders = (request: WithHeaders) =>
+    corsHeaders(header(request, 'origin'), methods, options);
   const routes: EdgeRoute[] = Object.entries(handlers).map(([method, handler]): EdgeRoute =>
     typeof handler === 'function'
       ? {
@@ -73,7 +87,7 @@ export function withCors(
     method: 'OPTIONS',
     path,
     handle: ({ req, res }) => {
-      setHeaders(res, corsHeaders(header(req, 'origin'), methods));
+      setHeaders(res, answerHeaders(req));
       res.writeHead(200, { 'content-length': 0 });
       res.end();
     },
