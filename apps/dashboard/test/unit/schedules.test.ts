@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Flag, PatchOp, Targeting } from '../../src/api/types.js';
+import { applyPatch } from '../../src/editor/apply-patch.js';
 import {
-  applyPatch,
   describeSchedulePatch,
   isoWithOffset,
   latenessText,
