@@ -66,6 +66,16 @@ export {
   type JsonValue,
 } from './json.js';
 export { silentLogger, type Logger } from './logger.js';
+export {
+  OFREP_REASONS,
+  openFeatureContext,
+  openFeatureReason,
+  reasonMetadata,
+  type LaunchDarklyReason,
+  type OfrepReason,
+  type OpenFeatureContextError,
+  type OpenFeatureContextResult,
+} from './openfeature.js';
 export { parseFlag } from './parse-flag.js';
 export { parseSegment } from './parse-segment.js';
 export { ok, type Result } from './result.js';

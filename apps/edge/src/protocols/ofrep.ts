@@ -1,14 +1,18 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Context, JsonObject } from '@vexil/protocol';
-import { isJsonObject } from '@vexil/protocol';
+import {
+  isJsonObject,
+  openFeatureContext,
+  type Context,
+  type JsonObject,
+  type OpenFeatureContextError,
+} from '@vexil/protocol';
 import type { EdgeContext } from '../edge-context.js';
 import { CredentialError, header, readBody, sendBody, sendJson } from '../http/respond.js';
 import type { EdgeRequest, EdgeRoute } from '../http/routes.js';
 import type { Credential } from '../state/registry.js';
 import { visibleFlag, type Audience } from './client-payload.js';
 import { withCors, type CorsOptions } from './cors.js';
-import { ofrepContext, type OfrepContextError } from './ofrep-context.js';
 import { ofrepEvaluate, ofrepFailure } from './ofrep-result.js';
 import { verifySecureMode } from './secure-mode.js';
 
@@ -19,7 +23,7 @@ import { verifySecureMode } from './secure-mode.js';
 //   POST /ofrep/v1/evaluate/flags         every flag: 200 {"flags": [...]} with an ETag, 304 on
 //                                         If-None-Match, 400 {errorCode, errorDetails}
 //
-// Body `{"context": {...}}` (ofrep-context.ts). Two credentials:
+// Body `{"context": {...}}` (@vexil/protocol openFeatureContext). Two credentials:
 //
 //   SDK key (servers, every flag): `Authorization: <key>`, `Authorization: Bearer <key>` or
 //     `X-API-Key: <key>`.
@@ -33,7 +37,7 @@ import { verifySecureMode } from './secure-mode.js';
 // Every answer carries CORS headers and OPTIONS answers the preflight (cors.ts), so that a page
 // of any origin can call OFREP with a client-side ID.
 
-type BodyProblem = { errorCode: 'PARSE_ERROR' | OfrepContextError; details: string };
+type BodyProblem = { errorCode: 'PARSE_ERROR' | OpenFeatureContextError; details: string };
 
 const CLIENT_SIDE_ID = 'x-client-side-id';
 const SECURE_MODE_HASH = 'x-secure-mode-hash';
@@ -114,7 +118,7 @@ async function requestContext(req: IncomingMessage, limit: number): Promise<Cont
   if (!isJsonObject(body)) {
     return { errorCode: 'PARSE_ERROR', details: 'send a JSON object {"context": {...}}' };
   }
-  const result = ofrepContext(body['context']);
+  const result = openFeatureContext(body['context']);
   return result.ok ? result.context : { errorCode: result.errorCode, details: result.details };
 }
 
