@@ -224,7 +224,7 @@ describe('client-side evalx', () => {
       assert.equal(h.get('access-control-allow-methods'), methods, path);
       assert.equal(h.get('access-control-allow-credentials'), 'false');
       assert.equal(h.get('access-control-max-age'), '300');
-      assert.equal(h.get('access-control-expose-headers'), 'Date');
+      assert.equal(h.get('access-control-expose-headers'), 'Date,Retry-After');
       const allowed = (h.get('access-control-allow-headers') ?? '').toLowerCase().split(',');
       for (const name of ['content-type', 'x-launchdarkly-user-agent', 'x-launchdarkly-wrapper'])
         assert.ok(allowed.includes(name), `${path} allows ${name}`);

@@ -5,7 +5,8 @@ import { header } from '../http/respond.js';
 // CORS for the client-side-ID routes, which browsers call from any origin (docs/protocol.md
 // section 4.4, as Relay answers): the request's Origin is echoed (or
 // `*`), no credentials, the LaunchDarkly SDK headers allowed, `Date` exposed (SDKs read it for
-// debug-event timing), and an OPTIONS preflight that answers with the headers only.
+// debug-event timing) and `Retry-After` (so that a page's client can wait as told after a 503 or
+// 429), and an OPTIONS preflight that answers with the headers only.
 
 const ALLOW_HEADERS = [
   'Cache-Control',
@@ -23,7 +24,7 @@ const ALLOW_HEADERS = [
 export interface CorsOptions {
   /** The request headers a browser may send (default: the LaunchDarkly SDKs'). */
   readonly allowHeaders?: readonly string[];
-  /** Response headers a page may read besides the safelisted ones (default: `Date`). */
+  /** Response headers a page may read besides the safelisted ones (default: `Date`, `Retry-After`). */
   readonly exposeHeaders?: readonly string[];
 }
 
@@ -37,7 +38,7 @@ function corsHeaders(
     'access-control-allow-credentials': 'false',
     'access-control-max-age': '300',
     'access-control-allow-headers': options.allowHeaders?.join(',') ?? ALLOW_HEADERS,
-    'access-control-expose-headers': (options.exposeHeaders ?? ['Date']).join(','),
+    'access-control-expose-headers': (options.exposeHeaders ?? ['Date', 'Retry-After']).join(','),
     'access-control-allow-methods': methods,
     vary: 'Origin',
   };

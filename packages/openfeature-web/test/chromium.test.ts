@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { browserSkip, launchBrowser } from '@vexil/testkit/browser';
+import type { Browser, Page } from 'playwright-core';
+import { build } from 'vite';
+import type { EvaluationContext } from '@openfeature/web-sdk';
+import type { PageApi } from './page/entry.js';
+import { FLAGS } from './support/flags.js';
+import {
+  createEnvironment,
+  serve,
+  startVexil,
+  type TestEnvironment,
+  type VexilServer,
+} from './support/vexil-server.js';
+
+// The provider in headless Chromium, as a customer's page runs it: the web SDK and the provider
+// bundled by Vite (page/entry.ts), served from a page server on another port than Vexil's, so
+// every request to Vexil is cross-origin and goes through CORS. The page gets its flags, a
+// change made through the REST API reaches its CONFIGURATION_CHANGED handler over the stream
+// with no request after the stream opened, a context change re-evaluates, and a reload while
+// the server is down starts from localStorage. Every wait is on a condition in the page.
+
+const skip = browserSkip();
+const ENTRY = fileURLToPath(new URL('./page/entry.js', import.meta.url));
+const WAIT = { timeout: 15_000, polling: 20 };
+const HTML = `<!doctype html>
+<html><head><meta charset="utf-8"><title>vexil web provider test</title>
+<script type="module" src="/page.js"></script></head><body></body></html>`;
+
+/** Bundles the page's script into `dir/out/page.js`, as a customer's build would. */
+async function bundlePage(dir: string): Promise<void> {
+  await build({
+    configFile: false,
+    logLevel: 'warn',
+    root: dir,
+    publicDir: false,
+    build: {
+      outDir: join(dir, 'out'),
+      emptyOutDir: false,
+      minify: true,
+      lib: { entry: ENTRY, formats: ['es'], fileName: () => 'page.js' },
+    },
+  });
+}
+
+async function servePage(script: Buffer): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    if (req.url === '/page.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
+    } else if (req.url === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(HTML);
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
+}
+
+/** The page's global, as the functions that run in the page see it. */
+type InPage = { vexil: PageApi };
+
+describe('VexilWebProvider in Chromium, on a page of another origin', { skip }, () => {
+  let server: VexilServer;
+  let env: TestEnvironment;
+  let bundleDir: string;
+  let pages: { url: string; server: Server };
+  let browser: Browser;
+  let page: Page;
+  /** `METHOD path` of every request the page made to Vexil. */
+  const requests: string[] = [];
+  const errors: string[] = [];
+
+  before(async () => {
+    bundleDir = await mkdtemp(join(tmpdir(), 'vexil-web-page-'));
+    [server] = await Promise.all([startVexil(), bundlePage(bundleDir)]);
+    env = await createEnvironment(server, 'browser', FLAGS);
+    pages = await servePage(await readFile(join(bundleDir, 'out', 'page.js')));
+    browser = await launchBrowser();
+    page = await browser.newPage();
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.origin === server.url) requests.push(`${request.method()} ${url.pathname}`);
+    });
+    page.on('pageerror', (error) => errors.push(error.message));
+  });
+
+  after(async () => {
+    await browser?.close();
+    pages?.server.closeAllConnections();
+    pages?.server.close();
+    await server?.stop();
+    if (bundleDir !== undefined) await rm(bundleDir, { recursive: true, force: true });
+  });
+
+  // The context goes as JSON text: Playwright's types for evaluate's argument recurse without
+  // end on EvaluationContext.
+  const start = (context: EvaluationContext) =>
+    page.evaluate(
+      ([clientSideId, baseUrl, c]) =>
+        (globalThis as unknown as InPage).vexil.start({ clientSideId, baseUrl }, JSON.parse(c)),
+      [env.clientSideId, server.url, JSON.stringify(context)] as const,
+    );
+  const details = (key: string) =>
+    page.evaluate((k) => (globalThis as unknown as InPage).vexil.details(k, 'fallback'), key);
+  /** The context a stream request names, decoded from its path. */
+  const streamedContext = (request: string) =>
+    JSON.parse(Buffer.from(request.split('/').at(-1)!, 'base64url').toString()) as object;
+
+  test('the page gets its flags from a cross-origin stream', async () => {
+    assert.notEqual(new URL(pages.url).origin, server.url);
+    await page.goto(pages.url);
+    assert.equal(await start({ targetingKey: 'b-1', plan: 'basic' }), undefined);
+    assert.equal(
+      await page.evaluate(() => (globalThis as unknown as InPage).vexil.status()),
+      'READY',
+    );
+    assert.deepEqual(await details('headline'), {
+      value: 'v1',
+      variant: '0',
+      reason: 'TARGETING_MATCH',
+    });
+    assert.deepEqual(await details('plan-perks'), {
+      value: 'none',
+      variant: '0',
+      reason: 'TARGETING_MATCH',
+    });
+    assert.equal(requests.length, 1, requests.join('\n'));
+    assert.match(requests[0]!, new RegExp(`^GET /eval/${env.clientSideId}/`));
+    assert.deepEqual(streamedContext(requests[0]!), { kind: 'user', key: 'b-1', plan: 'basic' });
+  });
+
+  test('a change through the REST API reaches the handler over the stream, no request made', async (t) => {
+    const before = requests.length;
+    const sentAt = performance.timeOrigin + performance.now();
+    await serve(server, env, 'headline', 1);
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as InPage).vexil.changes.some((c) => c.flags.includes('headline')),
+      undefined,
+      WAIT,
+    );
+    const change = await page.evaluate(() =>
+      (globalThis as unknown as InPage).vexil.changes.at(-1)!,
+    );
+    assert.deepEqual([change.flags, change.headline], [['headline'], 'v2']);
+    assert.equal(
+      requests.length,
+      before,
+      `requests after the stream opened: ${requests.slice(before).join(', ')}`,
+    );
+    // Measured, not asserted: from before the PATCH in Node to the page's handler (one clock).
+    t.diagnostic(`REST API change to the page's handler: ${(change.at - sentAt).toFixed(1)} ms`);
+  });
+
+  test('a context change in the page re-evaluates at the edge', async () => {
+    const before = requests.length;
+    const events = await page.evaluate(() => (globalThis as unknown as InPage).vexil.events.length);
+    await page.evaluate((c) => (globalThis as unknown as InPage).vexil.setContext(c), {
+      targetingKey: 'b-2',
+      plan: 'gold',
+    });
+    assert.equal((await details('plan-perks')).value, 'gold-perks');
+    assert.deepEqual(
+      await page.evaluate(
+        (from) => (globalThis as unknown as InPage).vexil.events.slice(from),
+        events,
+      ),
+      ['PROVIDER_RECONCILING:RECONCILING', 'PROVIDER_CONTEXT_CHANGED:READY'],
+    );
+    const made = requests.slice(before);
+    assert.equal(made.length, 1, made.join('\n'));
+    assert.deepEqual(streamedContext(made[0]!), { kind: 'user', key: 'b-2', plan: 'gold' });
+  });
+
+  test('a reload while the server is down starts from localStorage, STALE and CACHED', async () => {
+    await server.role.stop();
+    await page.reload();
+    assert.equal(await start({ targetingKey: 'b-2', plan: 'gold' }), undefined);
+    await page.waitForFunction(
+      () => (globalThis as unknown as InPage).vexil.status() === 'STALE',
+      undefined,
+      WAIT,
+    );
+    assert.deepEqual(await details('plan-perks'), {
+      value: 'gold-perks',
+      variant: '1',
+      reason: 'CACHED',
+    });
+    assert.deepEqual(await details('headline'), { value: 'v2', variant: '1', reason: 'CACHED' });
+    assert.deepEqual(errors, []);
+  });
+});
