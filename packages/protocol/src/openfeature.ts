@@ -32,14 +32,16 @@ class ContextProblem extends Error {
   }
 }
 
-function individual(of: JsonObject, where: string): JsonObject {
-  const { targetingKey, key, kind: _kind, privateAttributes, ...attributes } = of;
+/** One kind's part: the rest of `of` is a fresh object, so it becomes the part as it is. */
+function individual(of: JsonObject, where: string, kind?: string): JsonObject {
+  const { targetingKey, key, kind: _kind, privateAttributes, ...out } = of;
   const chosen = targetingKey ?? key;
   if (chosen === undefined || chosen === null || chosen === '')
     throw new ContextProblem('TARGETING_KEY_MISSING', `${where} has no targetingKey`);
   if (typeof chosen !== 'string')
     throw new ContextProblem('INVALID_CONTEXT', `${where}: targetingKey must be a string`);
-  const out: JsonObject = { ...attributes, key: chosen };
+  out['key'] = chosen;
+  if (kind !== undefined) out['kind'] = kind;
   if (Array.isArray(privateAttributes)) {
     const meta = isJsonObject(out['_meta']) ? out['_meta'] : {};
     out['_meta'] = { ...meta, privateAttributes };
@@ -53,7 +55,7 @@ function launchDarklyJson(of: JsonObject): JsonObject {
   const kind = of['kind'] ?? 'user';
   if (typeof kind !== 'string')
     throw new ContextProblem('INVALID_CONTEXT', 'the context kind must be a string');
-  if (kind !== 'multi') return { kind, ...individual(of, 'the context') };
+  if (kind !== 'multi') return individual(of, 'the context', kind);
   const out: JsonObject = { kind: 'multi' };
   for (const [partKind, part] of Object.entries(of)) {
     if (partKind === 'kind' || partKind === 'targetingKey') continue;
