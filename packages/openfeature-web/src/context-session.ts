@@ -93,16 +93,17 @@ export class ContextSession {
     const changed = this.held?.changedIn(next) ?? [];
     this.held = next;
     this.fromStorage = false;
-    this.save();
+    // The application hears first; storage (a synchronous write) can wait for its handlers.
     this.listener.live(changed);
+    this.save();
   }
 
   private update(key: string, apply: (held: HeldFlags) => { applied: boolean; changed: boolean }) {
     // A patch only follows a put on the same connection; without one there is nothing to patch.
     if (this.held === undefined || this.fromStorage) return;
     const { applied, changed } = apply(this.held);
-    if (applied) this.save();
     if (changed) this.listener.changed([key]);
+    if (applied) this.save();
   }
 
   private save(): void {
