@@ -11,15 +11,17 @@ import {
   type JsonValue,
 } from '@openfeature/server-sdk';
 import type { JsonObject } from '@vexil/protocol';
-import { createRandom, generateDataSet, type DataSet } from '@vexil/testkit';
-import { VexilProvider } from '../src/index.js';
-import { byKey, type FlagJson } from './support/ld-items.js';
 import {
   createEnvironment,
+  createRandom,
+  generateDataSet,
   startVexil,
+  type DataSet,
   type TestEnvironment,
   type VexilServer,
-} from './support/vexil-server.js';
+} from '@vexil/testkit';
+import { VexilProvider } from '../src/index.js';
+import { byKey, type FlagJson } from './support/ld-items.js';
 
 // The provider's evaluations against LaunchDarkly's own Node server SDK: seeded flags, segments
 // and contexts (@vexil/testkit) loaded into a real `vexil start`; LaunchDarkly's SDK syncs them
@@ -93,8 +95,7 @@ describe('differential: the provider vs LaunchDarkly Node server SDK', () => {
     const wire = (items: readonly object[]) =>
       byKey(items.map((item) => JSON.parse(JSON.stringify(item)) as FlagJson));
     env = await createEnvironment(server, {
-      flags: wire(data.flags),
-      segments: wire(data.segments),
+      data: { flags: wire(data.flags), segments: wire(data.segments) },
     });
     ld = init(env.sdkKey, {
       baseUri: server.url,

@@ -10,18 +10,18 @@ import {
   ProviderStatus,
   type Client,
 } from '@openfeature/server-sdk';
-import { until } from '@vexil/testkit';
-import { VexilProvider, type VexilProviderOptions } from '../src/index.js';
-import { EventLog } from './support/event-log.js';
-import { byKey, ldFlag } from './support/ld-items.js';
-import { RecordingLogger } from './support/recording-logger.js';
 import {
   createEnvironment,
   patchFlag,
   startVexil,
+  until,
   type TestEnvironment,
   type VexilServer,
-} from './support/vexil-server.js';
+} from '@vexil/testkit';
+import { VexilProvider, type VexilProviderOptions } from '../src/index.js';
+import { EventLog } from './support/event-log.js';
+import { byKey, ldFlag } from './support/ld-items.js';
+import { RecordingLogger } from './support/recording-logger.js';
 
 // Starting without the edge, and losing it: the snapshot file a provider keeps (and resumes the
 // stream from), a bootstrap file made with `curl $EDGE/sdk/latest-all`, neither, a live
@@ -83,7 +83,7 @@ describe('offline start, snapshot file, bootstrap, reconnects', () => {
 
   before(async () => {
     server = await startVexil();
-    env = await createEnvironment(server, { flags: byKey(flags) });
+    env = await createEnvironment(server, { data: { flags: byKey(flags) } });
     dir = await mkdtemp(join(tmpdir(), 'vexil-openfeature-files-'));
     snapshotFile = join(dir, 'flags-snapshot.json');
     bootstrapFile = join(dir, 'flags-bootstrap.json');

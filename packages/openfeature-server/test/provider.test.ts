@@ -11,17 +11,17 @@ import {
   type FlagValue,
   type Hook,
 } from '@openfeature/server-sdk';
-import { until } from '@vexil/testkit';
-import { PROVIDER_DEFAULTS, VexilProvider, VexilProviderError } from '../src/index.js';
-import { EventLog } from './support/event-log.js';
-import { byKey, ldFlag, ldSegment } from './support/ld-items.js';
 import {
   createEnvironment,
   patchFlag,
   startVexil,
+  until,
   type TestEnvironment,
   type VexilServer,
-} from './support/vexil-server.js';
+} from '@vexil/testkit';
+import { PROVIDER_DEFAULTS, VexilProvider, VexilProviderError } from '../src/index.js';
+import { EventLog } from './support/event-log.js';
+import { byKey, ldFlag, ldSegment } from './support/ld-items.js';
 
 // The provider against a real `vexil start`, through the OpenFeature server SDK as an
 // application uses it: metadata, evaluation details of every type, the error codes, hooks,
@@ -113,7 +113,9 @@ describe('VexilProvider with the OpenFeature server SDK', () => {
 
   before(async () => {
     server = await startVexil();
-    env = await createEnvironment(server, { flags: byKey(flags), segments: byKey(segments) });
+    env = await createEnvironment(server, {
+      data: { flags: byKey(flags), segments: byKey(segments) },
+    });
     provider = new VexilProvider({ sdkKey: env.sdkKey, baseUrl: server.url, flushIntervalMs: 200 });
     client = OpenFeature.getClient(DOMAIN);
     log = new EventLog(client);

@@ -7,19 +7,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import {
+  createEnvironment,
+  startVexil,
+  type TestEnvironment,
+  type VexilServer,
+} from '@vexil/testkit';
 import { browserSkip, launchBrowser } from '@vexil/testkit/browser';
 import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import type { EvaluationContext } from '@openfeature/web-sdk';
 import type { PageApi } from './page/entry.js';
 import { FLAGS } from './support/flags.js';
-import {
-  createEnvironment,
-  serve,
-  startVexil,
-  type TestEnvironment,
-  type VexilServer,
-} from './support/vexil-server.js';
+import { serve } from './support/vexil-server.js';
 
 // The provider in headless Chromium, as a customer's page runs it: the web SDK and the provider
 // bundled by Vite (page/entry.ts), served from a page server on another port than Vexil's, so
@@ -83,7 +83,7 @@ describe('VexilWebProvider in Chromium, on a page of another origin', { skip }, 
   before(async () => {
     bundleDir = await mkdtemp(join(tmpdir(), 'vexil-web-page-'));
     [server] = await Promise.all([startVexil(), bundlePage(bundleDir)]);
-    env = await createEnvironment(server, 'browser', FLAGS);
+    env = await createEnvironment(server, { project: 'browser', data: { flags: FLAGS } });
     pages = await servePage(await readFile(join(bundleDir, 'out', 'page.js')));
     browser = await launchBrowser();
     page = await browser.newPage();

@@ -12,17 +12,18 @@ import {
   type Hook,
 } from '@openfeature/web-sdk';
 import { VexilWebProvider, type VexilWebProviderOptions } from '@vexil/openfeature-web';
-import { until } from '@vexil/testkit';
+import {
+  createEnvironment,
+  patchFlag,
+  startVexil,
+  until,
+  type TestEnvironment,
+  type VexilServer,
+} from '@vexil/testkit';
 import { EventLog } from './support/events.js';
 import { FLAGS } from './support/flags.js';
 import { MapStorage } from './support/map-storage.js';
-import {
-  createEnvironment,
-  serve,
-  startVexil,
-  type TestEnvironment,
-  type VexilServer,
-} from './support/vexil-server.js';
+import { serve, streams } from './support/vexil-server.js';
 
 // The provider under @openfeature/web-sdk in Node 24 (fetch and streams as in a browser, a
 // Map for localStorage) against a real `vexil start`: the details of each type of flag, the
@@ -46,8 +47,8 @@ describe('VexilWebProvider with the OpenFeature web SDK', () => {
     // The SDK logs a failed initialize or context change; the tests assert on them instead.
     OpenFeature.setLogger({ error() {}, warn() {}, info() {}, debug() {} });
     server = await startVexil();
-    env = await createEnvironment(server, 'web', FLAGS);
-    counted = await createEnvironment(server, 'web-counted', FLAGS);
+    env = await createEnvironment(server, { project: 'web', data: { flags: FLAGS } });
+    counted = await createEnvironment(server, { project: 'web-counted', data: { flags: FLAGS } });
   });
 
   after(async () => {
@@ -219,14 +220,13 @@ describe('VexilWebProvider with the OpenFeature web SDK', () => {
     // metadata follows quietly. Then a change u-4 sees. Both travel in order on one stream, so
     // the first event is the second change's.
     const from = log.seen.length;
-    const added = await server.api('PATCH', `/projects/${env.project}/flags/new-checkout`, [
+    await patchFlag(server, env, 'new-checkout', [
       {
         op: 'add',
-        path: '/environments/production/targets/-',
+        path: '/environments/{env}/targets/-',
         value: { values: ['someone-else'], variation: 0 },
       },
     ]);
-    assert.equal(added.status, 200);
     await serve(server, env, 'headline', 1);
     const changed = await log.changed('headline', from);
     assert.deepEqual(changed.details?.flagsChanged, ['headline']);
@@ -239,22 +239,21 @@ describe('VexilWebProvider with the OpenFeature web SDK', () => {
     assert.ok((version() as number) > (before as number), 'the metadata has the new version');
 
     // A deleted flag is a change too, and then not found.
-    const deleted = await server.api('DELETE', `/projects/${env.project}/flags/doomed`);
-    assert.equal(deleted.status, 204);
+    await server.api.expect(204, 'DELETE', `/api/v1/projects/${env.projectKey}/flags/doomed`);
     await log.changed('doomed', from);
     assert.equal(client.getNumberDetails('doomed', 0).errorCode, ErrorCode.FLAG_NOT_FOUND);
     assert.equal(client.providerStatus, ProviderStatus.READY);
   });
 
   test('a context change re-evaluates at the edge: RECONCILING, then the new context’s values only', async () => {
-    const baseline = await server.streams(counted);
+    const baseline = await streams(server, counted);
     const { client, log } = await started(
       'switch',
       { targetingKey: 'u-5', plan: 'basic' },
       { clientSideId: counted.clientSideId },
     );
     assert.equal(client.getStringValue('plan-perks', 'fallback'), 'none');
-    const open = async () => (await server.streams(counted)) - baseline;
+    const open = async () => (await streams(server, counted)) - baseline;
     await until('one stream for the context', async () => (await open()) === 1);
 
     const from = log.seen.length;
@@ -334,13 +333,13 @@ describe('VexilWebProvider with the OpenFeature web SDK', () => {
   });
 
   test('closing the provider ends its stream', async () => {
-    const baseline = await server.streams(counted);
+    const baseline = await streams(server, counted);
     const { client } = await started(
       'closing',
       { targetingKey: 'u-9' },
       { clientSideId: counted.clientSideId },
     );
-    const open = async () => (await server.streams(counted)) - baseline;
+    const open = async () => (await streams(server, counted)) - baseline;
     await until('its stream', async () => (await open()) === 1);
     // Replacing the provider closes the old one, as OpenFeature.close() does.
     await OpenFeature.setProviderAndWait('closing', new VexilWebProvider(options()), {

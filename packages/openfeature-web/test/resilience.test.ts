@@ -10,17 +10,17 @@ import {
   type EvaluationContext,
 } from '@openfeature/web-sdk';
 import { VexilWebProvider, type VexilWebProviderOptions } from '@vexil/openfeature-web';
-import { until } from '@vexil/testkit';
+import {
+  createEnvironment,
+  startVexil,
+  until,
+  type TestEnvironment,
+  type VexilServer,
+} from '@vexil/testkit';
 import { EventLog } from './support/events.js';
 import { FLAGS } from './support/flags.js';
 import { MapStorage } from './support/map-storage.js';
-import {
-  createEnvironment,
-  serve,
-  startVexil,
-  type TestEnvironment,
-  type VexilServer,
-} from './support/vexil-server.js';
+import { serve } from './support/vexil-server.js';
 
 // The edge going away under a page: a stream gone silent (the server paused with SIGSTOP, so
 // not even a heartbeat comes), and the server stopped and restarted. Live pages go STALE and
@@ -37,7 +37,7 @@ describe('VexilWebProvider when the edge goes away', () => {
   before(async () => {
     OpenFeature.setLogger(silent);
     server = await startVexil();
-    env = await createEnvironment(server, 'resilience', FLAGS);
+    env = await createEnvironment(server, { project: 'resilience', data: { flags: FLAGS } });
   });
 
   after(async () => {

@@ -8,21 +8,22 @@ import {
   type EvaluationContext,
 } from '@openfeature/web-sdk';
 import { VexilWebProvider, type VexilWebProviderOptions } from '@vexil/openfeature-web';
-import { EventLog } from './support/events.js';
-import { FLAGS } from './support/flags.js';
-import { MapStorage } from './support/map-storage.js';
 import {
   createEnvironment,
-  secureModeHash,
   startVexil,
   type TestEnvironment,
   type VexilServer,
-} from './support/vexil-server.js';
+} from '@vexil/testkit';
+import { EventLog } from './support/events.js';
+import { FLAGS } from './support/flags.js';
+import { MapStorage } from './support/map-storage.js';
+import { secureModeHash } from './support/vexil-server.js';
 
-// Secure mode (docs/protocol.md section 4.4): the environment is switched on through the REST
-// API, and the page may stream only the contexts its backend signed. The hash is the hex
-// HMAC-SHA256 of the canonical key keyed by the SDK key, computed here as a customer's backend
-// would; a missing or wrong one is a 400 the provider reports as ERROR, without retrying.
+// Secure mode (docs/protocol.md section 4.4): an environment is created in secure mode, or
+// switched to it later, through the REST API, and the page may stream only the contexts its
+// backend signed. The hash is the hex HMAC-SHA256 of the canonical key keyed by the SDK key,
+// computed here as a customer's backend would; a missing or wrong one is a 400 the provider
+// reports as ERROR, without retrying.
 
 const silent = { error() {}, warn() {}, info() {}, debug() {} };
 
@@ -33,11 +34,11 @@ describe('VexilWebProvider in an environment in secure mode', () => {
   before(async () => {
     OpenFeature.setLogger(silent);
     server = await startVexil();
-    env = await createEnvironment(server, 'secure', FLAGS);
-    const patched = await server.api('PATCH', `/projects/secure/environments/production`, [
-      { op: 'replace', path: '/secureMode', value: true },
-    ]);
-    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    env = await createEnvironment(server, {
+      project: 'secure',
+      data: { flags: FLAGS },
+      settings: { secureMode: true },
+    });
   });
 
   after(async () => {
@@ -96,7 +97,10 @@ describe('VexilWebProvider in an environment in secure mode', () => {
   });
 
   test('secure mode turned on under a page without a hash: STALE, then ERROR; values kept', async () => {
-    const later = await createEnvironment(server, 'secure-later', FLAGS);
+    const later = await createEnvironment(server, {
+      project: 'secure-later',
+      data: { flags: FLAGS },
+    });
     const client = OpenFeature.getClient('later');
     const log = new EventLog(client);
     await OpenFeature.setProviderAndWait(
@@ -110,10 +114,12 @@ describe('VexilWebProvider in an environment in secure mode', () => {
       { targetingKey: 's-7' },
     );
     const from = log.seen.length;
-    const patched = await server.api('PATCH', `/projects/secure-later/environments/production`, [
-      { op: 'replace', path: '/secureMode', value: true },
-    ]);
-    assert.equal(patched.status, 200);
+    await server.api.expect(
+      200,
+      'PATCH',
+      `/api/v1/projects/${later.projectKey}/environments/${later.environmentKey}`,
+      [{ op: 'replace', path: '/secureMode', value: true }],
+    );
     // The edge closes the unverified stream; the reconnect is refused for want of a hash.
     const error = await log.next(ProviderEvents.Error, from);
     assert.match(error.details?.message ?? '', /secure mode/);

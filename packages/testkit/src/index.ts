@@ -55,7 +55,17 @@ export {
   type RoleLogLine,
   type RoleOptions,
 } from './processes/role-process.js';
+export { startVexil, type VexilServer, type VexilStartOptions } from './processes/vexil-start.js';
 export { AdminApi, type ApiResult } from './distributed/admin-api.js';
+export {
+  createEnvironment,
+  importData,
+  patchFlag,
+  type EnvironmentData,
+  type HasAdminApi,
+  type TestEnvironment,
+  type TestEnvironmentOptions,
+} from './distributed/test-environment.js';
 export {
   Fdv1Client,
   type Fdv1ClientOptions,

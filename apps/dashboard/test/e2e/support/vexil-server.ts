@@ -1,10 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { RoleProcess } from '@vexil/testkit';
+import { startVexil as startVexilProcess, type RoleProcess } from '@vexil/testkit';
 
-// A real `vexil start` (the built CLI) on port 0 with a fresh data directory: the banner gives
-// the URL and the generated admin token, exactly what a person reads after `npm start`.
+// A real `vexil start` (testkit's `startVexil`), exactly what a person reads after `npm start`,
+// with the REST API called the way the e2e tests write it: paths under /api/v1, a typed body.
 
 export interface VexilServer {
   readonly url: string;
@@ -23,38 +20,18 @@ export interface VexilServer {
 }
 
 export async function startVexil(): Promise<VexilServer> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'vexil-dashboard-'));
-  const role = await RoleProcess.start({ name: 'vexil-start', args: ['start', '--data', dataDir] });
-  await role.waitReady();
-  const adminToken = /^\s*Admin token\s+(\S+)/m.exec(role.output())?.[1];
-  if (adminToken === undefined) throw new Error(`no admin token in the banner:\n${role.output()}`);
-  const url = role.url;
+  const server = await startVexilProcess();
   return {
-    url,
-    adminToken,
-    role,
-    dataDir,
-    async api<T>(
-      method: string,
-      path: string,
-      body?: unknown,
-      headers: Record<string, string> = {},
-    ) {
-      const res = await fetch(`${url}/api/v1${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${adminToken}`,
-          'content-type': 'application/json',
-          ...headers,
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    url: server.url,
+    adminToken: server.adminToken,
+    role: server.role,
+    dataDir: server.dataDir,
+    async api<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>) {
+      const { status, body: answer } = await server.api.call(method, `/api/v1${path}`, body, {
+        ...(headers === undefined ? {} : { headers }),
       });
-      const text = await res.text();
-      return { status: res.status, body: (text === '' ? undefined : JSON.parse(text)) as T };
+      return { status, body: answer as T };
     },
-    async stop() {
-      await role.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    stop: () => server.stop(),
   };
 }
