@@ -57,10 +57,16 @@ async function throughput(
   return done / ((performance.now() - started) / 1000);
 }
 
-const latencyLine = (name: string, samples: readonly number[]) => {
+/** Every figure, for the JSON line that ends the output. */
+const results: Record<string, number>[] = [];
+
+function reportLatency(name: string, samples: readonly number[]): void {
   const s = summary(samples);
-  return `${name}: change to handler p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)} (${s.n} changes)`;
-};
+  log(
+    `${name}: change to handler p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)} (${s.n} changes)`,
+  );
+  results.push({ [`${name}: change to handler p50 ms`]: s.p50, [`${name}: p99 ms`]: s.p99 });
+}
 
 const vexil = await startVexil();
 try {
@@ -88,11 +94,13 @@ try {
       const own = pairs.map((p) => ({ flagKey: p.flagKey, context: client.context(p.context) }));
       const rate = await throughput((k, c) => client.evaluate(k, c), own, concurrency);
       log(`${client.name}: ${rate.toFixed(0)} evaluations/s (${concurrency} in flight)`);
+      results.push({ [`${client.name}: evaluations/s`]: rate });
       if (client.direct !== undefined) {
         const direct = await throughput(client.direct, own, concurrency);
         log(`${client.name}, resolve methods alone: ${direct.toFixed(0)} evaluations/s`);
+        results.push({ [`${client.name}, resolve methods alone: evaluations/s`]: direct });
       }
-      log(latencyLine(client.name, await toggleLatencies(env, changes, client.toggle)));
+      reportLatency(client.name, await toggleLatencies(env, changes, client.toggle));
     } finally {
       await client.close();
     }
@@ -102,8 +110,9 @@ try {
       changes,
       ofrepPollMs: Number(values['ofrep-poll-ms']),
     }))
-      log(latencyLine(`Chromium, ${name}`, samples));
+      reportLatency(`Chromium, ${name}`, samples);
   }
+  process.stdout.write(`${JSON.stringify(Object.assign({}, ...results))}\n`);
 } finally {
   await vexil.stop();
 }
