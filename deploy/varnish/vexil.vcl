@@ -56,7 +56,7 @@ sub vcl_recv {
     # Streams and websockets go to an edge as they are (SDKs should reach the edges directly).
     if (req.http.Upgrade ||
         req.url ~ "^/(all|flags|mping|meval|sdk/stream|vexil/v1/stream|vexil/v1/relay)(\?|$)" ||
-        req.url ~ "^/(eval|meval|ping)/") {
+        req.url ~ "^/(eval|meval|ping|ofrep/v1/events)/") {
         return (pipe);
     }
     if ((req.method == "GET" || req.method == "HEAD") && var.get("cacheable") == "1") {

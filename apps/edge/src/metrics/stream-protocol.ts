@@ -7,6 +7,8 @@ const PROTOCOLS: Readonly<Record<string, string>> = {
   fdv2: 'fdv2',
   'client-eval': 'client',
   'client-ping': 'client',
+  // OFREP's change notifications are `/ping` for OFREP web providers.
+  'ofrep-events': 'client',
   vexil: 'vexil',
   'vexil-ws': 'ws',
   relay: 'relay',

@@ -13,6 +13,7 @@ import type { EdgeRequest, EdgeRoute } from '../http/routes.js';
 import type { Credential } from '../state/registry.js';
 import { visibleFlag, type Audience } from './client-payload.js';
 import { withCors, type CorsOptions } from './cors.js';
+import { ofrepEventRoutes, ofrepEventStreams } from './ofrep-events.js';
 import { ofrepEvaluate, ofrepFailure } from './ofrep-result.js';
 import { verifySecureMode } from './secure-mode.js';
 
@@ -22,6 +23,7 @@ import { verifySecureMode } from './secure-mode.js';
 //   POST /ofrep/v1/evaluate/flags/{key}   one flag: 200 result, 404 FLAG_NOT_FOUND, 400 failure
 //   POST /ofrep/v1/evaluate/flags         every flag: 200 {"flags": [...]} with an ETag, 304 on
 //                                         If-None-Match, 400 {errorCode, errorDetails}
+//   GET /ofrep/v1/events/{clientSideId}   SSE: refetchEvaluation per change (ofrep-events.ts)
 //
 // Body `{"context": {...}}` (@vexil/protocol openFeatureContext). Two credentials:
 //
@@ -34,6 +36,13 @@ import { verifySecureMode } from './secure-mode.js';
 //     from the bulk list; an unknown ID is 401. In an environment in secure mode, the context's
 //     hash comes in `X-Secure-Mode-Hash: <h>` (or `?h=`), as `h` does for evalx (secure-mode.ts).
 //
+// A bulk answer to a client-side ID offers the environment's event stream in `eventStreams`
+// (ofrep-events.ts); an SDK key's gets none, since the stream's URL carries its credential. The
+// provider's refetch sends the seq the stream announced as `?flagConfigLastModified=`: an edge
+// that is behind it waits for it (up to its ready wait, then 503), as for `X-Vexil-Min-Seq`, so
+// that a refetch balanced onto another edge or worker does not answer the state before the
+// change. `?flagConfigEtag=` (the same seq) is ignored.
+//
 // Every answer carries CORS headers and OPTIONS answers the preflight (cors.ts), so that a page
 // of any origin can call OFREP with a client-side ID.
 
@@ -42,6 +51,8 @@ type BodyProblem = { errorCode: 'PARSE_ERROR' | OpenFeatureContextError; details
 const CLIENT_SIDE_ID = 'x-client-side-id';
 const SECURE_MODE_HASH = 'x-secure-mode-hash';
 const MAX_CLIENT_SIDE_ID = 256;
+/** A seq from a refetchEvaluation message: digits that stay exact in a double. */
+const SEQ = /^\d{1,15}$/;
 
 const CORS: CorsOptions = {
   allowHeaders: [
@@ -126,6 +137,12 @@ function isProblem(value: Context | BodyProblem): value is BodyProblem {
   return 'errorCode' in value;
 }
 
+/** The seq a refetchEvaluation announced (`?flagConfigLastModified=`), or 0. */
+function announcedSeq(url: URL): number {
+  const seq = url.searchParams.get('flagConfigLastModified');
+  return seq !== null && SEQ.test(seq) ? Number(seq) : 0;
+}
+
 /** If-None-Match: a list of entity tags, weak or strong, or `*`. */
 function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   if (ifNoneMatch === undefined) return false;
@@ -165,7 +182,7 @@ export function ofrepRoutes(ctx: EdgeContext): EdgeRoute[] {
       return;
     }
     secure(caller, context, req, url);
-    const state = await ctx.readyState(caller.credential.environment.id);
+    const state = await ctx.readyState(caller.credential.environment.id, announcedSeq(url));
     const count = ctx.metrics?.countEvaluation;
     const flags: JsonObject[] = [];
     for (const [key, item] of state.flags) {
@@ -175,8 +192,12 @@ export function ofrepRoutes(ctx: EdgeContext): EdgeRoute[] {
         continue;
       flags.push(ofrepEvaluate(state, key, context, caller.audience, count).body);
     }
-    const body = JSON.stringify({ flags });
-    // The ETag names the content, so it changes only when some result for this context does.
+    const answer: JsonObject = { flags };
+    if (caller.audience === 'environment-id')
+      answer['eventStreams'] = ofrepEventStreams(caller.credential.id);
+    const body = JSON.stringify(answer);
+    // The ETag names the content, so it changes only when some result for this context does (or
+    // the stream offered: a 304 has no body, and the provider keeps the eventStreams it had).
     const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
     const headers = { etag, 'cache-control': 'no-cache', vary: VARY };
     if (matches(header(req, 'if-none-match'), etag)) {
@@ -190,5 +211,6 @@ export function ofrepRoutes(ctx: EdgeContext): EdgeRoute[] {
   return [
     ...withCors('/ofrep/v1/evaluate/flags/{key}', { POST: single }, CORS),
     ...withCors('/ofrep/v1/evaluate/flags', { POST: bulk }, CORS),
+    ...ofrepEventRoutes(ctx),
   ];
 }
