@@ -12,8 +12,8 @@ import { TOGGLE, toggleLatencies, type BenchEnvironment } from './setup.js';
 
 // Change-to-handler latency in Chromium, on a page served from another origin than Vexil's (so
 // every request goes through CORS as on a customer's site): the Vexil web provider (pushed over
-// the per-context stream), the OFREP web provider (polling) and LaunchDarkly's browser SDK
-// (streaming), each on a fresh page.
+// the per-context stream), the OFREP web provider (told by OFREP's event stream, then polling)
+// and LaunchDarkly's browser SDK (streaming), each on a fresh page.
 
 const ENTRY = fileURLToPath(new URL('./page/entry.js', import.meta.url));
 const HTML = `<!doctype html><html><head><meta charset="utf-8">
@@ -22,7 +22,8 @@ const HTML = `<!doctype html><html><head><meta charset="utf-8">
 const KINDS: readonly [BrowserClientKind, string][] = [
   ['launchdarkly', 'LaunchDarkly browser SDK (streaming)'],
   ['vexil', 'OpenFeature + Vexil web provider'],
-  ['ofrep', 'OpenFeature + OFREP web provider (polling)'],
+  ['ofrep-sse', 'OpenFeature + OFREP web provider (OFREP event stream)'],
+  ['ofrep-polling', 'OpenFeature + OFREP web provider (polling)'],
 ];
 
 async function bundle(): Promise<Buffer> {

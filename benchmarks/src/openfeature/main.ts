@@ -14,7 +14,8 @@ import { createEnvironment, toggleLatencies } from './setup.js';
 //   2. change-to-handler latency: from the API write that toggles a flag to the moment the
 //      client's change handler has the new value (OFREP: the first evaluation that returns it);
 //   3. the same in Chromium, on a page of another origin: the Vexil web provider, the OFREP web
-//      provider (polling every --ofrep-poll-ms) and LaunchDarkly's browser SDK.
+//      provider (told by OFREP's event stream, then polling every --ofrep-poll-ms) and
+//      LaunchDarkly's browser SDK.
 // Each client is measured alone, one after the other, so that none loads another's run.
 
 const { values } = parseArgs({

@@ -8,7 +8,7 @@ import { initialize } from 'launchdarkly-js-client-sdk';
 // the time (ms since the epoch, the page's performance clock) at which the client's change
 // handler first has the toggle flag at `on`.
 
-export type BrowserClientKind = 'vexil' | 'ofrep' | 'launchdarkly';
+export type BrowserClientKind = 'vexil' | 'ofrep-sse' | 'ofrep-polling' | 'launchdarkly';
 
 export interface BenchPage {
   start(
@@ -50,8 +50,9 @@ const page: BenchPage = {
         : (new OFREPWebProvider({
             baseUrl,
             headers: [['X-Client-Side-Id', clientSideId]],
-            changeDetection: 'polling',
-            pollInterval: ofrepPollMs,
+            ...(kind === 'ofrep-sse'
+              ? { changeDetection: 'sse' }
+              : { changeDetection: 'polling', pollInterval: ofrepPollMs }),
             cacheMode: 'disabled',
           }) as unknown as Provider);
     await OpenFeature.setProviderAndWait(provider, CONTEXT);
