@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { createHmac } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { EvaluationContext } from '@openfeature/web-sdk';
-import { browserSkip, launchBrowser } from '@vexil/testkit/browser';
+import {
+  browserSkip,
+  launchBrowser,
+  startBundledPage,
+  type PageServer,
+} from '@vexil/testkit/browser';
 import type { Browser, Page } from 'playwright-core';
-import { build } from 'vite';
 import type { OfrepPageApi } from './page/ofrep-web.js';
 import { synced } from './support/client-helpers.js';
 import { startEdgeServer, until, type EdgeServer } from './support/edge-server.js';
@@ -29,42 +27,7 @@ import { ldFlag, type TestEnvironment } from './support/fake-origin.js';
 const skip = browserSkip();
 const ENTRY = fileURLToPath(new URL('./page/ofrep-web.js', import.meta.url));
 const WAIT = { timeout: 15_000, polling: 20 };
-const HTML = `<!doctype html>
-<html><head><meta charset="utf-8"><title>vexil OFREP web provider test</title>
-<script type="module" src="/page.js"></script></head><body></body></html>`;
 const BULK = '/ofrep/v1/evaluate/flags';
-
-/** Bundles the page's script into `dir/out/page.js`, as a customer's build would. */
-async function bundlePage(dir: string): Promise<Buffer> {
-  await build({
-    configFile: false,
-    logLevel: 'warn',
-    root: dir,
-    publicDir: false,
-    build: {
-      outDir: join(dir, 'out'),
-      emptyOutDir: false,
-      minify: true,
-      lib: { entry: ENTRY, formats: ['es'], fileName: () => 'page.js' },
-    },
-  });
-  return readFile(join(dir, 'out', 'page.js'));
-}
-
-async function servePage(script: Buffer): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    if (req.url === '/page.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
-    } else if (req.url === '/') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(HTML);
-    } else {
-      res.writeHead(404).end();
-    }
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
-}
 
 /** The page's global, as the functions that run in the page see it. */
 type InPage = { ofrep: OfrepPageApi };
@@ -72,8 +35,7 @@ type InPage = { ofrep: OfrepPageApi };
 describe('OFREP web provider in Chromium: changes over the OFREP event stream', { skip }, () => {
   let edge: EdgeServer;
   let env: TestEnvironment;
-  let bundleDir: string;
-  let pages: { url: string; server: Server };
+  let pages: PageServer;
   let browser: Browser;
   /** `METHOD path?query` of every request a page made to the edge. */
   const requests: string[] = [];
@@ -130,19 +92,14 @@ describe('OFREP web provider in Chromium: changes over the OFREP event stream', 
   };
 
   before(async () => {
-    bundleDir = await mkdtemp(join(tmpdir(), 'vexil-ofrep-page-'));
-    const [started, script] = await Promise.all([startEdgeServer(), bundlePage(bundleDir)]);
-    edge = started;
+    [edge, pages] = await Promise.all([startEdgeServer(), startBundledPage(ENTRY)]);
     env = await seed('ofrep-web');
-    pages = await servePage(script);
     browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
-    pages?.server.closeAllConnections();
-    pages?.server.close();
+    await pages?.close();
     await edge?.close();
-    if (bundleDir !== undefined) await rm(bundleDir, { recursive: true, force: true });
   });
 
   test('a change reaches CONFIGURATION_CHANGED over the event stream, and a cut stream catches up', async (t) => {

@@ -1,10 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
@@ -13,9 +7,13 @@ import {
   type TestEnvironment,
   type VexilServer,
 } from '@vexil/testkit';
-import { browserSkip, launchBrowser } from '@vexil/testkit/browser';
+import {
+  browserSkip,
+  launchBrowser,
+  startBundledPage,
+  type PageServer,
+} from '@vexil/testkit/browser';
 import type { Browser, Page } from 'playwright-core';
-import { build } from 'vite';
 import type { EvaluationContext } from '@openfeature/web-sdk';
 import type { PageApi } from './page/entry.js';
 import { FLAGS } from './support/flags.js';
@@ -31,49 +29,13 @@ import { serve } from './support/vexil-server.js';
 const skip = browserSkip();
 const ENTRY = fileURLToPath(new URL('./page/entry.js', import.meta.url));
 const WAIT = { timeout: 15_000, polling: 20 };
-const HTML = `<!doctype html>
-<html><head><meta charset="utf-8"><title>vexil web provider test</title>
-<script type="module" src="/page.js"></script></head><body></body></html>`;
-
-/** Bundles the page's script into `dir/out/page.js`, as a customer's build would. */
-async function bundlePage(dir: string): Promise<void> {
-  await build({
-    configFile: false,
-    logLevel: 'warn',
-    root: dir,
-    publicDir: false,
-    build: {
-      outDir: join(dir, 'out'),
-      emptyOutDir: false,
-      minify: true,
-      lib: { entry: ENTRY, formats: ['es'], fileName: () => 'page.js' },
-    },
-  });
-}
-
-async function servePage(script: Buffer): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    if (req.url === '/page.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
-    } else if (req.url === '/') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(HTML);
-    } else {
-      res.writeHead(404).end();
-    }
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
-}
-
 /** The page's global, as the functions that run in the page see it. */
 type InPage = { vexil: PageApi };
 
 describe('VexilWebProvider in Chromium, on a page of another origin', { skip }, () => {
   let server: VexilServer;
   let env: TestEnvironment;
-  let bundleDir: string;
-  let pages: { url: string; server: Server };
+  let pages: PageServer;
   let browser: Browser;
   let page: Page;
   /** `METHOD path` of every request the page made to Vexil. */
@@ -81,10 +43,8 @@ describe('VexilWebProvider in Chromium, on a page of another origin', { skip }, 
   const errors: string[] = [];
 
   before(async () => {
-    bundleDir = await mkdtemp(join(tmpdir(), 'vexil-web-page-'));
-    [server] = await Promise.all([startVexil(), bundlePage(bundleDir)]);
+    [server, pages] = await Promise.all([startVexil(), startBundledPage(ENTRY)]);
     env = await createEnvironment(server, { project: 'browser', data: { flags: FLAGS } });
-    pages = await servePage(await readFile(join(bundleDir, 'out', 'page.js')));
     browser = await launchBrowser();
     page = await browser.newPage();
     page.on('request', (request) => {
@@ -96,10 +56,8 @@ describe('VexilWebProvider in Chromium, on a page of another origin', { skip }, 
 
   after(async () => {
     await browser?.close();
-    pages?.server.closeAllConnections();
-    pages?.server.close();
+    await pages?.close();
     await server?.stop();
-    if (bundleDir !== undefined) await rm(bundleDir, { recursive: true, force: true });
   });
 
   // The context goes as JSON text: Playwright's types for evaluate's argument recurse without

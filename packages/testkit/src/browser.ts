@@ -1,10 +1,13 @@
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { build } from 'vite';
 import { skipOrFail } from './services.js';
 
 // Debian's Chromium (scripts/bootstrap.mjs installs it; Playwright's own browser download
@@ -67,18 +70,19 @@ export interface PageServer {
   close(): Promise<void>;
 }
 
-export async function startPageServer(): Promise<PageServer> {
-  const bundle = readFileSync(SDK_BUNDLE);
+/** Serves `/` and the files of `files` (path -> JavaScript) from a port of its own. */
+async function servePage(
+  html: string,
+  files: Readonly<Record<string, Buffer>>,
+): Promise<PageServer> {
   const server: Server = createServer((req, res) => {
-    if (req.url === '/ldclient.min.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript' });
-      res.end(bundle);
+    const file = req.url === undefined ? undefined : files[req.url];
+    if (file !== undefined) {
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end(file);
     } else if (req.url === '/') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(PAGE);
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
     } else {
-      res.writeHead(404);
-      res.end();
+      res.writeHead(404).end();
     }
   });
   server.listen(0, '127.0.0.1');
@@ -91,4 +95,36 @@ export async function startPageServer(): Promise<PageServer> {
       await once(server, 'close');
     },
   };
+}
+
+export function startPageServer(): Promise<PageServer> {
+  return servePage(PAGE, { '/ldclient.min.js': readFileSync(SDK_BUNDLE) });
+}
+
+/**
+ * A page for a test's own script: `entry` (a built JavaScript module that imports what it needs,
+ * an OpenFeature provider say) bundled by Vite as a customer's build would, and served as
+ * `/page.js` by a page that loads it, on a port of its own: another origin than the server the
+ * page talks to, so every request goes through CORS.
+ */
+export async function startBundledPage(entry: string): Promise<PageServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'vexil-page-'));
+  try {
+    await build({
+      configFile: false,
+      logLevel: 'warn',
+      root: dir,
+      publicDir: false,
+      build: {
+        outDir: join(dir, 'out'),
+        minify: true,
+        lib: { entry, formats: ['es'], fileName: () => 'page.js' },
+      },
+    });
+    const html = `<!doctype html><html><head><meta charset="utf-8"><title>vexil test page</title>
+<script type="module" src="/page.js"></script></head><body></body></html>`;
+    return await servePage(html, { '/page.js': await readFile(join(dir, 'out', 'page.js')) });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
