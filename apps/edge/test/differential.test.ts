@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { init, type LDClient, type LDContext } from '@launchdarkly/node-server-sdk';
 import type { JsonObject } from '@vexil/protocol';
-import { createRandom, generateDataSet, type DataSet } from '@vexil/testkit';
+import { createRandom, generateDataSet, normalizeReason, type DataSet } from '@vexil/testkit';
 import { b64, getJson, synced } from './support/client-helpers.js';
 import { startEdgeServer, type EdgeServer } from './support/edge-server.js';
 import type { TestEnvironment } from './support/fake-origin.js';
@@ -20,22 +20,13 @@ const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 type Meta = Record<string, unknown>;
 
-/** Undefined and false reason fields are representation noise (see benchmarks/src/eval/compare.ts). */
-function normalize(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)))
-    if (v !== undefined && v !== false) out[k] = v;
-  return out;
-}
-
 /** What LaunchDarkly's allFlagsState says about one flag, in the evalx entry's terms. */
 function launchDarklyEntry(value: unknown, meta: Meta): Meta {
   return {
     value,
     variation: meta['variation'],
     flagVersion: meta['version'],
-    reason: normalize(meta['reason']),
+    reason: normalizeReason(meta['reason']),
     trackEvents: meta['trackEvents'] ?? false,
     trackReason: meta['trackReason'] ?? false,
     debugEventsUntilDate: meta['debugEventsUntilDate'],
@@ -48,7 +39,7 @@ function edgeEntry(entry: Meta): Meta {
     value: entry['value'],
     variation: entry['variation'],
     flagVersion: entry['flagVersion'],
-    reason: normalize(entry['reason']),
+    reason: normalizeReason(entry['reason']),
     trackEvents: entry['trackEvents'] ?? false,
     trackReason: entry['trackReason'] ?? false,
     debugEventsUntilDate: entry['debugEventsUntilDate'],

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { LDEvaluationDetail } from '@launchdarkly/node-server-sdk';
 import type { JsonObject } from '@vexil/protocol';
 import type { EvalResult } from '@vexil/evaluation';
-import type { EvalPair } from '@vexil/testkit';
+import { normalizeReason, type EvalPair } from '@vexil/testkit';
 import type { LaunchDarklySide } from './launchdarkly-side.js';
 import type { VexilSide } from './vexil-side.js';
 
@@ -72,14 +72,6 @@ export function launchDarklyOutcome(detail: LDEvaluationDetail): Outcome {
     variationIndex: detail.variationIndex ?? undefined,
     reason: normalizeReason(detail.reason),
   };
-}
-
-function normalizeReason(reason: object): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(reason).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (v !== undefined && v !== false) out[k] = v;
-  }
-  return out;
 }
 
 export function formatMismatch(m: Mismatch): string {

@@ -9,14 +9,8 @@ import {
 } from '@openfeature/server-sdk';
 import type { JsonObject, JsonValue } from '@vexil/protocol';
 import { VexilProvider } from '@vexil/openfeature-server';
-import type { DataSet } from '@vexil/testkit';
-import {
-  now,
-  openFeatureContext,
-  TOGGLE,
-  type BenchEnvironment,
-  type ToggleWaiter,
-} from './setup.js';
+import { openFeatureContextOf, type DataSet } from '@vexil/testkit';
+import { now, TOGGLE, type BenchEnvironment, type ToggleWaiter } from './setup.js';
 
 // The three ways a Node server reads flags from Vexil, on the same data and pairs:
 // LaunchDarkly's Node SDK (in process, FDv1 stream), OpenFeature with OFREP (one HTTP request
@@ -115,7 +109,7 @@ async function openFeatureClient(
   const { waiter, stop } = toggleWaiter(client);
   return {
     name,
-    context: openFeatureContext,
+    context: openFeatureContextOf,
     evaluate: typedEvaluation(client, data),
     ...(provider instanceof VexilProvider ? { direct: typedResolution(provider, data) } : {}),
     toggle: waiter,

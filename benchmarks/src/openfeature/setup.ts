@@ -77,23 +77,6 @@ export async function createEnvironment(
   };
 }
 
-/** A LaunchDarkly context as the OpenFeature evaluation context that maps back to it. */
-export function openFeatureContext(context: JsonObject): JsonObject {
-  const part = ({ key, _meta, ...attributes }: JsonObject): JsonObject => {
-    const meta = _meta as { privateAttributes?: string[] } | undefined;
-    return {
-      ...attributes,
-      targetingKey: key!,
-      ...(meta?.privateAttributes ? { privateAttributes: meta.privateAttributes } : {}),
-    };
-  };
-  if (context['kind'] !== 'multi') return part(context);
-  const out: JsonObject = { kind: 'multi' };
-  for (const [kind, value] of Object.entries(context))
-    if (kind !== 'kind') out[kind] = part(value as JsonObject);
-  return out;
-}
-
 /** A client the benchmark waits on: armed before each write, then awaited. */
 export interface ToggleWaiter {
   /** From now on, wait for the client's change handler to have the toggle flag at `on`. */

@@ -10,11 +10,12 @@ import {
   type FlagValue,
   type JsonValue,
 } from '@openfeature/server-sdk';
-import type { JsonObject } from '@vexil/protocol';
 import {
   createEnvironment,
   createRandom,
   generateDataSet,
+  normalizeReason,
+  openFeatureContextOf,
   startVexil,
   type DataSet,
   type TestEnvironment,
@@ -33,28 +34,6 @@ const SEED = 20250611;
 const CONTEXTS = 30;
 const DOMAIN = 'differential';
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
-
-/** Undefined and false reason fields are representation noise (see benchmarks/src/eval/compare.ts). */
-function normalize(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)))
-    if (v !== undefined && v !== false) out[k] = v;
-  return out;
-}
-
-/** An LaunchDarkly context as an application hands it to OpenFeature: `key` as targetingKey. */
-function openFeatureContext(context: JsonObject): EvaluationContext {
-  const individual = ({ key, ...rest }: JsonObject): EvaluationContext => ({
-    ...(rest as EvaluationContext),
-    targetingKey: String(key),
-  });
-  if (context['kind'] !== 'multi') return individual(context);
-  const out: EvaluationContext = { kind: 'multi' };
-  for (const [kind, part] of Object.entries(context))
-    if (kind !== 'kind') out[kind] = individual(part as JsonObject);
-  return out;
-}
 
 type Kind = 'boolean' | 'string' | 'number' | 'json';
 const DEFAULTS: Record<Kind, JsonValue> = {
@@ -128,7 +107,12 @@ describe('differential: the provider vs LaunchDarkly Node server SDK', () => {
         const kind = /-(boolean|string|number|json)$/.exec(flag.key)?.[1] as Kind | undefined;
         assert.ok(kind !== undefined, `no type in the key ${flag.key}`);
         const theirs = await ld.variationDetail(flag.key, context as LDContext, DEFAULTS[kind]);
-        const details = await evaluate(client, kind, flag.key, openFeatureContext(context));
+        const details = await evaluate(
+          client,
+          kind,
+          flag.key,
+          openFeatureContextOf(context) as EvaluationContext,
+        );
         const ldReason = details.flagMetadata['ldReason'];
         assert.equal(
           typeof ldReason,
@@ -138,12 +122,12 @@ describe('differential: the provider vs LaunchDarkly Node server SDK', () => {
         const ours = {
           value: details.value,
           variation: details.variant === undefined ? undefined : Number(details.variant),
-          reason: normalize(JSON.parse(String(ldReason))),
+          reason: normalizeReason(JSON.parse(String(ldReason))),
         };
         const expected = {
           value: theirs.value as unknown,
           variation: theirs.variationIndex ?? undefined,
-          reason: normalize(theirs.reason),
+          reason: normalizeReason(theirs.reason),
         };
         compared++;
         const reason = ours.reason as { kind: string; inExperiment?: boolean };

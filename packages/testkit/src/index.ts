@@ -7,6 +7,7 @@ export {
   type DataSetSizes,
   type EvalPair,
 } from './ld-data/data-set.js';
+export { normalizeReason, openFeatureContextOf } from './ld-data/comparison.js';
 export { generateContexts, type ContextSet } from './ld-data/contexts.js';
 export { generateFlags } from './ld-data/flags.js';
 export { createRandom, type Random } from './ld-data/random.js';
